@@ -1,0 +1,45 @@
+export { fromBase64, sha256Hex, toBase64, toHex } from './encoding/bytes.ts';
+export {
+  ErrorCode,
+  FerryError,
+  deserializeFerryError,
+  isErrorCode,
+  isFerryError,
+  type ErrorDetails,
+  type SerializedFerryError,
+} from './errors.ts';
+export { AnyEnvelope, Signature64, signedEnvelope, type Envelope } from './schemas/envelope.ts';
+export {
+  BundleFile,
+  BundleManifest,
+  BundlePath,
+  BundleSource,
+  Dim,
+  ElementType,
+  ExecutionProvider,
+  FileRole,
+  ModelName,
+  Postprocessing,
+  Preprocessing,
+  PublishedFile,
+  PublishedManifest,
+  RuntimeHints,
+  SemVer,
+  Sha256,
+  Signature,
+  TabularFeature,
+  Task,
+  TensorSpec,
+  VersionStatus,
+  type BundleManifestInput,
+} from './schemas/manifest.ts';
+export {
+  CategoricalFeatureProfile,
+  FeatureProfile,
+  NumericFeatureProfile,
+  ReferenceProfile,
+} from './schemas/reference-profile.ts';
+export { ServerInfo } from './schemas/server-info.ts';
+export { canonicalBytes, canonicalJson } from './signing/canonical-json.ts';
+export { verifyEd25519 } from './signing/ed25519.ts';
+export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './signing/verify.ts';

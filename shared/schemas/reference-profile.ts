@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** A histogram over a numeric feature: `counts[i]` values fell in `[edges[i], edges[i + 1])`. */
+export const NumericFeatureProfile = z
+  .object({
+    name: z.string().min(1).max(128),
+    kind: z.literal('numeric'),
+    description: z.string().max(1000).optional(),
+    edges: z.array(z.number()).min(2).max(1025),
+    counts: z.array(z.number().int().nonnegative()).min(1).max(1024),
+    mean: z.number().optional(),
+    std: z.number().nonnegative().optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.edges.length !== f.counts.length + 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edges'],
+        message: 'must have exactly one more entry than counts',
+      });
+    }
+    for (let i = 1; i < f.edges.length; i++) {
+      if (!((f.edges[i] as number) > (f.edges[i - 1] as number))) {
+        ctx.addIssue({ code: 'custom', path: ['edges', i], message: 'edges must be strictly increasing' });
+        break;
+      }
+    }
+  });
+
+/** Counts per category of a categorical feature. */
+export const CategoricalFeatureProfile = z
+  .object({
+    name: z.string().min(1).max(128),
+    kind: z.literal('categorical'),
+    description: z.string().max(1000).optional(),
+    categories: z.array(z.string().max(256)).min(1).max(4096),
+    counts: z.array(z.number().int().nonnegative()).min(1).max(4096),
+  })
+  .refine((f) => f.categories.length === f.counts.length, {
+    path: ['counts'],
+    message: 'must have one count per category',
+  });
+
+/** One feature's reference distribution. */
+export const FeatureProfile = z.union([NumericFeatureProfile, CategoricalFeatureProfile]);
+export type FeatureProfile = z.infer<typeof FeatureProfile>;
+
+/**
+ * What a version's inputs and predictions looked like on held-out data when it was made.
+ * Drift detection compares live, on-device histograms against it, bin for bin.
+ */
+export const ReferenceProfile = z.object({
+  sampleCount: z.number().int().positive(),
+  description: z.string().max(2000).optional(),
+  features: z.array(FeatureProfile).max(4096),
+  predictions: z
+    .object({
+      labels: z.array(z.string().max(256)).min(1),
+      counts: z.array(z.number().int().nonnegative()).min(1),
+    })
+    .refine((p) => p.labels.length === p.counts.length, {
+      path: ['counts'],
+      message: 'must have one count per label',
+    })
+    .optional(),
+});
+export type ReferenceProfile = z.infer<typeof ReferenceProfile>;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** `GET /.well-known/ferry.json`: who this server is and the key its metadata is signed with. */
+export const ServerInfo = z.object({
+  service: z.literal('ferry'),
+  serverVersion: z.string(),
+  apiVersion: z.literal(1),
+  /** Lowercase hex SHA-256 of the raw 32-byte public key. */
+  keyid: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Base64 of the raw 32-byte Ed25519 public key. */
+  publicKey: z.string(),
+  keyAlgorithm: z.literal('ed25519'),
+  /** How `sig` is computed over `signed`. */
+  signatureScheme: z.literal('ed25519-jcs'),
+});
+export type ServerInfo = z.infer<typeof ServerInfo>;

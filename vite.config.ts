@@ -1,0 +1,66 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import type { Plugin, Connect } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * COOP/COEP/CORP on every response of the dev and preview servers, so that pages are
+ * cross-origin isolated (SharedArrayBuffer → multi-threaded WASM) exactly as in production.
+ */
+function crossOriginIsolation(): Plugin {
+  const setHeaders: Connect.NextHandleFunction = (_req, res, next) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    next();
+  };
+  return {
+    name: 'ferry:cross-origin-isolation',
+    configureServer: (server) => void server.middlewares.use(setHeaders),
+    configurePreviewServer: (server) => void server.middlewares.use(setHeaders),
+  };
+}
+
+export default defineConfig({
+  plugins: [crossOriginIsolation(), sveltekit()],
+  server: {
+    // Kit sets its own allow list; the worker and shared code live outside web/.
+    fs: { allow: ['workers', 'shared', 'server'] },
+  },
+  worker: { format: 'es' },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{shared,server,workers,web}/**/*.test.ts', 'models/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
