@@ -39,6 +39,19 @@ export {
   NumericFeatureProfile,
   ReferenceProfile,
 } from './schemas/reference-profile.ts';
+export {
+  HttpErrorBody,
+  ModelList,
+  ModelSummary,
+  PublishInput,
+  PublishResult,
+  TokenInfo,
+  TokenScope,
+  UploadResult,
+  UploadedFile,
+  VersionSummary,
+  type PublishInputRaw,
+} from './schemas/registry.ts';
 export { ServerInfo } from './schemas/server-info.ts';
 export { canonicalBytes, canonicalJson } from './signing/canonical-json.ts';
 export { verifyEd25519 } from './signing/ed25519.ts';

@@ -1,0 +1,107 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { TokenScope, VersionStatus } from '$shared';
+import { toCliError, trpcClient } from './client.ts';
+import { connectionOf, output, withConnection } from './options.ts';
+import { publishBundle } from './publish.ts';
+
+type ConnectionOptions = { server?: string; token?: string; json?: boolean };
+
+function scopeList(value: string, previous: string[] = []): string[] {
+  for (const scope of value.split(',')) {
+    if (!TokenScope.safeParse(scope).success) {
+      throw new InvalidArgumentError(`"${scope}" is not a scope (${TokenScope.options.join(', ')})`);
+    }
+    previous.push(scope);
+  }
+  return previous;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** `ferry publish <dir>`. */
+export function publishCommand(): Command {
+  return withConnection(new Command('publish'))
+    .description('validate a bundle folder, upload its files and publish it (scope: publish)')
+    .argument('<dir>', 'bundle folder containing ferry.json')
+    .action(async (dir: string, options: ConnectionOptions) => {
+      const connection = connectionOf(options);
+      const log = options.json ? () => {} : (line: string) => console.log(line);
+      const result = await publishBundle(dir, connection, log);
+      output(options.json, result, () => [
+        `published ${result.name}@${result.version} (metadataVersion ${result.metadataVersion}, ${result.size} bytes)`,
+      ]);
+    });
+}
+
+/** `ferry token create|list|revoke`. */
+export function tokenCommand(): Command {
+  const token = new Command('token').description('manage API tokens (scope: admin)');
+  withConnection(token.command('create'))
+    .description('create a token; its secret is printed once')
+    .requiredOption('--scope <scopes>', 'publish and/or admin (repeat or comma-separate)', scopeList)
+    .option('--name <name>', 'a label to tell tokens apart', 'cli token')
+    .action(async (options: ConnectionOptions & { scope: TokenScope[]; name: string }) => {
+      const connection = connectionOf(options);
+      const created = await trpcClient(connection)
+        .tokens.create.mutate({ name: options.name, scopes: options.scope })
+        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      output(options.json, created, () => [
+        `created token ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}; it is shown only now:`,
+        created.token,
+      ]);
+    });
+  withConnection(token.command('list'))
+    .description('list tokens (never their secrets)')
+    .action(async (options: ConnectionOptions) => {
+      const connection = connectionOf(options);
+      const tokens = await trpcClient(connection)
+        .tokens.list.query()
+        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      output(options.json, tokens, () =>
+        tokens.map(
+          (t) =>
+            `${t.id}\t${t.prefix}…\t${t.scopes.join(',')}\t${t.revokedAt ? 'revoked' : 'active'}\t${t.name}`,
+        ),
+      );
+    });
+  withConnection(token.command('revoke'))
+    .description('revoke a token by id')
+    .argument('<id>', 'token id (see token list)', positiveInt)
+    .action(async (id: number, options: ConnectionOptions) => {
+      const connection = connectionOf(options);
+      const revoked = await trpcClient(connection)
+        .tokens.revoke.mutate({ id })
+        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      output(options.json, revoked, () => [`revoked token ${revoked.id} "${revoked.name}"`]);
+    });
+  return token;
+}
+
+/** `ferry versions set-status <name> <version> <status>`. */
+export function versionsCommand(): Command {
+  const versions = new Command('versions').description('manage published versions (scope: admin)');
+  withConnection(versions.command('set-status'))
+    .description('deprecate, yank or restore a version; its manifest is re-signed')
+    .argument('<name>', 'model name')
+    .argument('<version>', 'exact version')
+    .argument('<status>', VersionStatus.options.join(' | '))
+    .action(async function (this: Command) {
+      const [name = '', version = '', status = ''] = this.args;
+      const options = this.opts<ConnectionOptions>();
+      const connection = connectionOf(options);
+      const parsed = VersionStatus.safeParse(status);
+      if (!parsed.success)
+        throw new InvalidArgumentError(`status: "${status}" is not ${VersionStatus.options.join(' | ')}`);
+      const change = await trpcClient(connection)
+        .versions.setStatus.mutate({ name, version, status: parsed.data })
+        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      output(options.json, change, () => [
+        `${change.name}@${change.version} is now ${change.status} (metadataVersion ${change.metadataVersion})`,
+      ]);
+    });
+  return versions;
+}

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ErrorCode, FerryError } from '$shared';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bytes = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  FERRY_ROOT: z.string().min(1).optional(),
+  FERRY_DATA_DIR: z.string().min(1).default('data'),
+  FERRY_ALLOWED_ORIGINS: z.string().default(''),
+  FERRY_MAX_FILE_BYTES: bytes.default(512 * 1024 * 1024),
+  FERRY_MODELS_DIR: z.string().optional(),
+  FERRY_FAILPOINTS: z.string().default(''),
+});
+
+/** Everything the server reads from its environment, parsed and resolved to absolute paths. */
+export interface FerryConfig {
+  port: number;
+  host: string;
+  /** The repository root: migrations and default example models are found from it. */
+  rootDir: string;
+  dataDir: string;
+  /** Origins allowed to read public routes cross-origin; `['*']` allows any. */
+  allowedOrigins: readonly string[];
+  maxFileBytes: number;
+  /** Folder of example bundles published at start, or null when disabled (empty FERRY_MODELS_DIR). */
+  modelsDir: string | null;
+  failpoints: readonly string[];
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/**
+ * Parses the process environment into a {@link FerryConfig}. Throws `INVALID_INPUT` naming the
+ * variable at fault (e.g. `PORT: must be …`).
+ */
+export function loadConfig(env: Record<string, string | undefined>): FerryConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new FerryError(ErrorCode.INVALID_INPUT, `${name}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const rootDir = path.resolve(e.FERRY_ROOT ?? process.cwd());
+  const models = e.FERRY_MODELS_DIR;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    rootDir,
+    dataDir: path.resolve(rootDir, e.FERRY_DATA_DIR),
+    allowedOrigins: list(e.FERRY_ALLOWED_ORIGINS),
+    maxFileBytes: e.FERRY_MAX_FILE_BYTES,
+    modelsDir: models === '' ? null : path.resolve(rootDir, models ?? 'models'),
+    failpoints: list(e.FERRY_FAILPOINTS),
+  };
+}

@@ -1,0 +1,96 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/** A named model; its versions hold the content. */
+export const models = sqliteTable('models', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  task: text('task').notNull(),
+  description: text('description').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+/**
+ * One published version of a model. Content (files, manifest fields) never changes after the
+ * publish transaction; only `status` does, and each change re-signs `envelope`.
+ */
+export const versions = sqliteTable(
+  'versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id),
+    version: text('version').notNull(),
+    status: text('status', { enum: ['published', 'deprecated', 'yanked'] }).notNull(),
+    publishedAt: text('published_at').notNull(),
+    metadataVersion: integer('metadata_version').notNull(),
+    /** Total bytes of all files. */
+    size: integer('size').notNull(),
+    /** The signed envelope exactly as served, and the sha256 of those bytes (the ETag). */
+    envelope: text('envelope').notNull(),
+    envelopeSha256: text('envelope_sha256').notNull(),
+    publishedBy: integer('published_by').references(() => apiTokens.id),
+  },
+  (t) => [uniqueIndex('versions_model_version').on(t.modelId, t.version)],
+);
+
+/** The files of a version, each naming the blob that holds its bytes. */
+export const versionFiles = sqliteTable(
+  'version_files',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id),
+    path: text('path').notNull(),
+    role: text('role').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => blobs.sha256),
+    size: integer('size').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.path] }), index('version_files_sha256').on(t.sha256)],
+);
+
+/** Blobs referenced by at least one committed version: only these are ever served. */
+export const blobs = sqliteTable('blobs', {
+  sha256: text('sha256').primaryKey(),
+  size: integer('size').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+/** API tokens, stored only as the sha256 of the secret. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  /** The first characters of the secret, shown in listings so a person can tell tokens apart. */
+  prefix: text('prefix').notNull(),
+  hash: text('hash').notNull().unique(),
+  /** Comma-separated scopes, e.g. `publish,admin`. */
+  scopes: text('scopes').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+  createdBy: integer('created_by'),
+  lastUsedAt: text('last_used_at'),
+  revokedAt: text('revoked_at'),
+});
+
+/** Who did what, when: one row per mutation. */
+export const auditLog = sqliteTable('audit_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: text('at').notNull().default(now),
+  /** Token id of the actor, or null for the server itself (bootstrap, example publishing). */
+  actorTokenId: integer('actor_token_id'),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  target: text('target').notNull(),
+  /** JSON object with the action's particulars. */
+  details: text('details').notNull().default('{}'),
+});
+
+/** Small server-wide values, such as the metadata version counter. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: integer('value').notNull(),
+});

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FerryConfig } from './config.ts';
+import { openDatabase, type OpenDatabase } from './db/open.ts';
+import { createFailpoints } from './failpoints.ts';
+import type { ServiceDeps } from './services/deps.ts';
+import { systemActor } from './services/deps.ts';
+import { publishExamples, type ExamplesReport } from './services/examples.ts';
+import { ensureBootstrapToken } from './services/tokens.ts';
+import { ensureKeyPair } from './signing/key-pair.ts';
+import { createSigner } from './signing/signer.ts';
+import { createFsBlobStore } from './storage/fs-blob-store.ts';
+
+/** What happened during start-up, for the start-up log. */
+export interface StartupReport {
+  keyid: string;
+  publicKey: string;
+  keyCreated: boolean;
+  /** The bootstrap admin token's secret, present only on the start that created it. */
+  adminToken: string | null;
+  tempFilesRemoved: number;
+  examples: ExamplesReport | null;
+}
+
+/** A running Ferry backend: configuration, open database and the services' dependencies. */
+export interface Ferry {
+  config: FerryConfig;
+  /** The `version` of package.json. */
+  serverVersion: string;
+  deps: ServiceDeps;
+  database: OpenDatabase;
+  startup: StartupReport;
+  close(): void;
+}
+
+/**
+ * Opens the data directory: database (migrated), blob store (temp files of interrupted writes
+ * removed), key pair (created on first start), bootstrap admin token (on an empty token table),
+ * then publishes the example bundles not yet in the registry.
+ */
+export async function createFerry(config: FerryConfig): Promise<Ferry> {
+  const failpoints = createFailpoints(config.failpoints);
+  const blobs = createFsBlobStore({
+    dataDir: config.dataDir,
+    beforeRename: () => failpoints.hit('upload.before-rename'),
+  });
+  const tempFilesRemoved = await blobs.cleanTemp();
+  const database = openDatabase(
+    path.join(config.dataDir, 'ferry.db'),
+    path.join(config.rootDir, 'server', 'db', 'migrations'),
+  );
+  const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
+  const signer = createSigner(keys);
+  const deps: ServiceDeps = { db: database.db, blobs, signer, failpoints, maxFileBytes: config.maxFileBytes };
+  const admin = ensureBootstrapToken(database.db, systemActor);
+  const examples = config.modelsDir === null ? null : await publishExamples(deps, config.modelsDir);
+  const pkg = JSON.parse(readFileSync(path.join(config.rootDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {
+    config,
+    serverVersion: pkg.version,
+    deps,
+    database,
+    startup: {
+      keyid: signer.keyid,
+      publicKey: signer.publicKey,
+      keyCreated: keys.created,
+      adminToken: admin?.token ?? null,
+      tempFilesRemoved,
+      examples,
+    },
+    close: () => database.close(),
+  };
+}

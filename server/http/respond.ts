@@ -1,0 +1,44 @@
+import { ErrorCode, isFerryError, type HttpErrorBody } from '$shared';
+import { isExposable, statusOf } from '../error-map.ts';
+
+/** A JSON response with `status` and extra `headers`. */
+export function json(
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status: init.status ?? 200,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...init.headers },
+  });
+}
+
+/**
+ * The error response of the plain HTTP routes: `{ error: { code, message } }` with the status
+ * the code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged.
+ */
+export function errorResponse(error: unknown): Response {
+  if (isExposable(error)) {
+    const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
+    return json(body, { status: statusOf(error.code).status });
+  }
+  console.error('ferry: unexpected error while serving a request', error);
+  const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
+  const body: HttpErrorBody = { error: { code, message: 'Internal server error' } };
+  return json(body, { status: 500 });
+}
+
+/** Runs `handler` and turns anything it throws into {@link errorResponse}. */
+export async function guarded(handler: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+/** Whether an `If-None-Match` header matches the strong entity tag `etag` (quoted). */
+export function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}

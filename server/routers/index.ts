@@ -1,0 +1,18 @@
+import { auditRouter } from './audit.ts';
+import { modelsRouter } from './models.ts';
+import { serverRouter } from './server.ts';
+import { tokensRouter } from './tokens.ts';
+import { router } from './trpc.ts';
+import { versionsRouter } from './versions.ts';
+
+/** Every tRPC procedure Ferry serves at /api/trpc. */
+export const appRouter = router({
+  audit: auditRouter,
+  models: modelsRouter,
+  server: serverRouter,
+  tokens: tokensRouter,
+  versions: versionsRouter,
+});
+
+/** The router's type, for typed clients (`createTRPCClient<AppRouter>`). */
+export type AppRouter = typeof appRouter;

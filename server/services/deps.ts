@@ -1,0 +1,25 @@
+import type { TokenScope } from '$shared';
+import type { FerryDb } from '../db/open.ts';
+import type { Failpoints } from '../failpoints.ts';
+import type { Signer } from '../signing/signer.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+
+/** What the services need from the running server; they know nothing of HTTP or tRPC. */
+export interface ServiceDeps {
+  db: FerryDb;
+  blobs: BlobStore;
+  signer: Signer;
+  failpoints: Failpoints;
+  maxFileBytes: number;
+}
+
+/** Who is acting: a token's holder, or the server itself. */
+export interface Actor {
+  /** Null for the server itself (bootstrap, example publishing). */
+  tokenId: number | null;
+  name: string;
+  scopes: readonly TokenScope[];
+}
+
+/** The server acting on its own behalf. */
+export const systemActor: Actor = { tokenId: null, name: 'system', scopes: ['publish', 'admin'] };

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import {
+  BundleManifest,
+  ErrorCode,
+  FerryError,
+  PublishedManifest,
+  type PublishInputRaw,
+  type PublishResult,
+} from '$shared';
+import type { FerryQueryable } from '../db/open.ts';
+import { blobs, models, versionFiles, versions } from '../db/schema.ts';
+import { recordAudit } from './audit.ts';
+import type { Actor, ServiceDeps } from './deps.ts';
+import { nextMetadataVersion } from './metadata-counter.ts';
+import { checkOnnxFiles, resolveFiles } from './publish-validate.ts';
+
+function versionExists(db: FerryQueryable, name: string, version: string): boolean {
+  const row = db
+    .select({ id: versions.id })
+    .from(versions)
+    .innerJoin(models, eq(models.id, versions.modelId))
+    .where(and(eq(models.name, name), eq(versions.version, version)))
+    .get();
+  return row !== undefined;
+}
+
+function exists(name: string, version: string): FerryError {
+  return new FerryError(ErrorCode.VERSION_EXISTS, `version: ${name}@${version} is already published`, {
+    details: { name, version },
+  });
+}
+
+function parseManifest(raw: unknown): BundleManifest {
+  const parsed = BundleManifest.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new FerryError(
+    ErrorCode.MANIFEST_INVALID,
+    `manifest.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/** Whether `name@version` is already in the registry. */
+export function isPublished(deps: ServiceDeps, name: string, version: string): boolean {
+  return versionExists(deps.db, name, version);
+}
+
+/**
+ * Publishes a version whose files were uploaded before. Everything is validated first (schema,
+ * uploaded blobs, sizes, ONNX graphs against the declared signature, version not yet taken);
+ * then one SQLite transaction writes the model, version, files, blob references, audit entry and
+ * the signed manifest. A crash at any point leaves the version fully there or absent.
+ */
+export async function publishVersion(
+  deps: ServiceDeps,
+  input: PublishInputRaw,
+  actor: Actor,
+): Promise<PublishResult> {
+  const manifest = parseManifest(input.manifest);
+  if (versionExists(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
+  const files = await resolveFiles(deps, manifest, input.files);
+  await checkOnnxFiles(deps, manifest, files);
+  const size = files.reduce((sum, file) => sum + file.size, 0);
+  const publishedAt = new Date().toISOString();
+
+  return deps.db.transaction((tx) => {
+    // Another publish of the same version may have committed while we validated.
+    if (versionExists(tx, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
+    const model = tx
+      .insert(models)
+      .values({ name: manifest.name, task: manifest.task, description: manifest.description })
+      .onConflictDoUpdate({
+        target: models.name,
+        set: { task: manifest.task, description: manifest.description },
+      })
+      .returning({ id: models.id })
+      .get();
+    const metadataVersion = nextMetadataVersion(tx);
+    const signed = PublishedManifest.parse({
+      _type: 'ferry/manifest',
+      ...manifest,
+      files,
+      metadataVersion,
+      publishedAt,
+      status: 'published',
+    });
+    const body = JSON.stringify(deps.signer.sign(signed));
+    const row = tx
+      .insert(versions)
+      .values({
+        modelId: model.id,
+        version: manifest.version,
+        status: 'published',
+        publishedAt,
+        metadataVersion,
+        size,
+        envelope: body,
+        envelopeSha256: createHash('sha256').update(body).digest('hex'),
+        publishedBy: actor.tokenId,
+      })
+      .returning({ id: versions.id })
+      .get();
+    for (const file of files) {
+      tx.insert(blobs).values({ sha256: file.sha256, size: file.size }).onConflictDoNothing().run();
+      tx.insert(versionFiles)
+        .values({ versionId: row.id, ...file })
+        .run();
+    }
+    recordAudit(tx, actor, {
+      action: 'version.publish',
+      target: `${manifest.name}@${manifest.version}`,
+      details: { metadataVersion, size, files: files.length },
+    });
+    deps.failpoints.hit('publish.before-commit');
+    return { name: manifest.name, version: manifest.version, metadataVersion, publishedAt, size };
+  });
+}

@@ -1,0 +1,94 @@
+import { asc, eq } from 'drizzle-orm';
+import semver from 'semver';
+import { ErrorCode, FerryError, type ModelList, type Task, type VersionStatus } from '$shared';
+import type { FerryQueryable } from '../db/open.ts';
+import { blobs, models, versions } from '../db/schema.ts';
+
+/** A version row as the alias resolution needs it. */
+interface Candidate {
+  version: string;
+  status: VersionStatus;
+}
+
+/**
+ * What the `latest` alias points at: the highest semver whose status is `published`, else the
+ * highest `deprecated` one; never a `yanked` one. Null when nothing qualifies.
+ */
+export function resolveLatest(candidates: readonly Candidate[]): string | null {
+  for (const status of ['published', 'deprecated'] as const) {
+    const found = candidates.filter((c) => c.status === status).map((c) => c.version);
+    if (found.length > 0) return found.sort(semver.rcompare)[0] ?? null;
+  }
+  return null;
+}
+
+/** Every model with its versions (newest first by semver) and its `latest` alias. */
+export function listModels(db: FerryQueryable): ModelList {
+  const rows = db
+    .select({
+      name: models.name,
+      task: models.task,
+      description: models.description,
+      version: versions.version,
+      status: versions.status,
+      publishedAt: versions.publishedAt,
+      metadataVersion: versions.metadataVersion,
+      size: versions.size,
+    })
+    .from(models)
+    .innerJoin(versions, eq(versions.modelId, models.id))
+    .orderBy(asc(models.name))
+    .all();
+  const byName = new Map<string, ModelList['models'][number]>();
+  for (const { name, task, description, ...version } of rows) {
+    let model = byName.get(name);
+    if (!model) {
+      model = { name, task: task as Task, description, latest: null, versions: [] };
+      byName.set(name, model);
+    }
+    model.versions.push(version);
+  }
+  for (const model of byName.values()) {
+    model.versions.sort((a, b) => semver.rcompare(a.version, b.version));
+    model.latest = resolveLatest(model.versions);
+  }
+  return { models: [...byName.values()] };
+}
+
+/** A stored signed manifest exactly as served, with its ETag digest. */
+export interface StoredEnvelope {
+  version: string;
+  body: string;
+  sha256: string;
+}
+
+/**
+ * The signed manifest of `name` at `version` (an exact semver or `latest`). Throws
+ * `MODEL_NOT_FOUND` or `BUNDLE_NOT_FOUND`.
+ */
+export function getEnvelope(db: FerryQueryable, name: string, version: string): StoredEnvelope {
+  const model = db.select({ id: models.id }).from(models).where(eq(models.name, name)).get();
+  if (!model) throw new FerryError(ErrorCode.MODEL_NOT_FOUND, `model "${name}" does not exist`);
+  const rows = db
+    .select({
+      version: versions.version,
+      status: versions.status,
+      body: versions.envelope,
+      sha256: versions.envelopeSha256,
+    })
+    .from(versions)
+    .where(eq(versions.modelId, model.id))
+    .all();
+  const wanted = version === 'latest' ? resolveLatest(rows) : version;
+  const row = rows.find((r) => r.version === wanted);
+  if (!row) {
+    throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `model "${name}" has no version "${version}"`);
+  }
+  return { version: row.version, body: row.body, sha256: row.sha256 };
+}
+
+/** The size of a blob that a committed version references, or null: only those are served. */
+export function publishedBlobSize(db: FerryQueryable, sha256: string): number | null {
+  const row = db.select({ size: blobs.size }).from(blobs).where(eq(blobs.sha256, sha256)).get();
+  return row?.size ?? null;
+}

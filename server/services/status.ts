@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { ErrorCode, FerryError, PublishedManifest, type VersionStatus } from '$shared';
+import { models, versions } from '../db/schema.ts';
+import { recordAudit } from './audit.ts';
+import type { Actor, ServiceDeps } from './deps.ts';
+import { nextMetadataVersion } from './metadata-counter.ts';
+
+/** What a status change returns. */
+export interface StatusChange {
+  name: string;
+  version: string;
+  status: VersionStatus;
+  metadataVersion: number;
+}
+
+/** Which version to change, and to what. */
+export interface StatusChangeInput {
+  name: string;
+  version: string;
+  status: VersionStatus;
+}
+
+/**
+ * Sets a version's status (deprecate, yank, or restore to published). The content stays as it
+ * is; the manifest is re-signed with the new status and a new, higher metadataVersion so clients
+ * can tell the newer metadata from a replay of the old. Setting the current status is a no-op.
+ */
+export function setVersionStatus(deps: ServiceDeps, input: StatusChangeInput, actor: Actor): StatusChange {
+  return deps.db.transaction((tx) => {
+    const row = tx
+      .select({ id: versions.id, status: versions.status, envelope: versions.envelope })
+      .from(versions)
+      .innerJoin(models, eq(models.id, versions.modelId))
+      .where(and(eq(models.name, input.name), eq(versions.version, input.version)))
+      .get();
+    if (!row) {
+      throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `${input.name}@${input.version} does not exist`);
+    }
+    const current = PublishedManifest.parse((JSON.parse(row.envelope) as { signed: unknown }).signed);
+    if (row.status === input.status) {
+      return { ...input, metadataVersion: current.metadataVersion };
+    }
+    const metadataVersion = nextMetadataVersion(tx);
+    const signed = PublishedManifest.parse({ ...current, status: input.status, metadataVersion });
+    const body = JSON.stringify(deps.signer.sign(signed));
+    tx.update(versions)
+      .set({
+        status: input.status,
+        metadataVersion,
+        envelope: body,
+        envelopeSha256: createHash('sha256').update(body).digest('hex'),
+      })
+      .where(eq(versions.id, row.id))
+      .run();
+    recordAudit(tx, actor, {
+      action: 'version.set-status',
+      target: `${input.name}@${input.version}`,
+      details: { from: row.status, to: input.status, metadataVersion },
+    });
+    return { ...input, metadataVersion };
+  });
+}

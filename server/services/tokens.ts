@@ -1,0 +1,99 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { count, eq } from 'drizzle-orm';
+import { ErrorCode, FerryError, TokenScope, type TokenInfo } from '$shared';
+import type { FerryDb } from '../db/open.ts';
+import { apiTokens } from '../db/schema.ts';
+import { recordAudit } from './audit.ts';
+import type { Actor } from './deps.ts';
+
+const PREFIX = 'ferry_';
+
+function hashOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function scopesOf(text: string): TokenScope[] {
+  return text.split(',').filter((s): s is TokenScope => TokenScope.safeParse(s).success);
+}
+
+/** A newly created token: the secret appears here once and is stored only as its sha256. */
+export interface CreatedToken extends TokenInfo {
+  token: string;
+}
+
+/** Creates a token with 256 random bits, e.g. `ferry_3q2…`; records who created it. */
+export function createToken(
+  db: FerryDb,
+  input: { name: string; scopes: readonly TokenScope[] },
+  actor: Actor,
+): CreatedToken {
+  const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+  const scopes = [...new Set(input.scopes)].sort();
+  return db.transaction((tx) => {
+    const row = tx
+      .insert(apiTokens)
+      .values({
+        name: input.name,
+        prefix: token.slice(0, PREFIX.length + 6),
+        hash: hashOf(token),
+        scopes: scopes.join(','),
+        createdBy: actor.tokenId,
+      })
+      .returning()
+      .get();
+    recordAudit(tx, actor, {
+      action: 'token.create',
+      target: `token:${row.id}`,
+      details: { name: input.name, scopes },
+    });
+    return { ...toInfo(row), token };
+  });
+}
+
+function toInfo(row: typeof apiTokens.$inferSelect): TokenInfo {
+  const { id, name, prefix, createdAt, lastUsedAt, revokedAt } = row;
+  return { id, name, prefix, scopes: scopesOf(row.scopes), createdAt, lastUsedAt, revokedAt };
+}
+
+/** The actor a bearer secret stands for. Throws `UNAUTHENTICATED` for unknown or revoked tokens. */
+export function authenticate(db: FerryDb, secret: string): Actor {
+  const row = db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.hash, hashOf(secret)))
+    .get();
+  if (!row || row.revokedAt !== null) {
+    throw new FerryError(ErrorCode.UNAUTHENTICATED, 'Authorization: unknown or revoked API token');
+  }
+  db.update(apiTokens).set({ lastUsedAt: new Date().toISOString() }).where(eq(apiTokens.id, row.id)).run();
+  return { tokenId: row.id, name: row.name, scopes: scopesOf(row.scopes) };
+}
+
+/** Every token, newest first, without secrets. */
+export function listTokens(db: FerryDb): TokenInfo[] {
+  return db.select().from(apiTokens).all().map(toInfo).reverse();
+}
+
+/** Revokes a token; idempotent. Throws `INVALID_INPUT` naming the id when there is no such token. */
+export function revokeToken(db: FerryDb, id: number, actor: Actor): TokenInfo {
+  return db.transaction((tx) => {
+    const row = tx.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
+    if (!row) throw new FerryError(ErrorCode.INVALID_INPUT, `id: no token with id ${id}`);
+    if (row.revokedAt !== null) return toInfo(row);
+    const updated = tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date().toISOString() })
+      .where(eq(apiTokens.id, id))
+      .returning()
+      .get();
+    recordAudit(tx, actor, { action: 'token.revoke', target: `token:${id}` });
+    return toInfo(updated);
+  });
+}
+
+/** On an empty token table, creates the first admin token (both scopes) and returns its secret. */
+export function ensureBootstrapToken(db: FerryDb, actor: Actor): CreatedToken | null {
+  const existing = db.select({ n: count() }).from(apiTokens).get()?.n ?? 0;
+  if (existing > 0) return null;
+  return createToken(db, { name: 'bootstrap admin', scopes: ['admin', 'publish'] }, actor);
+}

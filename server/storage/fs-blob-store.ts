@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ErrorCode, FerryError, Sha256 } from '$shared';
+import type { BlobInfo, BlobStore, ByteRange, PutOptions, PutResult } from './blob-store.ts';
+
+/** Options for {@link createFsBlobStore}. */
+export interface FsBlobStoreOptions {
+  /** The data directory; blobs go to `blobs/sha256/ab/<sha256>`, temp files to `tmp/`. */
+  dataDir: string;
+  /** Called after a blob's temp file is complete and synced, just before it becomes visible. */
+  beforeRename?: () => void;
+}
+
+function assertDigest(sha256: string): void {
+  if (!Sha256.safeParse(sha256).success) {
+    throw new FerryError(ErrorCode.INVALID_INPUT, `sha256: "${sha256}" is not 64 lowercase hex digits`);
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A {@link BlobStore} on the local filesystem: temp file, hash while streaming, fsync, rename. */
+export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
+  const tmpDir = path.join(options.dataDir, 'tmp');
+  const blobDir = path.join(options.dataDir, 'blobs', 'sha256');
+  const blobPath = (sha256: string) => {
+    assertDigest(sha256);
+    return path.join(blobDir, sha256.slice(0, 2), sha256);
+  };
+
+  async function writeTemp(body: AsyncIterable<Uint8Array>, maxBytes: number) {
+    await mkdir(tmpDir, { recursive: true });
+    const file = path.join(tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const handle = await open(file, 'wx', 0o644);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          throw new FerryError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `body: larger than the limit of ${maxBytes} bytes`,
+            {
+              details: { maxBytes },
+            },
+          );
+        }
+        hash.update(chunk);
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(file, { force: true });
+      throw error;
+    }
+    await handle.close();
+    return { file, sha256: hash.digest('hex'), size };
+  }
+
+  return {
+    async put(body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
+      if (opts.expectedSha256 !== undefined) assertDigest(opts.expectedSha256);
+      const temp = await writeTemp(body, opts.maxBytes);
+      const { sha256, size } = temp;
+      if (opts.expectedSha256 !== undefined && opts.expectedSha256 !== sha256) {
+        await rm(temp.file, { force: true });
+        throw new FerryError(
+          ErrorCode.INTEGRITY_MISMATCH,
+          `body: sha256 is ${sha256}, not ${opts.expectedSha256} as the URL says`,
+          { details: { expected: opts.expectedSha256, actual: sha256 } },
+        );
+      }
+      const target = blobPath(sha256);
+      if ((await stat(target).catch(() => null))?.size === size) {
+        await rm(temp.file, { force: true });
+        return { sha256, size, created: false };
+      }
+      await mkdir(path.dirname(target), { recursive: true });
+      options.beforeRename?.();
+      await rename(temp.file, target);
+      await fsyncDir(path.dirname(target));
+      return { sha256, size, created: true };
+    },
+
+    async stat(sha256: string): Promise<BlobInfo | null> {
+      const info = await stat(blobPath(sha256)).catch(() => null);
+      return info?.isFile() ? { sha256, size: info.size } : null;
+    },
+
+    async read(sha256: string, range?: ByteRange): Promise<Readable> {
+      const file = blobPath(sha256);
+      // Open first so a missing blob is a clean error rather than a stream that fails later.
+      const handle = await open(file, 'r').catch(() => {
+        throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `blob ${sha256} is not stored`);
+      });
+      return createReadStream(file, { fd: handle, start: range?.start, end: range?.end });
+    },
+
+    async readAll(sha256: string): Promise<Uint8Array> {
+      return readFile(blobPath(sha256)).catch(() => {
+        throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `blob ${sha256} is not stored`);
+      });
+    },
+
+    async delete(sha256: string): Promise<void> {
+      await rm(blobPath(sha256), { force: true });
+    },
+
+    async cleanTemp(): Promise<number> {
+      const entries = await readdir(tmpDir).catch(() => [] as string[]);
+      await Promise.all(entries.map((name) => rm(path.join(tmpDir, name), { force: true, recursive: true })));
+      return entries.length;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Handle, ServerInit } from '@sveltejs/kit';
+import { preflight, withIsolationHeaders } from '$server/http/cors.ts';
+import { initFerry } from '$server/runtime.ts';
+
+/**
+ * Opens the backend before the first request: database and migrations, key pair, bootstrap
+ * admin token, example bundles (server/ferry.ts). Start-up fails loudly rather than serving
+ * half a registry.
+ */
+export const init: ServerInit = async () => {
+  await initFerry();
+};
+
+/** Answers CORS preflights and puts the isolation (COOP/COEP/CORP) and CORS headers on every response. */
+export const handle: Handle = async ({ event, resolve }) => {
+  const { config } = await initFerry();
+  const early = preflight(event.request, config);
+  if (early) return withIsolationHeaders(event.request, early, config);
+  return withIsolationHeaders(event.request, await resolve(event), config);
+};
