@@ -4,7 +4,7 @@ import path from 'node:path';
 /** Folders and root files whose changes make the SvelteKit build stale. */
 const SOURCE_DIRS = ['web', 'server', 'shared', 'workers'];
 const ROOT_FILES = ['package.json', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'tsconfig.base.json'];
-const SKIP = /(^|\/)(node_modules|\.svelte-kit)(\/|$)|\.test\.ts$|(^|\/)server\/(cli|db\/migrations)\//;
+const SKIP = /(^|\/)(node_modules|\.svelte-kit)(\/|$)|\.test\.ts$|^server\/(cli|build|testing|db\/migrations)\//;
 
 /** The stamp `vite build` leaves in build/ when it finishes, holding the time it started. */
 export const STAMP = path.join('build', '.ferry-build-stamp');

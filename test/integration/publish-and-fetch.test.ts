@@ -1,40 +1,27 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelList, ServerInfo, verifyManifest } from '$shared';
 import { tinyBundleDir } from '../support/bundles.ts';
-import { runFerryCli } from '../support/ferry-cli.ts';
-import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
+import { publishWithCli } from '../support/ferry-cli.ts';
+import { useFerryServer } from '../support/use-ferry-server.ts';
 
-let server: FerryServer;
-beforeAll(async () => {
-  server = await startFerryServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useFerryServer();
 
 describe('publish with the CLI, then fetch as a client would', () => {
   it('lists the published bundle, serves a manifest that verifies with the well-known key, and blobs that match their sha256', async () => {
-    const run = await runFerryCli([
-      'publish',
-      tinyBundleDir,
-      '--server',
-      server.url,
-      '--token',
-      server.adminToken,
-    ]);
+    const run = await publishWithCli(server(), tinyBundleDir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('published tiny@1.0.0');
 
-    const list = ModelList.parse(await (await fetch(`${server.url}/api/v1/models`)).json());
+    const list = ModelList.parse(await (await fetch(`${server().url}/api/v1/models`)).json());
     const tiny = list.models.find((m) => m.name === 'tiny');
     expect(tiny).toMatchObject({ latest: '1.0.0', task: 'tabular-classification' });
     expect(tiny?.versions.map((v) => [v.version, v.status])).toEqual([['1.0.0', 'published']]);
 
-    const info = ServerInfo.parse(await (await fetch(`${server.url}/.well-known/ferry.json`)).json());
-    expect(info.publicKey).toBe(server.publicKey);
-    const response = await fetch(`${server.url}/api/v1/models/tiny/versions/1.0.0/manifest`);
+    const info = ServerInfo.parse(await (await fetch(`${server().url}/.well-known/ferry.json`)).json());
+    expect(info.publicKey).toBe(server().publicKey);
+    const response = await fetch(`${server().url}/api/v1/models/tiny/versions/1.0.0/manifest`);
     expect(response.status).toBe(200);
     const manifest = await verifyManifest(await response.json(), {
       publicKey: info.publicKey,
@@ -44,7 +31,7 @@ describe('publish with the CLI, then fetch as a client would', () => {
     expect(manifest.files.map((f) => f.path).sort()).toEqual(['labels.txt', 'model.onnx']);
 
     for (const file of manifest.files) {
-      const blob = await fetch(`${server.url}/api/v1/blobs/${file.sha256}`);
+      const blob = await fetch(`${server().url}/api/v1/blobs/${file.sha256}`);
       expect(blob.status).toBe(200);
       const bytes = new Uint8Array(await blob.arrayBuffer());
       expect(bytes.length).toBe(file.size);
@@ -53,8 +40,8 @@ describe('publish with the CLI, then fetch as a client would', () => {
   });
 
   it('resolves the latest alias to the same signed manifest', async () => {
-    const exact = await (await fetch(`${server.url}/api/v1/models/tiny/versions/1.0.0/manifest`)).text();
-    const latest = await (await fetch(`${server.url}/api/v1/models/tiny/versions/latest/manifest`)).text();
+    const exact = await (await fetch(`${server().url}/api/v1/models/tiny/versions/1.0.0/manifest`)).text();
+    const latest = await (await fetch(`${server().url}/api/v1/models/tiny/versions/latest/manifest`)).text();
     expect(latest).toBe(exact);
   });
 });

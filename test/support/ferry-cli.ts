@@ -29,3 +29,8 @@ export function runFerryCli(args: readonly string[], env: Record<string, string>
     );
   });
 }
+
+/** `ferry publish <dir> --server <url> --token <token>` against a test server (its admin token by default). */
+export function publishWithCli(server: { url: string; adminToken: string }, dir: string, token?: string) {
+  return runFerryCli(['publish', dir, '--server', server.url, '--token', token ?? server.adminToken]);
+}

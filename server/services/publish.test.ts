@@ -1,0 +1,116 @@
+import { writeFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyManifest } from '$shared';
+import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
+import { tinyDir, tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
+import { listAudit } from './audit.ts';
+import { systemActor } from './deps.ts';
+import { publishVersion } from './publish.ts';
+import { getEnvelope, publishedBlobSize } from './registry.ts';
+
+let deps: TempDeps;
+beforeEach(() => {
+  deps = createTempDeps();
+});
+afterEach(() => deps.dispose());
+
+describe('publishVersion', () => {
+  it('stores a manifest signed by the server key with each file’s sha256 and size', async () => {
+    const files = await uploadTiny(deps);
+    const result = await publishVersion(deps, { manifest: tinyManifest(), files }, systemActor);
+    expect(result).toMatchObject({ name: 'tiny', version: '1.0.0', metadataVersion: 1 });
+    const envelope = JSON.parse(getEnvelope(deps.db, 'tiny', '1.0.0').body);
+    const manifest = await verifyManifest(envelope, { publicKey: deps.signer.publicKey });
+    expect(manifest.files).toEqual([
+      { path: 'model.onnx', role: 'onnx', sha256: files[0]?.sha256, size: files[0]?.size },
+      { path: 'labels.txt', role: 'labels', sha256: files[1]?.sha256, size: files[1]?.size },
+    ]);
+    expect(publishedBlobSize(deps.db, files[0]?.sha256 ?? '')).toBe(files[0]?.size);
+    expect(listAudit(deps.db, { limit: 10 })[0]).toMatchObject({
+      action: 'version.publish',
+      target: 'tiny@1.0.0',
+    });
+  });
+
+  it('refuses to publish a version that already exists (VERSION_EXISTS) and leaves it unchanged', async () => {
+    const files = await uploadTiny(deps);
+    await publishVersion(deps, { manifest: tinyManifest(), files }, systemActor);
+    const before = getEnvelope(deps.db, 'tiny', '1.0.0').body;
+    const changed = { ...tinyManifest(), description: 'something else' };
+    await expect(publishVersion(deps, { manifest: changed, files }, systemActor)).rejects.toMatchObject({
+      code: 'VERSION_EXISTS',
+      message: expect.stringContaining('tiny@1.0.0'),
+    });
+    expect(getEnvelope(deps.db, 'tiny', '1.0.0').body).toBe(before);
+  });
+
+  it('gives every publish a higher metadataVersion', async () => {
+    const files = await uploadTiny(deps);
+    const first = await publishVersion(deps, { manifest: tinyManifest(), files }, systemActor);
+    const second = await publishVersion(
+      deps,
+      { manifest: { ...tinyManifest(), version: '1.1.0' }, files },
+      systemActor,
+    );
+    expect(second.metadataVersion).toBeGreaterThan(first.metadataVersion);
+  });
+
+  it('names the input when the declared signature differs from the ONNX graph', async () => {
+    const files = await uploadTiny(deps);
+    const manifest = tinyManifest();
+    manifest.signature.inputs[0] = { name: 'pixels', type: 'float32', shape: ['batch', 4] };
+    await expect(publishVersion(deps, { manifest, files }, systemActor)).rejects.toMatchObject({
+      code: 'SIGNATURE_MISMATCH',
+      message: 'signature.inputs[0].name: declared "pixels" but model.onnx has "features"',
+    });
+    expect(publishedBlobSize(deps.db, files[0]?.sha256 ?? '')).toBeNull();
+  });
+
+  it('names the file when an ONNX file is truncated', async () => {
+    const truncated = path.join(deps.dataDir, 'truncated.onnx');
+    writeFileSync(truncated, readFileSync(path.join(tinyDir, 'model.onnx')).subarray(0, 100));
+    const files = [await deps.upload(truncated, 'model.onnx'), (await uploadTiny(deps))[1]!];
+    await expect(
+      publishVersion(deps, { manifest: tinyManifest(), files }, systemActor),
+    ).rejects.toMatchObject({
+      code: 'ONNX_INVALID',
+      message: expect.stringMatching(/^model\.onnx: not a loadable ONNX model/),
+    });
+  });
+
+  it('refuses a file that was never uploaded, naming it', async () => {
+    const [model] = await uploadTiny(deps);
+    const files = [model!, { path: 'labels.txt', sha256: 'f'.repeat(64), size: 3 }];
+    await expect(
+      publishVersion(deps, { manifest: tinyManifest(), files }, systemActor),
+    ).rejects.toMatchObject({
+      code: 'BLOB_NOT_FOUND',
+      message: expect.stringContaining('labels.txt'),
+    });
+  });
+
+  it('refuses a file over the size limit, naming it', async () => {
+    const small = createTempDeps({ maxFileBytes: 200 });
+    try {
+      const files = await uploadTiny(deps);
+      await expect(
+        publishVersion(small, { manifest: tinyManifest(), files }, systemActor),
+      ).rejects.toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringContaining('model.onnx'),
+      });
+    } finally {
+      small.dispose();
+    }
+  });
+
+  it('refuses an invalid manifest, naming the field', async () => {
+    const files = await uploadTiny(deps);
+    const manifest = { ...tinyManifest(), version: 'one' };
+    await expect(publishVersion(deps, { manifest, files }, systemActor)).rejects.toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringMatching(/^manifest\.version: /),
+    });
+  });
+});

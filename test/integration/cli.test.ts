@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyManifest } from '$shared';
+import { tinyBundleDir } from '../support/bundles.ts';
+import { runFerryCli } from '../support/ferry-cli.ts';
+import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
+
+let server: FerryServer;
+let admin: Record<string, string>;
+beforeAll(async () => {
+  server = await startFerryServer();
+  admin = { FERRY_SERVER: server.url, FERRY_TOKEN: server.adminToken };
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('the ferry CLI', () => {
+  it('creates a publish token whose secret is printed once, and publishes with it from FERRY_* variables', async () => {
+    const created = await runFerryCli(['token', 'create', '--scope', 'publish', '--name', 'ci'], admin);
+    expect(created.code).toBe(0);
+    const token = created.stdout.match(/ferry_\S+/)?.[0] ?? '';
+    expect(token).not.toBe('');
+    const listed = await runFerryCli(['token', 'list'], admin);
+    expect(listed.stdout).toContain('ci');
+    expect(listed.stdout).not.toContain(token);
+    const published = await runFerryCli(['publish', tinyBundleDir, '--json'], {
+      FERRY_SERVER: server.url,
+      FERRY_TOKEN: token,
+    });
+    expect(published.code).toBe(0);
+    expect(JSON.parse(published.stdout)).toMatchObject({ name: 'tiny', version: '1.0.0' });
+  });
+
+  it('exits 4 when the token lacks the scope, and after the token is revoked', async () => {
+    const created = await runFerryCli(['token', 'create', '--scope', 'publish', '--json'], admin);
+    const { id, token } = JSON.parse(created.stdout) as { id: number; token: string };
+    const forbidden = await runFerryCli(['token', 'list'], { FERRY_SERVER: server.url, FERRY_TOKEN: token });
+    expect(forbidden.code).toBe(4);
+    expect(forbidden.stderr).toContain('lacks the "admin" scope');
+    expect((await runFerryCli(['token', 'revoke', String(id)], admin)).code).toBe(0);
+    const revoked = await runFerryCli(['publish', tinyBundleDir], {
+      FERRY_SERVER: server.url,
+      FERRY_TOKEN: token,
+    });
+    expect(revoked.code).toBe(4);
+  });
+
+  it('yanks a version: the manifest is re-signed with the new status and a higher metadataVersion', async () => {
+    const url = `${server.url}/api/v1/models/tiny/versions/1.0.0/manifest`;
+    const before = await verifyManifest(await (await fetch(url)).json(), { publicKey: server.publicKey });
+    const run = await runFerryCli(['versions', 'set-status', 'tiny', '1.0.0', 'yanked'], admin);
+    expect(run.code).toBe(0);
+    const after = await verifyManifest(await (await fetch(url)).json(), { publicKey: server.publicKey });
+    expect(after.status).toBe('yanked');
+    expect(after.metadataVersion).toBeGreaterThan(before.metadataVersion);
+    expect((await fetch(`${server.url}/api/v1/models/tiny/versions/latest/manifest`)).status).toBe(404);
+  });
+
+  it('exits 2 on usage errors and 7 when the server cannot be reached', async () => {
+    expect((await runFerryCli(['publish', tinyBundleDir])).code).toBe(2);
+    expect((await runFerryCli(['token', 'create', '--scope', 'root'], admin)).code).toBe(2);
+    const down = await runFerryCli([
+      'publish',
+      tinyBundleDir,
+      '--server',
+      'http://127.0.0.1:9',
+      '--token',
+      'x',
+    ]);
+    expect(down.code).toBe(7);
+    expect(down.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+
+  it('prints usage and the exit codes with --help', async () => {
+    const help = await runFerryCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('publish [options] <dir>');
+    expect(help.stdout).toContain('Exit codes:');
+  });
+});
