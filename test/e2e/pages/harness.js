@@ -1,0 +1,107 @@
+// The page the browser tests drive: it imports the built SDK exactly as a product team would and
+// exposes small helpers on window.harness, taking and returning only JSON-friendly values.
+import { createFerryClient } from '/sdk/client.js';
+
+const clients = new Map();
+const models = new Map();
+
+const ARRAYS = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array };
+
+const plainError = (e) => ({
+  name: e?.name,
+  code: e?.code,
+  message: e?.message,
+  details: e?.details ?? null,
+});
+
+function toInput(input) {
+  if (input.kind === 'text') return input.text;
+  if (input.kind === 'tabular') return input.values;
+  if (input.kind === 'image') {
+    return { image: new ImageData(new Uint8ClampedArray(input.rgba), input.width, input.height) };
+  }
+  const tensors = {};
+  for (const [name, t] of Object.entries(input.tensors)) {
+    const data = t.type === 'int64' ? t.data.map((v) => BigInt(v)) : t.data;
+    tensors[name] = { data: ARRAYS[t.type].from(data), dims: t.dims };
+  }
+  return tensors;
+}
+
+function plainResult(result) {
+  const outputs = {};
+  for (const [name, o] of Object.entries(result.outputs)) {
+    outputs[name] = {
+      type: o.type,
+      dims: o.dims,
+      data: Array.from(o.data, Number),
+      transferable: o.data.buffer instanceof ArrayBuffer,
+    };
+  }
+  return { outputs, scores: result.scores, latencyMs: result.latencyMs };
+}
+
+window.harness = {
+  open(id, options) {
+    clients.set(id, createFerryClient(options));
+  },
+  /** Loads `name` on client `clientId`; `options.key` names the handle (default: `name`). */
+  async load(clientId, name, options = {}) {
+    const { key = name, ...selector } = options;
+    const model = clients.get(clientId).model(name, selector);
+    models.set(key, model);
+    const progress = [];
+    const errors = [];
+    const versionChanges = [];
+    model.on('progress', (p) => progress.push(p));
+    model.on('error', (e) => errors.push(plainError(e)));
+    model.on('versionChanged', (c) => versionChanges.push(c));
+    try {
+      const info = await model.ready();
+      return { ok: true, info, progress, errors, versionChanges };
+    } catch (e) {
+      return { ok: false, error: plainError(e), progress, errors, versionChanges };
+    }
+  },
+  async run(key, input) {
+    const converted = toInput(input);
+    const buffers = typeof converted === 'object' ? Object.values(converted).map((v) => v?.data) : [];
+    try {
+      const result = await models.get(key).run(converted);
+      return { ok: true, result: plainResult(result), detached: buffers.map((b) => b?.byteLength === 0) };
+    } catch (e) {
+      return { ok: false, error: plainError(e) };
+    }
+  },
+  async dispose(key) {
+    await models.get(key).dispose();
+  },
+  async status(clientId) {
+    return clients.get(clientId).status();
+  },
+  terminate(clientId) {
+    clients.get(clientId).terminate();
+  },
+  /** What Ferry's IndexedDB holds: blob keys and, per model, the cached versions. */
+  async cached() {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('ferry');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const all = (store, method) =>
+      new Promise((resolve, reject) => {
+        const req = db.transaction(store).objectStore(store)[method]();
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    const blobs = await all('blobs', 'getAllKeys');
+    const records = await all('records', 'getAll');
+    db.close();
+    return {
+      blobs,
+      models: Object.fromEntries(records.map((r) => [r.name, r.versions.map((v) => v.version)])),
+    };
+  },
+};
+window.dispatchEvent(new Event('harness-ready'));

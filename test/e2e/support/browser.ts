@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+/** Debian's Chromium; the browser tests never download one. */
+export const CHROMIUM = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Options of {@link launchBrowser}. */
+export interface LaunchOptions {
+  /** Keep the GPU process and expose WebGPU (SwiftShader's software adapter). */
+  webgpu?: boolean;
+}
+
+/** A persistent Chromium profile: close and relaunch it to see what survived. */
+export interface BrowserProfile {
+  userDataDir: string;
+  launch(): Promise<BrowserContext>;
+  /** Closes any open context and deletes the profile. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh Chromium profile (its own `--user-data-dir`) for one test file, launched headless with
+ * the flags of DEVELOPERS.md. Fails with a one-line how-to when Chromium is missing: browser
+ * tests never skip.
+ */
+export function createBrowserProfile(options: LaunchOptions = {}): BrowserProfile {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or .ci/run)`,
+    );
+  }
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'ferry-chromium-'));
+  const args = options.webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : [...BASE_ARGS, '--disable-gpu'];
+  let context: BrowserContext | undefined;
+  return {
+    userDataDir,
+    async launch() {
+      await context?.close();
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args,
+      });
+      return context;
+    },
+    async dispose() {
+      await context?.close();
+      context = undefined;
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request that reached the Ferry server through the proxy. */
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  status: number;
+  range: string | null;
+  /** Body bytes the proxy passed on to the browser. */
+  bytes: number;
+}
+
+/** A counting (and, on demand, connection-cutting) proxy in front of a Ferry server. */
+export interface CountingProxy {
+  url: string;
+  requests: ProxiedRequest[];
+  /** GET requests for blobs so far. */
+  blobRequests(): ProxiedRequest[];
+  /** Cuts the connection of the next response for `path` after `bytes` body bytes (one shot). */
+  cutNext(pathSuffix: string, bytes: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts, server side, what a browser asks the Ferry server for: every request passes through
+ * this proxy to `target` unchanged (headers, CORS, status and body), and is recorded when its
+ * response ends. Counting here rather than in the page means a test cannot be fooled by the
+ * page's own view of its traffic.
+ */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const requests: ProxiedRequest[] = [];
+  const cuts = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    const cutKey = [...cuts.keys()].find((suffix) => path.endsWith(suffix));
+    const cutAfter = cutKey === undefined ? undefined : cuts.get(cutKey);
+    if (cutKey !== undefined) cuts.delete(cutKey);
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (upstreamRes) => {
+        const record = {
+          method: req.method ?? 'GET',
+          path,
+          status: upstreamRes.statusCode ?? 0,
+          range: req.headers.range ?? null,
+          bytes: 0,
+        };
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.on('data', (chunk: Buffer) => {
+          if (cutAfter !== undefined && record.bytes + chunk.length > cutAfter) {
+            res.write(chunk.subarray(0, cutAfter - record.bytes));
+            record.bytes = cutAfter;
+            requests.push(record);
+            upstreamRes.destroy();
+            res.socket?.destroy();
+            return;
+          }
+          record.bytes += chunk.length;
+          res.write(chunk);
+        });
+        upstreamRes.on('end', () => {
+          requests.push(record);
+          res.end();
+        });
+      },
+    );
+    forward.on('error', () => res.socket?.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    blobRequests: () => requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/blobs/')),
+    cutNext: (suffix, bytes) => void cuts.set(suffix, bytes),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,113 @@
+import type { Page } from 'playwright-core';
+
+/** JSON-friendly inputs the harness page turns into what `model.run` takes. */
+export type HarnessInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'tabular'; values: Record<string, number> }
+  | { kind: 'image'; width: number; height: number; rgba: number[] }
+  | {
+      kind: 'tensors';
+      tensors: Record<
+        string,
+        { type: 'float32' | 'int32' | 'int64' | 'uint8'; data: number[]; dims: number[] }
+      >;
+    };
+
+/** Which version to load, and the key the harness keeps the handle under (default: the name). */
+export interface LoadOptions {
+  key?: string;
+  version?: string;
+  channel?: string;
+}
+
+/** A FerryError as the page saw it. */
+export interface PlainError {
+  name: string;
+  code: string;
+  message: string;
+  details: Record<string, unknown> | null;
+}
+
+/** What the harness's `load` reports. */
+export interface LoadReport {
+  ok: boolean;
+  info?: {
+    name: string;
+    version: string;
+    backend: string;
+    threads: number;
+    runtime: string;
+    fallbackReason?: string;
+    threadsReason?: string;
+    fromCache: boolean;
+    bytesDownloaded: number;
+    offline: boolean;
+    fallbackFrom?: { requested: string; code: string; message: string };
+    cache: { persisted: boolean; warning?: string };
+    loadMs: number;
+  };
+  error?: PlainError;
+  progress: {
+    file: string;
+    fileLoaded: number;
+    fileTotal: number;
+    loaded: number;
+    total: number;
+    fraction: number;
+  }[];
+  errors: PlainError[];
+  versionChanges: { name: string; from: string; to: string }[];
+}
+
+/** What the harness's `run` reports. */
+export interface RunReport {
+  ok: boolean;
+  result?: {
+    outputs: Record<string, { type: string; dims: number[]; data: number[]; transferable: boolean }>;
+    scores?: { label: string; index: number; score: number }[];
+    latencyMs: number;
+  };
+  error?: PlainError;
+  detached?: boolean[];
+}
+
+interface HarnessWindow {
+  harness: {
+    open(id: string, options: Record<string, unknown>): void;
+    load(clientId: string, name: string, options?: LoadOptions): Promise<LoadReport>;
+    run(key: string, input: HarnessInput): Promise<RunReport>;
+    dispose(key: string): Promise<void>;
+    status(clientId: string): Promise<Record<string, unknown>>;
+    terminate(clientId: string): void;
+    cached(): Promise<{ blobs: string[]; models: Record<string, string[]> }>;
+  };
+}
+
+/** Typed access to test/e2e/pages/harness.js in `page`. */
+export function harness(page: Page) {
+  const call = <R>(method: keyof HarnessWindow['harness'], args: unknown[]) =>
+    page.evaluate(
+      ([name, list]) => {
+        const target = (window as unknown as { harness: Record<string, (...a: unknown[]) => unknown> })
+          .harness;
+        return target[name]!(...list);
+      },
+      [method, args] as const,
+    ) as Promise<R>;
+  return {
+    /** Navigates to the harness page and waits for it. */
+    async goto(url: string) {
+      await page.goto(`${url}harness.html`);
+      await page.waitForFunction(() => 'harness' in window);
+    },
+    open: (id: string, options: Record<string, unknown>) => call<void>('open', [id, options]),
+    /** Loads `name` on client `clientId`, as handle `options.key` (default: the name). */
+    load: (clientId: string, name: string, options: LoadOptions = {}) =>
+      call<LoadReport>('load', [clientId, name, options]),
+    run: (key: string, input: HarnessInput) => call<RunReport>('run', [key, input]),
+    dispose: (key: string) => call<void>('dispose', [key]),
+    status: (clientId: string) => call<Record<string, unknown>>('status', [clientId]),
+    terminate: (clientId: string) => call<void>('terminate', [clientId]),
+    cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
+  };
+}

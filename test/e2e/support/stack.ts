@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
+import { publishOverHttp } from '../../support/registry-http.ts';
+import { createBrowserProfile, type BrowserProfile, type LaunchOptions } from './browser.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { harness } from './harness.ts';
+import { startStaticServer, type StaticServer } from './static-server.ts';
+
+/** The repository root. */
+export const root = path.resolve(import.meta.dirname, '..', '..', '..');
+
+/** Everything one browser test file runs against. */
+export interface Stack {
+  /** The product team's site (another origin than Ferry), serving dist/sdk and the test pages. */
+  site: StaticServer;
+  server: FerryServer;
+  /** In front of `server`; pages use `proxy.url` as their serverUrl. */
+  proxy: CountingProxy;
+  profile: BrowserProfile;
+  context: BrowserContext;
+  page: Page;
+  h: ReturnType<typeof harness>;
+  /** Publishes a bundle folder (relative to the repo root or absolute) through the server's API. */
+  publish(dir: string): Promise<void>;
+  /** Client options pointing at this stack's Ferry server. */
+  clientOptions(extra?: Record<string, unknown>): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real Ferry server (allowing the site's origin), a counting proxy in front of it, the
+ * site, and Chromium on a fresh profile with the harness page open.
+ */
+export async function startStack(
+  options: LaunchOptions & { isolated?: boolean; env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const site = await startStaticServer({ isolated: options.isolated ?? true });
+  const server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: site.origin, ...options.env } });
+  const proxy = await startCountingProxy(server.url);
+  const profile = createBrowserProfile(options);
+  const context = await profile.launch();
+  const page = await context.newPage();
+  const h = harness(page);
+  await h.goto(site.url);
+  return {
+    site,
+    server,
+    proxy,
+    profile,
+    context,
+    page,
+    h,
+    async publish(dir) {
+      const reply = await publishOverHttp(server.url, server.adminToken, path.resolve(root, dir));
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    },
+    clientOptions: (extra = {}) => ({ serverUrl: proxy.url, publicKey: server.publicKey, ...extra }),
+    async close() {
+      await profile.dispose();
+      await proxy.close();
+      await server.stop();
+      await site.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..', '..', '..');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+/** A product team's web server, on its own origin. */
+export interface StaticServer {
+  url: string;
+  origin: string;
+  /** Paths requested so far, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the built SDK (dist/sdk) under `/sdk/` and the test pages (test/e2e/pages) under `/`,
+ * as a product team's own server would, with COOP/COEP/CORP when `isolated` (the default) so
+ * the page is cross-origin isolated, and without them otherwise.
+ */
+export async function startStaticServer(options: { isolated?: boolean } = {}): Promise<StaticServer> {
+  const isolated = options.isolated ?? true;
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push(pathname);
+    const file = pathname.startsWith('/sdk/')
+      ? path.join(root, 'dist', 'sdk', pathname.slice(5))
+      : path.join(root, 'test', 'e2e', 'pages', pathname === '/' ? 'index.html' : pathname);
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!file.startsWith(root) || !stat?.isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': stat.size,
+      'Cache-Control': 'no-cache',
+    };
+    if (isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+    }
+    res.writeHead(200, headers);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/`,
+    origin,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

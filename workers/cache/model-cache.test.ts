@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from './memory-store.ts';
+import { createModelCache, type CommitRequest } from './model-cache.ts';
+
+function request(name: string, version: string, blobs: Record<string, number>): CommitRequest {
+  const bytes = new Map(Object.entries(blobs).map(([sha, size]) => [sha, new Uint8Array(size).fill(1)]));
+  return {
+    name,
+    version,
+    envelope: { signed: { name, version } },
+    metadataVersion: 1,
+    files: Object.entries(blobs).map(([sha256, size]) => ({ path: `${sha256}.bin`, sha256, size })),
+    bytes,
+  };
+}
+
+function setup(budgetBytes: number, quotaBytes?: number) {
+  const store = createMemoryStore({ quotaBytes });
+  let clock = 0;
+  const cache = createModelCache(store, { budgetBytes, now: () => ++clock });
+  return { store, cache };
+}
+
+describe('createModelCache', () => {
+  it('keeps the current and the previous version of a model, and deletes the one before', async () => {
+    const { store, cache } = setup(10_000);
+    await cache.commit({ ...request('digits', '1.0.0', { a: 10, shared: 5 }), channel: 'latest' });
+    await cache.commit({ ...request('digits', '1.1.0', { b: 10, shared: 5 }), channel: 'latest' });
+    await cache.commit({ ...request('digits', '1.2.0', { c: 10, shared: 5 }), channel: 'latest' });
+    const record = await cache.record('digits');
+    expect(record?.versions.map((v) => v.version)).toEqual(['1.2.0', '1.1.0']);
+    expect(record?.channels).toEqual({ latest: '1.2.0' });
+    expect((await store.blobs.keys()).sort()).toEqual(['b', 'c', 'shared']);
+    expect(await cache.usage()).toBe(25);
+  });
+
+  it('evicts the least recently used version of any model beyond the byte budget', async () => {
+    const { store, cache } = setup(250);
+    await cache.commit(request('digits', '1.0.0', { d: 100 }));
+    await cache.commit(request('cancer', '1.0.0', { c: 100 }));
+    await cache.commit(request('digits', '1.0.0', { d: 100 }));
+    await cache.commit(request('ocr', '1.0.0', { o: 100 }));
+    expect((await store.blobs.keys()).sort()).toEqual(['d', 'o']);
+    expect((await cache.record('cancer'))?.versions).toEqual([]);
+  });
+
+  it('remembers the highest metadata version accepted for each version', async () => {
+    const { cache } = setup(1000);
+    await cache.commit({ ...request('digits', '1.0.0', { a: 1 }), metadataVersion: 7 });
+    await cache.commit({ ...request('digits', '1.0.0', { a: 1 }), metadataVersion: 9 });
+    expect((await cache.record('digits'))?.seenMetadata).toEqual({ '1.0.0': 9 });
+  });
+
+  it('on QuotaExceededError evicts other models and retries', async () => {
+    const { store, cache } = setup(10_000, 250);
+    await cache.commit(request('cancer', '1.0.0', { c: 100 }));
+    await cache.commit(request('ocr', '1.0.0', { o: 100 }));
+    const result = await cache.commit(request('digits', '1.0.0', { d: 200 }));
+    expect(result).toEqual({ persisted: true });
+    expect(await store.blobs.keys()).toEqual(['d']);
+  });
+
+  it('runs from memory and says why when even an empty cache cannot hold the model', async () => {
+    const { store, cache } = setup(10_000, 50);
+    const result = await cache.commit(request('digits', '1.0.0', { small: 20, big: 100 }));
+    expect(result.persisted).toBe(false);
+    expect(result.warning).toMatch(/big\.bin: storage quota exceeded/);
+    expect(await store.blobs.keys()).toEqual([]);
+    expect(await cache.record('digits')).toBeUndefined();
+    expect((await cache.blob('big'))?.byteLength).toBe(100);
+  });
+});
+
+describe('partial downloads', () => {
+  it('returns saved chunks in order and forgets them on clear', async () => {
+    const { cache } = setup(1000);
+    await cache.partials.append('f', 0, new Uint8Array([1, 2]));
+    await cache.partials.append('f', 2, new Uint8Array([3]));
+    await cache.partials.append('g', 0, new Uint8Array([9]));
+    expect((await cache.partials.load('f')).map((c) => [...c])).toEqual([[1, 2], [3]]);
+    await cache.partials.clear('f');
+    expect(await cache.partials.load('f')).toEqual([]);
+    expect(await cache.partials.load('g')).toHaveLength(1);
+  });
+
+  it('discards chunks that are not contiguous', async () => {
+    const { cache } = setup(1000);
+    await cache.partials.append('f', 0, new Uint8Array([1, 2]));
+    await cache.partials.append('f', 5, new Uint8Array([3]));
+    expect(await cache.partials.load('f')).toEqual([]);
+  });
+});

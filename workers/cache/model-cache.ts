@@ -1,0 +1,149 @@
+import { planEviction, type ProtectedVersion } from './eviction.ts';
+import { createPartialStore, type PartialStore } from './partials.ts';
+import { isQuotaError, type CacheStore, type CachedVersion, type ModelRecord } from './types.ts';
+
+/** A verified version to remember, with the bytes of its files by sha256. */
+export interface CommitRequest {
+  name: string;
+  version: string;
+  envelope: unknown;
+  metadataVersion: number;
+  files: CachedVersion['files'];
+  bytes: ReadonlyMap<string, Uint8Array>;
+  /** The channel the version was resolved through, if any (`latest`). */
+  channel?: string;
+}
+
+/** Whether the commit reached persistent storage. */
+export interface CommitResult {
+  persisted: boolean;
+  warning?: string;
+}
+
+/** The cache policy Ferry runs on top of a {@link CacheStore}. */
+export interface ModelCache {
+  readonly kind: CacheStore['kind'];
+  readonly budgetBytes: number;
+  readonly partials: PartialStore;
+  /** Verified bytes stored under `sha256`, or undefined. */
+  blob(sha256: string): Promise<Uint8Array | undefined>;
+  record(name: string): Promise<ModelRecord | undefined>;
+  /**
+   * Stores the blobs and makes `version` the model's current version (the former current one
+   * becomes previous; older ones go), then evicts LRU versions beyond the budget. On
+   * QuotaExceededError it evicts everything else and retries once; if that fails too, the
+   * bytes stay in memory for this session and the result says why. Commits run one at a time.
+   */
+  commit(request: CommitRequest): Promise<CommitResult>;
+  /** Bytes of verified blobs kept (persistent plus memory-only). */
+  usage(): Promise<number>;
+}
+
+/**
+ * Wraps `store` with Ferry's retention policy: current + previous version per model, LRU by
+ * version beyond `budgetBytes`, quota errors turned into eviction or a memory-only fallback.
+ */
+export function createModelCache(
+  store: CacheStore,
+  options: { budgetBytes: number; now?: () => number },
+): ModelCache {
+  const now = options.now ?? (() => Date.now());
+  const memoryOnly = new Map<string, Uint8Array>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const allRecords = async () =>
+    (await Promise.all((await store.records.keys()).map((k) => store.records.match(k)))).filter(
+      (r): r is ModelRecord => r !== undefined,
+    );
+
+  async function evict(budgetBytes: number, protect: ProtectedVersion): Promise<void> {
+    const plan = planEviction(await allRecords(), {
+      budgetBytes,
+      protect,
+      storedBlobs: await store.blobs.keys(),
+    });
+    // Records first: a crash in between leaves orphan blobs (collected next time), never a record
+    // pointing at deleted bytes.
+    for (const record of plan.records) await store.records.put(record.name, record);
+    for (const sha of plan.deleteBlobs) await store.blobs.delete(sha);
+  }
+
+  async function putBlobs(request: CommitRequest, protect: ProtectedVersion): Promise<string | undefined> {
+    const stored = new Set(await store.blobs.keys());
+    for (const file of request.files) {
+      const bytes = request.bytes.get(file.sha256);
+      if (stored.has(file.sha256) || !bytes) continue;
+      try {
+        await store.blobs.put(file.sha256, bytes);
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        await evict(0, protect);
+        try {
+          await store.blobs.put(file.sha256, bytes);
+        } catch (retryError) {
+          if (!isQuotaError(retryError)) throw retryError;
+          return `${file.path}: storage quota exceeded even after evicting other models; running from memory`;
+        }
+      }
+      stored.add(file.sha256);
+    }
+    return undefined;
+  }
+
+  async function commit(request: CommitRequest): Promise<CommitResult> {
+    const protect = { name: request.name, version: request.version };
+    const warning = await putBlobs(request, protect);
+    if (warning !== undefined) {
+      for (const [sha, bytes] of request.bytes) memoryOnly.set(sha, bytes);
+      await evict(options.budgetBytes, protect);
+      return { persisted: false, warning };
+    }
+    const previous = await store.records.match(request.name);
+    await store.records.put(request.name, nextRecord(previous, request, now()));
+    await evict(options.budgetBytes, protect);
+    return { persisted: true };
+  }
+
+  return {
+    kind: store.kind,
+    budgetBytes: options.budgetBytes,
+    partials: createPartialStore(store.partials),
+    async blob(sha256) {
+      return memoryOnly.get(sha256) ?? (await store.blobs.match(sha256));
+    },
+    record: (name) => store.records.match(name),
+    commit(request) {
+      const run = queue.then(() => commit(request));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async usage() {
+      const sizes = new Map<string, number>();
+      for (const record of await allRecords()) {
+        for (const v of record.versions) for (const f of v.files) sizes.set(f.sha256, f.size);
+      }
+      for (const [sha, bytes] of memoryOnly) sizes.set(sha, bytes.byteLength);
+      return [...sizes.values()].reduce((a, b) => a + b, 0);
+    },
+  };
+}
+
+function nextRecord(previous: ModelRecord | undefined, request: CommitRequest, at: number): ModelRecord {
+  const record = previous ?? { name: request.name, versions: [], channels: {}, seenMetadata: {} };
+  const existing = record.versions.find((v) => v.version === request.version);
+  const current: CachedVersion = {
+    version: request.version,
+    envelope: request.envelope,
+    metadataVersion: request.metadataVersion,
+    files: request.files,
+    cachedAt: existing?.cachedAt ?? at,
+    lastUsedAt: at,
+  };
+  const seen = record.seenMetadata[request.version] ?? 0;
+  return {
+    name: request.name,
+    versions: [current, ...record.versions.filter((v) => v.version !== request.version)].slice(0, 2),
+    channels: request.channel ? { ...record.channels, [request.channel]: request.version } : record.channels,
+    seenMetadata: { ...record.seenMetadata, [request.version]: Math.max(seen, request.metadataVersion) },
+  };
+}

@@ -1,0 +1,160 @@
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { connect } from './client/connection.ts';
+import {
+  createModelHandle,
+  type FerryModel,
+  type ModelEvents,
+  type RunOptions,
+} from './client/model-handle.ts';
+import { registerFerryErrorTransfer } from './errors-transfer.ts';
+import type { BackendPreference, FerryStatus } from './types.ts';
+
+/** Options of {@link createFerryClient}. */
+export interface FerryClientOptions {
+  /** The Ferry server, e.g. `https://models.example.com` (CORS must list your origin). */
+  serverUrl: string;
+  /** The server's Ed25519 public key (base64, from `/.well-known/ferry.json`), pinned in your app. */
+  publicKey: string;
+  /** Its key id, as a second pin (hex sha256 of the key). */
+  keyid?: string;
+  /** `indexeddb` (default): survives reloads and works offline. `memory`: this page only. */
+  cache?: 'indexeddb' | 'memory';
+  /** Bytes of models kept before least recently used versions go (default 512 MiB). */
+  cacheBudgetBytes?: number;
+  /** Ask the browser not to evict Ferry's storage under pressure (`navigator.storage.persist()`). */
+  persist?: boolean;
+  /** `auto` (default): WebGPU on a hardware adapter, else WASM. `webgpu` accepts software adapters. */
+  backend?: BackendPreference;
+  /** WASM threads; default one per core up to 4 when cross-origin isolated (always 1 otherwise). */
+  numThreads?: number;
+  /** Folder serving onnxruntime-web's `.wasm` files; default: the ones bundled beside the worker. */
+  assetsUrl?: string;
+  /** Makes the worker; default `new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })`. */
+  worker?: () => Worker;
+  /**
+   * For tests only. `loseWebGpuAdapter`: after the worker's WebGPU probe, `requestAdapter()` returns
+   * null (as after a GPU crash), so onnxruntime-web's WebGPU session creation fails for real and
+   * the fallback to WASM runs.
+   */
+  testHooks?: { loseWebGpuAdapter?: boolean };
+}
+
+/** Which version of a model to load: an exact `version`, or a `channel` (default `latest`). */
+export interface ModelSelector {
+  version?: string;
+  channel?: string;
+}
+
+/** A connection to one Ferry worker. */
+export interface FerryClient {
+  /** Starts loading `name` and returns its handle at once (listen for `progress`, await `ready()`). */
+  model(name: string, selector?: ModelSelector): FerryModel;
+  /** The worker, runtime, models and cache as they are now. */
+  status(): Promise<FerryStatus>;
+  /** Stops the worker; every model is disposed. */
+  terminate(): void;
+}
+
+const DEFAULT_BUDGET = 512 * 1024 * 1024;
+
+/**
+ * Creates a Ferry client: a Web Worker that loads signed, verified, cached model bundles and runs
+ * them with onnxruntime-web (WebGPU or WASM) or transformers.js, off the main thread.
+ *
+ * @example
+ * const client = createFerryClient({ serverUrl: 'https://ferry.example.com', publicKey });
+ * const digits = client.model('digits');
+ * digits.on('progress', (p) => (bar.value = p.fraction));
+ * const info = await digits.ready(); // { version, backend: 'wasm', threads: 4, fromCache, … }
+ * const { scores } = await digits.run({ image: ctx.getImageData(0, 0, 280, 280) });
+ */
+export function createFerryClient(options: FerryClientOptions): FerryClient {
+  if (!options.serverUrl) throw new FerryError(ErrorCode.INVALID_INPUT, 'serverUrl: required');
+  if (!options.publicKey) throw new FerryError(ErrorCode.INVALID_INPUT, 'publicKey: required');
+  registerFerryErrorTransfer();
+  const worker = options.worker
+    ? options.worker()
+    : new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'ferry' });
+  const connection = connect(worker);
+  const initialized = connection.call((api) =>
+    api.init({
+      serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
+      publicKey: options.publicKey,
+      ...(options.keyid ? { keyid: options.keyid } : {}),
+      cache: options.cache ?? 'indexeddb',
+      cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
+      backend: options.backend ?? 'auto',
+      ...(options.numThreads === undefined ? {} : { numThreads: options.numThreads }),
+      ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
+      testHooks: options.testHooks ?? {},
+    }),
+  );
+  initialized.then(connection.started, () => undefined);
+  const persisted = options.persist ? requestPersistence() : Promise.resolve(null);
+  const models: FerryModel[] = [];
+  let nextId = 0;
+
+  return {
+    model(name, selector = {}) {
+      const request = { name, ...selector };
+      const model = createModelHandle(connection, { id: `${name}#${nextId++}`, request, initialized });
+      models.push(model);
+      return model;
+    },
+    async status() {
+      const base = {
+        crossOriginIsolated: globalThis.crossOriginIsolated === true,
+        persisted: await persisted,
+      };
+      if (connection.state !== 'running') {
+        const cache = {
+          kind: options.cache ?? 'indexeddb',
+          bytes: 0,
+          budgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
+        };
+        return { ...base, worker: connection.state, runtime: null, models: [], cache };
+      }
+      await initialized;
+      const status = await connection.call((api) => api.status());
+      return { ...status, ...base, crossOriginIsolated: status.crossOriginIsolated, worker: 'running' };
+    },
+    terminate() {
+      connection.terminate();
+      // The worker is gone, so this only marks each model disposed (no message is sent).
+      for (const model of models) void model.dispose();
+    },
+  };
+}
+
+async function requestPersistence(): Promise<boolean | null> {
+  try {
+    // persist() exists on Window only, which this module's WebWorker typings do not describe.
+    const storage = navigator.storage as (StorageManager & { persist?: () => Promise<boolean> }) | undefined;
+    return (await storage?.persist?.()) ?? null;
+  } catch {
+    return null; // persist() is a request the browser may refuse or not offer; null means unknown
+  }
+}
+
+export type { FerryModel, ModelEvents, RunOptions };
+export type {
+  Backend,
+  BackendPreference,
+  FerryStatus,
+  ImageDataLike,
+  ImageInput,
+  LoadProgress,
+  ModelInfo,
+  ModelState,
+  RunInput,
+  RunResult,
+  Score,
+  TabularInput,
+  TensorArray,
+  TensorInput,
+  TensorInputs,
+  TensorOutput,
+  TextInput,
+  VersionChange,
+} from './types.ts';
+export { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';

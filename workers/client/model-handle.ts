@@ -1,0 +1,119 @@
+import { proxy, transfer } from 'comlink';
+import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
+import type { ModelRequest } from '../loader/manifest.ts';
+import type { LoadProgress, ModelInfo, ModelState, RunInput, RunResult, VersionChange } from '../types.ts';
+import type { WorkerEvent } from '../worker-api.ts';
+import type { Connection } from './connection.ts';
+import { createEmitter, type Listener } from './emitter.ts';
+import { plainImage, transferablesOf } from './transferables.ts';
+
+/** Events of a {@link FerryModel}. */
+export interface ModelEvents {
+  progress: LoadProgress;
+  ready: ModelInfo;
+  /** Load failures, and non-fatal ones (a new version refused while the last good one runs). */
+  error: FerryError;
+  versionChanged: VersionChange;
+}
+
+/** Options of {@link FerryModel.run}. */
+export interface RunOptions {
+  /** Transfer input buffers to the worker (default) instead of copying them; they are detached after. */
+  transfer?: boolean;
+}
+
+/** A model of a {@link FerryClient}: loads on creation, runs in the worker. */
+export interface FerryModel {
+  readonly name: string;
+  readonly state: ModelState;
+  /** Set once ready. */
+  readonly info: ModelInfo | undefined;
+  on<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): () => void;
+  off<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): void;
+  /** Resolves when the model can run; rejects with the load's FerryError. */
+  ready(): Promise<ModelInfo>;
+  /** Runs the model; waits for `ready()` first. Rejects with a FerryError (MODEL_DISPOSED, INVALID_INPUT, …). */
+  run(input: RunInput, options?: RunOptions): Promise<RunResult>;
+  /** Frees the model in the worker; idempotent. */
+  dispose(): Promise<void>;
+}
+
+const asFerry = (error: unknown) =>
+  isFerryError(error)
+    ? error
+    : new FerryError(ErrorCode.INTERNAL, error instanceof Error ? error.message : String(error));
+
+/** Starts loading `request` in the worker and returns its handle. */
+export function createModelHandle(
+  connection: Connection,
+  options: { id: string; request: ModelRequest; initialized: Promise<void> },
+): FerryModel {
+  const { id, request } = options;
+  const events = createEmitter<ModelEvents>();
+  let state: ModelState = 'loading';
+  let info: ModelInfo | undefined;
+
+  const onEvent = proxy((event: WorkerEvent) => {
+    if (event.type === 'progress') events.emit('progress', event.progress);
+    else events.emit('versionChanged', event.change);
+  });
+  const loading = options.initialized
+    .then(() => connection.call((api) => api.load(id, request, onEvent)))
+    .then(
+      (loaded) => {
+        if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
+        state = 'ready';
+        info = loaded;
+        if (loaded.fallbackFrom) {
+          const { code, message } = loaded.fallbackFrom;
+          events.emit(
+            'error',
+            new FerryError(code, `${message} (running ${loaded.version}, the last good version)`),
+          );
+        }
+        events.emit('ready', loaded);
+        return loaded;
+      },
+      (error: unknown) => {
+        const ferryError = asFerry(error);
+        if (state !== 'disposed') state = 'error';
+        events.emit('error', ferryError);
+        throw ferryError;
+      },
+    );
+  loading.catch(() => undefined); // reported through ready(), run() and the error event
+
+  return {
+    name: request.name,
+    get state() {
+      return state;
+    },
+    get info() {
+      return info;
+    },
+    on: (event, listener) => events.on(event, listener),
+    off: (event, listener) => events.off(event, listener),
+    ready: () => loading,
+    async run(input, runOptions = {}) {
+      if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
+      await loading;
+      const plain = plainImage(input);
+      const message = runOptions.transfer === false ? plain : transfer(plain, transferablesOf(plain));
+      try {
+        return await connection.call((api) => api.run(id, message));
+      } catch (error) {
+        throw asFerry(error);
+      }
+    },
+    async dispose() {
+      if (state === 'disposed') return;
+      state = 'disposed';
+      if (connection.state !== 'running') return;
+      await connection
+        .call((api) => api.dispose(id))
+        .catch((error: unknown) => {
+          throw asFerry(error);
+        });
+    },
+  };
+}

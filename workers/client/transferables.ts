@@ -1,0 +1,25 @@
+import type { RunInput } from '../types.ts';
+
+/**
+ * The ArrayBuffers behind the typed arrays of `input` (tensors' `data`, an image's pixels), each
+ * once, skipping SharedArrayBuffers (shared already, and not transferable).
+ */
+export function transferablesOf(input: RunInput): ArrayBuffer[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const buffers = new Set<ArrayBuffer>();
+  for (const value of Object.values(input)) {
+    const data = (value as { data?: unknown } | null)?.data;
+    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+  }
+  return [...buffers];
+}
+
+/** `input` with an `ImageData` replaced by a plain `{ data, width, height }` (what the worker reads). */
+export function plainImage(input: RunInput): RunInput {
+  if (typeof input !== 'object' || input === null || !('image' in input)) return input;
+  const image = input.image as unknown as { data: Uint8ClampedArray; width: number; height: number };
+  if (typeof ImageData !== 'undefined' && image instanceof ImageData) {
+    return { image: { data: image.data, width: image.width, height: image.height } };
+  }
+  return input;
+}

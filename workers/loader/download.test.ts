@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../cache/memory-store.ts';
+import { createPartialStore } from '../cache/partials.ts';
+import { downloadVerified } from './download.ts';
+
+const content = new Uint8Array(10_000).map((_, i) => (i * 7) % 251);
+const file = {
+  path: 'model.onnx',
+  size: content.length,
+  sha256: createHash('sha256').update(content).digest('hex'),
+};
+
+interface FakeServer {
+  fetch: typeof fetch;
+  requests: (string | null)[];
+  served: () => number;
+}
+
+/** A blob server honouring single byte ranges; `cutAfter[i]` ends request i's body early with an error. */
+function fakeServer(
+  options: { cutAfter?: (number | undefined)[]; ignoreRange?: boolean; body?: Uint8Array } = {},
+) {
+  const body = options.body ?? content;
+  const requests: (string | null)[] = [];
+  let served = 0;
+  const fetchFn = async (_url: RequestInfo | URL, init?: RequestInit) => {
+    const range = new Headers(init?.headers).get('Range');
+    const index = requests.push(range) - 1;
+    const start = range && !options.ignoreRange ? Number(/bytes=(\d+)-/.exec(range)?.[1]) : 0;
+    const slice = body.subarray(start);
+    const cut = options.cutAfter?.[index];
+    const sent = slice.subarray(0, cut ?? slice.length);
+    let at = 0;
+    // Pull-based, so that every chunk before the cut is delivered before the error.
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= sent.length) {
+          if (cut === undefined) controller.close();
+          else controller.error(new TypeError('network error'));
+          return;
+        }
+        const chunk = sent.slice(at, at + 1000);
+        at += chunk.length;
+        served += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const headers =
+      start > 0 ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : undefined;
+    return new Response(stream, { status: start > 0 ? 206 : 200, headers });
+  };
+  return { fetch: fetchFn as typeof fetch, requests, served: () => served } satisfies FakeServer;
+}
+
+const download = (server: FakeServer, extra: Partial<Parameters<typeof downloadVerified>[0]> = {}) =>
+  downloadVerified({ url: 'http://ferry.test/blob', file, fetch: server.fetch, retryDelayMs: 0, ...extra });
+
+describe('downloadVerified', () => {
+  it('returns the verified bytes and reports progress up to the full size', async () => {
+    const server = fakeServer();
+    const seen: number[] = [];
+    const bytes = await download(server, { onBytes: (n) => seen.push(n) });
+    expect(bytes).toEqual(content);
+    expect(seen.at(-1)).toBe(file.size);
+  });
+
+  it('resumes an interrupted transfer with a Range request instead of starting over', async () => {
+    const server = fakeServer({ cutAfter: [4000, 3000] });
+    expect(await download(server)).toEqual(content);
+    expect(server.requests).toEqual([null, 'bytes=4000-', 'bytes=7000-']);
+    expect(server.served()).toBe(file.size);
+  });
+
+  it('starts over when the server answers a Range request with the whole body', async () => {
+    const server = fakeServer({ cutAfter: [4000], ignoreRange: true });
+    expect(await download(server)).toEqual(content);
+    expect(server.requests).toEqual([null, 'bytes=4000-']);
+  });
+
+  it('resumes from checkpoints saved by an earlier page load', async () => {
+    const partials = createPartialStore(createMemoryStore().partials);
+    const first = fakeServer({ cutAfter: [6500] });
+    await expect(download(first, { partials, checkpointBytes: 2000, maxAttempts: 1 })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: expect.stringContaining('model.onnx'),
+    });
+    const second = fakeServer();
+    expect(await download(second, { partials, checkpointBytes: 2000 })).toEqual(content);
+    expect(second.requests).toEqual(['bytes=6000-']);
+    expect(await partials.load(file.sha256)).toEqual([]);
+  });
+
+  it('rejects altered bytes naming the file and keeps none of them', async () => {
+    const partials = createPartialStore(createMemoryStore().partials);
+    const altered = content.slice();
+    altered[5000] = 255 - (altered[5000] as number);
+    await expect(
+      download(fakeServer({ body: altered }), { partials, checkpointBytes: 2000 }),
+    ).rejects.toMatchObject({ code: 'INTEGRITY_MISMATCH', details: { path: 'model.onnx' } });
+    expect(await partials.load(file.sha256)).toEqual([]);
+  });
+
+  it('rejects a body longer than the manifest says', async () => {
+    const longer = new Uint8Array(file.size + 10);
+    await expect(download(fakeServer({ body: longer }))).rejects.toMatchObject({
+      code: 'INTEGRITY_MISMATCH',
+      message: expect.stringContaining('more than the 10000 bytes'),
+    });
+  });
+
+  it('reports a missing blob as BLOB_NOT_FOUND without retrying', async () => {
+    let calls = 0;
+    const notFound = (async () => (calls++, new Response('{}', { status: 404 }))) as typeof fetch;
+    await expect(downloadVerified({ url: 'x', file, fetch: notFound })).rejects.toMatchObject({
+      code: 'BLOB_NOT_FOUND',
+    });
+    expect(calls).toBe(1);
+  });
+});

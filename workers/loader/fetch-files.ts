@@ -1,0 +1,84 @@
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import type { PublishedFile, PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { ModelCache } from '../cache/model-cache.ts';
+import { verifyFileBytes } from '../integrity.ts';
+import type { LoadProgress } from '../types.ts';
+import { downloadVerified } from './download.ts';
+import { blobUrl } from './manifest.ts';
+import { createProgressTracker } from './progress.ts';
+
+/** What {@link fetchFiles} needs. */
+export interface FetchFilesOptions {
+  manifest: PublishedManifest;
+  serverUrl: string;
+  cache: ModelCache;
+  fetch: typeof fetch;
+  offline: boolean;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Files downloaded at once. */
+  concurrency?: number;
+}
+
+/**
+ * Every file of `manifest` as verified bytes: from the cache when its sha256 is there (checked
+ * again: a damaged entry is downloaded anew), else downloaded with progress. A blob two paths
+ * share is fetched once. Offline, a file missing from the cache is a `NETWORK_ERROR` naming it.
+ */
+export async function fetchFiles(
+  options: FetchFilesOptions,
+): Promise<{ files: Map<string, Uint8Array>; bytesDownloaded: number }> {
+  const { manifest, cache } = options;
+  const tracker = createProgressTracker({
+    name: manifest.name,
+    version: manifest.version,
+    files: manifest.files,
+    emit: (p) => options.onProgress?.(p),
+  });
+  const bySha = new Map<string, Promise<{ bytes: Uint8Array; downloaded: boolean }>>();
+  const queue = [...manifest.files];
+  const files = new Map<string, Uint8Array>();
+  let bytesDownloaded = 0;
+
+  async function obtain(file: PublishedFile): Promise<{ bytes: Uint8Array; downloaded: boolean }> {
+    const cached = await cache.blob(file.sha256);
+    if (cached) {
+      const valid = await verifyFileBytes(cached, file).then(
+        () => true,
+        () => false, // a damaged cache entry is a miss: the download below replaces it
+      );
+      if (valid) return { bytes: cached, downloaded: false };
+    }
+    if (options.offline) {
+      throw new FerryError(
+        ErrorCode.NETWORK_ERROR,
+        `${file.path}: not cached and the server is unreachable`,
+        {
+          details: { path: file.path },
+        },
+      );
+    }
+    const bytes = await downloadVerified({
+      url: blobUrl(options.serverUrl, file.sha256),
+      file,
+      fetch: options.fetch,
+      partials: cache.partials,
+      onBytes: (n) => tracker.update(file.path, n),
+    });
+    return { bytes, downloaded: true };
+  }
+
+  async function worker(): Promise<void> {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const shared = bySha.get(file.sha256);
+      const pending = shared ?? obtain(file);
+      if (!shared) bySha.set(file.sha256, pending);
+      const result = await pending;
+      if (result.downloaded && !shared) bytesDownloaded += file.size;
+      tracker.update(file.path, file.size, !result.downloaded || shared !== undefined);
+      files.set(file.path, result.bytes);
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.concurrency ?? 3 }, worker));
+  return { files, bytesDownloaded };
+}

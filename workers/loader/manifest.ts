@@ -1,0 +1,84 @@
+import { ErrorCode, FerryError, isErrorCode } from '$shared/errors.ts';
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import { verifyManifest, type TrustedKey } from '$shared/signing/verify.ts';
+
+/** What a caller asked for: an exact version, or a channel such as `latest`. */
+export interface ModelRequest {
+  name: string;
+  version?: string;
+  channel?: string;
+}
+
+/** The version or alias a request resolves through on the server. */
+export function requestRef(request: ModelRequest): string {
+  return request.version ?? request.channel ?? 'latest';
+}
+
+/** `GET /api/v1/models/{name}/versions/{ref}/manifest` on `serverUrl`. */
+export function manifestUrl(serverUrl: string, request: ModelRequest): string {
+  const ref = encodeURIComponent(requestRef(request));
+  return new URL(
+    `api/v1/models/${encodeURIComponent(request.name)}/versions/${ref}/manifest`,
+    base(serverUrl),
+  ).href;
+}
+
+/** `GET /api/v1/blobs/{sha256}` on `serverUrl`. */
+export function blobUrl(serverUrl: string, sha256: string): string {
+  return new URL(`api/v1/blobs/${sha256}`, base(serverUrl)).href;
+}
+
+const base = (serverUrl: string) => (serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`);
+
+/**
+ * Fetches the signed envelope (not yet verified). Throws `NETWORK_ERROR` when the server cannot
+ * be reached or fails, and the server's own code (`MODEL_NOT_FOUND`, `BUNDLE_NOT_FOUND`) on 404.
+ */
+export async function fetchEnvelope(fetchFn: typeof fetch, url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    // no-cache: revalidate with the ETag every time (a 304 costs no body).
+    response = await fetchFn(url, { cache: 'no-cache' });
+  } catch (error) {
+    throw new FerryError(ErrorCode.NETWORK_ERROR, `manifest: ${url} unreachable`, { cause: error });
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (response.ok) return body;
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = response.status === 404 && isErrorCode(error?.code) ? error.code : ErrorCode.NETWORK_ERROR;
+  const message = typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`;
+  throw new FerryError(code, `manifest: ${message}`, { details: { status: response.status, url } });
+}
+
+/**
+ * Verifies `envelope` with the pinned key and checks it is what was asked for: the same model,
+ * the exact version if one was requested, not yanked, and not older metadata than this device
+ * already accepted for that version (`METADATA_STALE`, a replay or freeze attack).
+ */
+export async function verifyForRequest(
+  envelope: unknown,
+  key: TrustedKey,
+  options: { request: ModelRequest; seenMetadata?: Readonly<Record<string, number>> },
+): Promise<PublishedManifest> {
+  const manifest = await verifyManifest(envelope, key);
+  const { request } = options;
+  const seenMetadataVersion = options.seenMetadata?.[manifest.version];
+  const got = `${manifest.name}@${manifest.version}`;
+  if (manifest.name !== request.name || (request.version && manifest.version !== request.version)) {
+    throw new FerryError(
+      ErrorCode.MANIFEST_INVALID,
+      `manifest: asked for ${request.name}@${requestRef(request)}, the signed manifest is ${got}`,
+    );
+  }
+  if (seenMetadataVersion !== undefined && manifest.metadataVersion < seenMetadataVersion) {
+    throw new FerryError(
+      ErrorCode.METADATA_STALE,
+      `manifest: ${got} has metadataVersion ${manifest.metadataVersion}, older than ${seenMetadataVersion} already seen`,
+      { details: { metadataVersion: manifest.metadataVersion, seen: seenMetadataVersion } },
+    );
+  }
+  if (manifest.status === 'yanked') {
+    throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `manifest: ${got} was yanked by its publisher`);
+  }
+  return manifest;
+}

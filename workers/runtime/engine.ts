@@ -1,0 +1,69 @@
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { Backend, BackendPreference, RunInput, Score, TensorOutput } from '../types.ts';
+import { chooseProvider } from './backend.ts';
+import type { OrtRuntime } from './ort-runtime.ts';
+
+/** What one inference returns inside the worker (latency is added by the caller). */
+export interface EngineResult {
+  outputs: Record<string, TensorOutput>;
+  scores?: Score[];
+}
+
+/** A loaded model, ready to run. Implementations turn every failure into a FerryError. */
+export interface Engine {
+  readonly runtime: 'onnxruntime' | 'transformers';
+  readonly backend: Backend;
+  readonly fallbackReason?: string;
+  run(input: RunInput): Promise<EngineResult>;
+  /** Milliseconds of each of `iterations` bare inferences of `input`, pre-processing excluded. */
+  measure(input: RunInput, iterations: number): Promise<number[]>;
+  dispose(): Promise<void>;
+}
+
+/** A session (or pipeline) and where it ended up running. */
+export interface Placed<T> {
+  value: T;
+  backend: Backend;
+  fallbackReason?: string;
+}
+
+/**
+ * Creates a session on the provider chosen for `manifest`; when WebGPU creation fails (and the
+ * bundle does not require WebGPU) creates it on WASM instead and records why. `create` errors on
+ * WASM propagate.
+ */
+export async function createPlaced<T>(
+  options: { manifest: PublishedManifest; runtime: OrtRuntime; preference: BackendPreference },
+  create: (provider: Backend) => Promise<T>,
+): Promise<Placed<T>> {
+  const { manifest, runtime, preference } = options;
+  const requiresWebGpu = manifest.runtime.requirements.webgpu;
+  const choice = chooseProvider({
+    preference,
+    adapter: runtime.adapter,
+    build: runtime.build,
+    allowed: manifest.runtime.executionProviders,
+    requiresWebGpu,
+  });
+  if (choice.provider !== 'webgpu' || requiresWebGpu) {
+    return { value: await create(choice.provider), backend: choice.provider, ...withReason(choice.reason) };
+  }
+  try {
+    return { value: await create('webgpu'), backend: 'webgpu' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = `WebGPU session creation failed: ${message.split('\n')[0]}`;
+    return { value: await create('wasm'), backend: 'wasm', fallbackReason: reason };
+  }
+}
+
+const withReason = (reason: string | undefined) => (reason === undefined ? {} : { fallbackReason: reason });
+
+/** Copies tensor data out of memory the runtime may reuse, so it can be transferred. */
+export function ownedCopy<T extends TensorOutput['data']>(data: T): T {
+  if (Array.isArray(data)) return data;
+  const view = data as Exclude<TensorOutput['data'], string[]>;
+  const exclusive =
+    view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+  return (exclusive ? view : view.slice()) as T;
+}

@@ -1,0 +1,57 @@
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { ImageDataLike, RunInput, TensorInputs } from '../types.ts';
+import { imageToFeed } from './image-input.ts';
+import { tabularToFeed } from './tabular-input.ts';
+import { feedsFromTensors, type Feed } from './tensor-input.ts';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+function isImageLike(value: unknown): value is ImageDataLike {
+  return isObject(value) && ArrayBuffer.isView(value.data) && typeof value.width === 'number';
+}
+
+/** The text of a text input (`'…'` or `{ text }`), or undefined for other inputs. */
+export function textOf(input: RunInput): string | undefined {
+  if (typeof input === 'string') return input;
+  if (isObject(input) && typeof input.text === 'string' && Object.keys(input).length === 1) return input.text;
+  return undefined;
+}
+
+/**
+ * Turns what `run` was given into the session's feeds, as the manifest says: `{ image }` through
+ * the image preprocessing, `{ feature: number, … }` through the tabular one, named tensors as
+ * they are (checked against the signature). Anything else is `INVALID_INPUT` saying what fits.
+ */
+export function toFeeds(manifest: PublishedManifest, input: RunInput): Record<string, Feed> {
+  const pre = manifest.preprocessing;
+  if (!isObject(input)) {
+    throw new FerryError(ErrorCode.INVALID_INPUT, `input: ${manifest.task} models take an object, not text`);
+  }
+  if ('image' in input && isImageLike(input.image) && Object.keys(input).length === 1) {
+    if (pre.kind !== 'image') {
+      throw new FerryError(ErrorCode.INVALID_INPUT, `image: ${manifest.name} has no image preprocessing`);
+    }
+    return withFixedInputs(manifest, { [pre.input]: imageToFeed(input.image, pre) });
+  }
+  const values = Object.values(input);
+  if (values.length > 0 && values.every((v) => typeof v === 'number')) {
+    if (pre.kind !== 'tabular') {
+      throw new FerryError(ErrorCode.INVALID_INPUT, `input: ${manifest.name} has no tabular features`);
+    }
+    return withFixedInputs(manifest, { [pre.input]: tabularToFeed(input as Record<string, number>, pre) });
+  }
+  return feedsFromTensors(input as TensorInputs, manifest.signature);
+}
+
+function withFixedInputs(manifest: PublishedManifest, feeds: Record<string, Feed>): Record<string, Feed> {
+  const missing = manifest.signature.inputs.filter((spec) => !(spec.name in feeds)).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new FerryError(
+      ErrorCode.INVALID_INPUT,
+      `input: the model also needs ${missing.join(', ')}; pass every input as a named tensor`,
+    );
+  }
+  return feeds;
+}

@@ -1,0 +1,87 @@
+import type * as OrtModule from 'onnxruntime-web';
+import { chooseBuild, chooseThreads, type AdapterProbe, type OrtBuild } from './backend.ts';
+import { probeWebGpu } from './webgpu-probe.ts';
+
+/** The onnxruntime-web API (both builds share it). */
+export type Ort = typeof OrtModule;
+
+/** onnxruntime-web as loaded in this worker. */
+export interface OrtRuntime {
+  ort: Ort;
+  build: OrtBuild;
+  threads: number;
+  threadsReason?: string;
+  adapter: AdapterProbe;
+}
+
+/** How the worker wants onnxruntime-web set up. */
+export interface OrtRuntimeOptions {
+  preference: 'auto' | 'wasm' | 'webgpu';
+  numThreads?: number;
+  /** Folder holding the `.wasm` files; by default the bundler's own URL for them (our origin). */
+  assetsUrl?: string;
+}
+
+const WASM_FILE: Record<OrtBuild, string> = {
+  wasm: 'ort-wasm-simd-threaded.wasm',
+  webgpu: 'ort-wasm-simd-threaded.jsep.wasm',
+};
+
+// Separate dynamic imports so that a worker downloads exactly one build: the 14 MB WASM-only
+// one, or the 28 MB JSEP one when WebGPU may be used. `?url` makes the bundler ship the .wasm
+// beside our own chunks, so nothing is ever fetched from a CDN.
+async function importBuild(build: OrtBuild): Promise<{ ort: Ort; wasmUrl: string }> {
+  if (build === 'webgpu') {
+    const [ort, wasm] = await Promise.all([
+      import('onnxruntime-web'),
+      import('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url'),
+    ]);
+    return { ort, wasmUrl: wasm.default };
+  }
+  const [ort, wasm] = await Promise.all([
+    import('onnxruntime-web/wasm'),
+    import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url'),
+  ]);
+  return { ort, wasmUrl: wasm.default };
+}
+
+let loading: Promise<OrtRuntime> | undefined;
+
+/**
+ * Loads and configures onnxruntime-web once per worker (its thread count is fixed per realm
+ * once the first session exists, so later calls get the same runtime whatever they pass).
+ */
+export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> {
+  loading ??= (async () => {
+    const adapter = options.preference === 'wasm' ? await noProbe() : await probeWebGpu();
+    const build = chooseBuild(options.preference, adapter);
+    const { ort, wasmUrl } = await importBuild(build);
+    const choice = chooseThreads({
+      crossOriginIsolated: self.crossOriginIsolated,
+      hardwareConcurrency: self.navigator.hardwareConcurrency,
+      ...(options.numThreads === undefined ? {} : { requested: options.numThreads }),
+    });
+    const wasm = options.assetsUrl
+      ? new URL(WASM_FILE[build], options.assetsUrl).href
+      : new URL(wasmUrl, self.location.href).href;
+    ort.env.wasm.wasmPaths = { wasm };
+    ort.env.wasm.numThreads = choice.threads;
+    ort.env.logLevel = 'error';
+    return {
+      ort,
+      build,
+      adapter,
+      threads: choice.threads,
+      ...(choice.reason ? { threadsReason: choice.reason } : {}),
+    };
+  })();
+  loading.catch(() => (loading = undefined));
+  return loading;
+}
+
+const noProbe = async (): Promise<AdapterProbe> => ({
+  available: false,
+  description: null,
+  isFallback: false,
+  error: 'not probed: WASM was asked for',
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import { scoresFrom, softmax } from './postprocess.ts';
+
+const manifest = (post: PublishedManifest['postprocessing'], labels?: string[]) =>
+  ({
+    name: 'm',
+    signature: { inputs: [], outputs: [{ name: 'logits', type: 'float32', shape: ['batch', 3] }] },
+    postprocessing: post,
+    labels,
+  }) as unknown as PublishedManifest;
+
+const logits = { logits: { type: 'float32' as const, dims: [1, 3], data: new Float32Array([1, 3, 2]) } };
+
+describe('softmax', () => {
+  it('matches the closed form and survives large logits', () => {
+    const [a, b] = softmax([0, Math.log(3)]);
+    expect(a).toBeCloseTo(0.25, 12);
+    expect(b).toBeCloseTo(0.75, 12);
+    expect(softmax([1000, 1000])).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('scoresFrom', () => {
+  it('labels softmax scores and sorts them highest first, cut to topK', () => {
+    const scores = scoresFrom(manifest({ kind: 'softmax', topK: 2 }, ['a', 'b', 'c']), logits);
+    expect(scores?.map((s) => [s.label, s.index])).toEqual([
+      ['b', 1],
+      ['c', 2],
+    ]);
+    expect(scores?.[0]?.score).toBeCloseTo(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)), 6);
+  });
+
+  it('uses the fallback labels, then indices', () => {
+    expect(scoresFrom(manifest({ kind: 'probabilities' }), logits, ['x', 'y', 'z'])?.[0]?.label).toBe('y');
+    expect(scoresFrom(manifest({ kind: 'probabilities' }), logits)?.[0]?.label).toBe('1');
+  });
+
+  it('turns one sigmoid logit of a two-label model into both labels', () => {
+    const one = { logits: { type: 'float32' as const, dims: [1, 1], data: new Float32Array([0]) } };
+    const scores = scoresFrom(manifest({ kind: 'sigmoid' }, ['benign', 'malignant']), one);
+    expect(scores?.map((s) => s.score)).toEqual([0.5, 0.5]);
+  });
+
+  it('gives no scores for other postprocessing', () => {
+    expect(scoresFrom(manifest({ kind: 'none' }), logits)).toBeUndefined();
+  });
+});

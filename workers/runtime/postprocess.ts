@@ -1,0 +1,45 @@
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { Score, TensorOutput } from '../types.ts';
+
+/** Numerically stable softmax. */
+export function softmax(values: ArrayLike<number>): number[] {
+  const list = Array.from(values);
+  const max = Math.max(...list);
+  const exps = list.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / total);
+}
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/**
+ * Label scores for the first item of the batch, as the manifest's `postprocessing` says
+ * (softmax, sigmoid or probabilities as given), labelled from `labels` (else `labelsFallback`,
+ * else the index), highest first and cut to `topK`. Undefined for other postprocessing kinds.
+ * A single sigmoid output of a two-label model scores the second label and its complement.
+ */
+export function scoresFrom(
+  manifest: PublishedManifest,
+  outputs: Record<string, TensorOutput>,
+  labelsFallback?: readonly string[],
+): Score[] | undefined {
+  const post = manifest.postprocessing;
+  if (post.kind !== 'softmax' && post.kind !== 'sigmoid' && post.kind !== 'probabilities') return undefined;
+  const name = post.output ?? manifest.signature.outputs[0]?.name ?? '';
+  const output = outputs[name];
+  if (!output || typeof output.data[0] !== 'number') return undefined;
+  const width = output.dims.at(-1) ?? output.data.length;
+  const row = Array.from(output.data.slice(0, width) as ArrayLike<number>);
+  const labels = manifest.labels ?? labelsFallback;
+  let values: number[];
+  if (post.kind === 'softmax') values = softmax(row);
+  else if (post.kind === 'sigmoid') values = row.map(sigmoid);
+  else values = row;
+  if (post.kind === 'sigmoid' && values.length === 1 && labels?.length === 2) {
+    values = [1 - (values[0] as number), values[0] as number];
+  }
+  const scores = values
+    .map((score, index) => ({ label: labels?.[index] ?? String(index), index, score }))
+    .sort((a, b) => b.score - a.score);
+  return post.topK ? scores.slice(0, post.topK) : scores;
+}

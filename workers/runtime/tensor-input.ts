@@ -1,0 +1,96 @@
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import type { ElementType, Signature, TensorSpec } from '$shared/schemas/manifest.ts';
+import type { TensorArray, TensorInput, TensorInputs, TensorOutput } from '../types.ts';
+
+/** A tensor ready for the session: type, dims and data agree with each other and the manifest. */
+export type Feed = TensorOutput;
+
+const ARRAY_TYPES: [new (n: number) => TensorArray, ElementType[]][] = [
+  [Float32Array, ['float32']],
+  [Float64Array, ['float64']],
+  [Int8Array, ['int8']],
+  [Uint8Array, ['uint8', 'bool']],
+  [Uint8ClampedArray, ['uint8']],
+  [Int16Array, ['int16']],
+  [Uint16Array, ['uint16', 'float16']],
+  [Int32Array, ['int32']],
+  [Uint32Array, ['uint32']],
+  [BigInt64Array, ['int64']],
+  [BigUint64Array, ['uint64']],
+];
+
+const invalid = (message: string, field: string) =>
+  new FerryError(ErrorCode.INVALID_INPUT, message, { details: { field } });
+
+/** The typed array class that holds `type` (strings aside). */
+export function arrayTypeFor(type: ElementType): (new (n: number) => TensorArray) | undefined {
+  return ARRAY_TYPES.find(([, types]) => types.includes(type))?.[0];
+}
+
+function convertPlain(
+  values: readonly number[] | readonly string[],
+  spec: TensorSpec,
+): TensorArray | string[] {
+  if (spec.type === 'string') return values.map(String);
+  const ArrayType = arrayTypeFor(spec.type);
+  if (!ArrayType || values.some((v) => typeof v !== 'number')) {
+    throw invalid(`${spec.name}: expected numbers for a ${spec.type} tensor`, spec.name);
+  }
+  const out = new ArrayType(values.length);
+  const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
+  values.forEach((v, i) => (out[i] = big ? BigInt(Math.trunc(v as number)) : (v as number)));
+  return out;
+}
+
+function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[] {
+  if (Array.isArray(input.data)) return convertPlain(input.data, spec);
+  const data = input.data as TensorArray;
+  const entry = ARRAY_TYPES.find(([ArrayType]) => data instanceof ArrayType);
+  const accepted = entry?.[1] ?? [];
+  if (!accepted.includes(input.type ?? spec.type) || (input.type && input.type !== spec.type)) {
+    throw invalid(`${spec.name}: the model takes ${spec.type}, got ${data.constructor.name}`, spec.name);
+  }
+  return data;
+}
+
+/** Checks one tensor against its declared spec and returns it as a feed. */
+export function toFeed(input: TensorInput, spec: TensorSpec): Feed {
+  const data = typedData(input, spec);
+  const dims = [...input.dims];
+  if (dims.length !== spec.shape.length) {
+    throw invalid(
+      `${spec.name}: expected ${spec.shape.length} dimensions, got [${dims.join(', ')}]`,
+      spec.name,
+    );
+  }
+  spec.shape.forEach((dim, i) => {
+    if (typeof dim === 'number' && dims[i] !== dim) {
+      throw invalid(`${spec.name}: dimension ${i} must be ${dim}, got ${dims[i]}`, spec.name);
+    }
+  });
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
+    throw invalid(
+      `${spec.name}: dims [${dims.join(', ')}] need ${count} values, got ${data.length}`,
+      spec.name,
+    );
+  }
+  return { type: spec.type, dims, data };
+}
+
+/** Named tensors checked against the graph signature: every declared input, nothing else. */
+export function feedsFromTensors(inputs: TensorInputs, signature: Signature): Record<string, Feed> {
+  const declared = new Set(signature.inputs.map((s) => s.name));
+  for (const name of Object.keys(inputs)) {
+    if (!declared.has(name)) {
+      throw invalid(`${name}: not an input of this model (inputs: ${[...declared].join(', ')})`, name);
+    }
+  }
+  const feeds: Record<string, Feed> = {};
+  for (const spec of signature.inputs) {
+    const input = inputs[spec.name];
+    if (!input) throw invalid(`${spec.name}: missing input`, spec.name);
+    feeds[spec.name] = toFeed(input, spec);
+  }
+  return feeds;
+}

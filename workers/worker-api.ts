@@ -1,0 +1,196 @@
+import { releaseProxy, transfer } from 'comlink';
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { openCache, type OpenedCache } from './cache/open-cache.ts';
+import { asFerryError } from './errors-transfer.ts';
+import { loadBundle } from './loader/load-bundle.ts';
+import type { ModelRequest } from './loader/manifest.ts';
+import type { Engine } from './runtime/engine.ts';
+import { createOrtEngine } from './runtime/ort-engine.ts';
+import { loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { createTransformersEngine } from './runtime/transformers-engine.ts';
+import { loseWebGpuAdapter } from './runtime/webgpu-probe.ts';
+import type {
+  FerryStatus,
+  LoadProgress,
+  ModelInfo,
+  ModelState,
+  RunInput,
+  RunResult,
+  VersionChange,
+} from './types.ts';
+import { parseWorkerConfig, type WorkerConfig } from './worker-config.ts';
+
+/** What the worker tells the page while a model loads. */
+export type WorkerEvent =
+  { type: 'progress'; progress: LoadProgress } | { type: 'versionChanged'; change: VersionChange };
+
+interface Slot {
+  request: ModelRequest;
+  state: ModelState;
+  engine?: Engine;
+  info?: ModelInfo;
+}
+
+const TEXT_TASKS = new Set(['text-classification', 'feature-extraction']);
+
+/**
+ * The API the worker exposes over comlink. Every method rejects with a FerryError only (its code
+ * crosses the boundary, see errors-transfer.ts); nothing else escapes.
+ */
+export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
+  let config: WorkerConfig | undefined;
+  let opened: Promise<OpenedCache> | undefined;
+  let runtime: OrtRuntime | undefined;
+  const slots = new Map<string, Slot>();
+  const fetchFn = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => self.fetch(input, init));
+
+  const configured = () => {
+    if (!config || !opened)
+      throw new FerryError(ErrorCode.MODEL_NOT_READY, 'worker: init() has not been called');
+    return { config, opened };
+  };
+
+  function slotFor(id: string): Slot & { engine: Engine } {
+    const slot = slots.get(id);
+    if (!slot || slot.state === 'disposed')
+      throw new FerryError(ErrorCode.MODEL_DISPOSED, `model ${id}: disposed`);
+    if (!slot.engine)
+      throw new FerryError(ErrorCode.MODEL_NOT_READY, `${slot.request.name}: not loaded (${slot.state})`);
+    return slot as Slot & { engine: Engine };
+  }
+
+  async function load(
+    id: string,
+    request: ModelRequest,
+    onEvent?: (event: WorkerEvent) => void,
+  ): Promise<ModelInfo> {
+    const { config: cfg, opened: cacheReady } = configured();
+    const slot: Slot = { request, state: 'loading' };
+    slots.set(id, slot);
+    // A page that stopped listening must not fail the load: events are best effort.
+    const emit = (event: WorkerEvent) => void Promise.resolve(onEvent?.(event)).catch(() => undefined);
+    const started = performance.now();
+    try {
+      const { cache, warning } = await cacheReady;
+      const bundle = await loadBundle({
+        request,
+        serverUrl: cfg.serverUrl,
+        key: { publicKey: cfg.publicKey, ...(cfg.keyid ? { keyid: cfg.keyid } : {}) },
+        cache,
+        fetch: fetchFn,
+        onProgress: (progress) => emit({ type: 'progress', progress }),
+        onVersionChange: (change) => emit({ type: 'versionChanged', change }),
+      });
+      runtime = await loadOrtRuntime({
+        preference: cfg.backend,
+        numThreads: cfg.numThreads,
+        assetsUrl: cfg.assetsUrl,
+      });
+      if (cfg.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
+      const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
+      const engine = await create(bundle, runtime, cfg.backend);
+      if (slot.state === 'disposed') {
+        await engine.dispose();
+        throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed while loading`);
+      }
+      const cacheWarning = [warning, bundle.cache.warning].filter(Boolean).join('; ');
+      const info: ModelInfo = {
+        name: bundle.manifest.name,
+        version: bundle.manifest.version,
+        task: bundle.manifest.task,
+        runtime: engine.runtime,
+        backend: engine.backend,
+        threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
+        ...(engine.fallbackReason ? { fallbackReason: engine.fallbackReason } : {}),
+        ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
+        fromCache: bundle.fromCache,
+        bytesDownloaded: bundle.bytesDownloaded,
+        offline: bundle.offline,
+        ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
+        cache: {
+          persisted: bundle.cache.persisted && !warning,
+          ...(cacheWarning ? { warning: cacheWarning } : {}),
+        },
+        manifest: bundle.manifest,
+        loadMs: performance.now() - started,
+      };
+      Object.assign(slot, { engine, info, state: 'ready' });
+      return info;
+    } catch (error) {
+      if (slot.state !== 'disposed') slot.state = 'error';
+      throw asFerryError(error);
+    } finally {
+      (onEvent as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
+    }
+  }
+
+  return {
+    /** Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. */
+    async init(options: WorkerConfig): Promise<void> {
+      config = parseWorkerConfig(options);
+      opened = openCache(config.cache, config.cacheBudgetBytes);
+    },
+    load,
+    /** Runs a loaded model; output buffers are transferred to the page. */
+    async run(id: string, input: RunInput): Promise<RunResult> {
+      try {
+        const started = performance.now();
+        const result = await slotFor(id).engine.run(input);
+        const buffers = Object.values(result.outputs).flatMap((o) =>
+          ArrayBuffer.isView(o.data) ? [o.data.buffer] : [],
+        );
+        return transfer({ ...result, latencyMs: performance.now() - started }, buffers as ArrayBuffer[]);
+      } catch (error) {
+        throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+      }
+    },
+    /** Benchmarks only: times bare `session.run` calls inside the worker, no messaging involved. */
+    async measure(id: string, input: RunInput, iterations: number): Promise<number[]> {
+      try {
+        return await slotFor(id).engine.measure(input, iterations);
+      } catch (error) {
+        throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+      }
+    },
+    /** Releases the model's session; later runs fail with MODEL_DISPOSED. Idempotent. */
+    async dispose(id: string): Promise<void> {
+      const slot = slots.get(id);
+      if (!slot || slot.state === 'disposed') return;
+      slot.state = 'disposed';
+      const engine = slot.engine;
+      delete slot.engine;
+      try {
+        await engine?.dispose();
+      } catch (error) {
+        throw asFerryError(error);
+      }
+    },
+    /** A snapshot of the runtime, the models and the cache. */
+    async status(): Promise<Omit<FerryStatus, 'worker' | 'persisted'>> {
+      const { config: cfg, opened: cacheReady } = configured();
+      const { cache, warning } = await cacheReady;
+      return {
+        crossOriginIsolated: self.crossOriginIsolated,
+        runtime: runtime
+          ? {
+              build: runtime.build,
+              threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
+              webgpuAdapter: runtime.adapter.description,
+            }
+          : null,
+        models: [...slots.values()].map((s) => ({
+          name: s.request.name,
+          version: s.info?.version ?? s.request.version ?? null,
+          state: s.state,
+          backend: s.info?.backend ?? null,
+        })),
+        cache: {
+          kind: cache.kind,
+          bytes: await cache.usage(),
+          budgetBytes: cfg.cacheBudgetBytes,
+          ...(warning ? { warning } : {}),
+        },
+      };
+    },
+  };
+}
