@@ -2,7 +2,8 @@
 # Retrains one example bundle and rewrites its artifacts and SHA256SUMS:
 #   models/build.sh digits            # writes into models/digits/
 #   models/build.sh digits /tmp/out   # writes into /tmp/out (used by reproduce.sh)
-# Needs Debian's /usr/bin/python3 with python3-torch and python3-sklearn (not part of npm test).
+# Needs Debian's /usr/bin/python3 with python3-torch and python3-sklearn (python3-pil for
+# paddleocr-det's sample image); not part of npm test.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -10,7 +11,17 @@ name="${1:?usage: models/build.sh NAME [OUT_DIR]}"
 out="${2:-$here/$name}"
 mkdir -p "$out"
 
-/usr/bin/python3 "$here/$name/train.py" --out "$out"
+if [ -f "$here/$name/train.py" ]; then
+  /usr/bin/python3 "$here/$name/train.py" --out "$out"
+elif [ "$name" = paddleocr-det ]; then
+  # Third-party weights: nothing is trained; the sample and its expected output are rebuilt.
+  node "$here/prepare.mjs"
+  /usr/bin/python3 "$here/$name/make_sample.py" --out "$out"
+  (cd "$root" && TSX_TSCONFIG_PATH=test/tsconfig.json node --import tsx "$here/$name/expected.ts" --out "$out")
+else
+  echo "models/build.sh: no recipe for $name" >&2
+  exit 1
+fi
 
 # The committed JSON is prettier-formatted (npm run check); formatting is part of the build so the
 # hashes below cover exactly the committed bytes. tokenizer.json stays as written (prettier-ignored).

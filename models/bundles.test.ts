@@ -73,7 +73,7 @@ describe.each(bundles)('bundle %s', (bundle) => {
 
   it('lists only files that exist and are hashed, with its samples among them', () => {
     for (const file of manifest.files) expect(sums.has(file.path), `${file.path} in SHA256SUMS`).toBe(true);
-    const sample = manifest.files.find((f) => f.role === 'sample');
+    const sample = manifest.files.find((f) => f.role === 'sample' && f.path.endsWith('.json'));
     expect(sample).toBeDefined();
     SampleSet.parse(JSON.parse(readFileSync(bundlePath(bundle, sample?.path), 'utf8')));
   });

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Retrains the trained example bundles (or those named) into a temporary folder with their fixed
 # seeds and checks that every artifact is byte-identical to the committed one (its SHA256SUMS line).
-#   models/reproduce.sh                 # digits breast-cancer debian-sections
+#   models/reproduce.sh                 # all four bundles
 #   models/reproduce.sh digits
 # Needs Debian's /usr/bin/python3 with python3-torch and python3-sklearn; not part of npm test
-# (CI has no torch). paddleocr-det is not trained here: prepare.mjs checks its sha256 instead.
+# (CI has no torch). paddleocr-det is not trained: its sample and expected output are rebuilt, and
+# its third-party model.onnx is checked by prepare.mjs against the committed sha256.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ "$#" -gt 0 ]; then names=("$@"); else names=(digits breast-cancer debian-sections); fi
+if [ "$#" -gt 0 ]; then names=("$@"); else names=(digits breast-cancer debian-sections paddleocr-det); fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
