@@ -1,18 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFile, bundleVariant } from './support/bundles.ts';
+import { pixelsInput } from './support/harness.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
-const digitsInput = {
-  kind: 'tensors' as const,
-  tensors: {
-    pixels: {
-      type: 'float32' as const,
-      data: Array.from({ length: 64 }, (_, i) => i % 17),
-      dims: [1, 1, 8, 8],
-    },
-  },
-};
+const digitsInput = pixelsInput((i) => i % 17);
 const big = randomBytes(6 * 1024 * 1024);
 const bigSha = createHash('sha256').update(big).digest('hex');
 

@@ -19,6 +19,8 @@ export interface CountingProxy {
   blobRequests(): ProxiedRequest[];
   /** Cuts the connection of the next response for `path` after `bytes` body bytes (one shot). */
   cutNext(pathSuffix: string, bytes: number): void;
+  /** Rewrites the body of the next response for `path` (one shot): a man in the middle. */
+  tamperNext(pathSuffix: string, rewrite: (body: string) => string): void;
   close(): Promise<void>;
 }
 
@@ -32,18 +34,25 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
   const cuts = new Map<string, number>();
+  const tampers = new Map<string, (body: string) => string>();
+  const take = <T>(map: Map<string, T>, path: string) => {
+    const key = [...map.keys()].find((suffix) => path.endsWith(suffix));
+    const value = key === undefined ? undefined : map.get(key);
+    if (key !== undefined) map.delete(key);
+    return value;
+  };
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
-    const cutKey = [...cuts.keys()].find((suffix) => path.endsWith(suffix));
-    const cutAfter = cutKey === undefined ? undefined : cuts.get(cutKey);
-    if (cutKey !== undefined) cuts.delete(cutKey);
+    const tamper = take(tampers, path);
+    const cutAfter = take(cuts, path);
     const forward = httpRequest(
       {
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
         path,
-        headers: { ...req.headers, host: upstream.host },
+        // A tampered body must be a full one, not a 304.
+        headers: { ...req.headers, host: upstream.host, ...(tamper ? { 'if-none-match': '' } : {}) },
       },
       (upstreamRes) => {
         const record = {
@@ -53,6 +62,18 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           range: req.headers.range ?? null,
           bytes: 0,
         };
+        if (tamper) {
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+          upstreamRes.on('end', () => {
+            const body = Buffer.from(tamper(Buffer.concat(chunks).toString('utf8')));
+            const headers = { ...upstreamRes.headers, 'content-length': String(body.length) };
+            delete headers.etag;
+            res.writeHead(upstreamRes.statusCode ?? 502, headers).end(body);
+            requests.push({ ...record, bytes: body.length });
+          });
+          return;
+        }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.on('data', (chunk: Buffer) => {
           if (cutAfter !== undefined && record.bytes + chunk.length > cutAfter) {
@@ -82,6 +103,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     requests,
     blobRequests: () => requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/blobs/')),
     cutNext: (suffix, bytes) => void cuts.set(suffix, bytes),
+    tamperNext: (suffix, rewrite) => void tampers.set(suffix, rewrite),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -111,3 +111,9 @@ export function harness(page: Page) {
     cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
   };
 }
+
+/** An 8×8 single-channel float32 `pixels` tensor (digits, tiny-cnn) with `value(i)` at index i. */
+export function pixelsInput(value: (i: number) => number): HarnessInput {
+  const data = Array.from({ length: 64 }, (_, i) => value(i));
+  return { kind: 'tensors', tensors: { pixels: { type: 'float32', data, dims: [1, 1, 8, 8] } } };
+}

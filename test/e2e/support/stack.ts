@@ -34,10 +34,11 @@ export interface Stack {
  * site, and Chromium on a fresh profile with the harness page open.
  */
 export async function startStack(
-  options: LaunchOptions & { isolated?: boolean; env?: Record<string, string> } = {},
+  options: LaunchOptions & { isolated?: boolean; alsoAllow?: string[]; env?: Record<string, string> } = {},
 ): Promise<Stack> {
   const site = await startStaticServer({ isolated: options.isolated ?? true });
-  const server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: site.origin, ...options.env } });
+  const origins = [site.origin, ...(options.alsoAllow ?? [])].join(',');
+  const server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: origins, ...options.env } });
   const proxy = await startCountingProxy(server.url);
   const profile = createBrowserProfile(options);
   const context = await profile.launch();

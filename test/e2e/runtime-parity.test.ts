@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff, runWithOnnxruntimeNode } from './support/node-reference.ts';
+import { root, startStack, type Stack } from './support/stack.ts';
+
+interface DigitSample {
+  id: string;
+  input: { gray: number[][]; pixels: number[][] };
+}
+interface CancerSample {
+  id: string;
+  input: { features: Record<string, number> };
+}
+
+const samples = <T>(model: string) =>
+  (JSON.parse(readFileSync(path.join(root, 'models', model, 'samples.json'), 'utf8')) as { samples: T[] })
+    .samples;
+const digits = samples<DigitSample>('digits');
+const cancer = samples<CancerSample>('breast-cancer');
+const cancerFeatures = (
+  JSON.parse(readFileSync(path.join(root, 'models/breast-cancer/ferry.json'), 'utf8')) as {
+    preprocessing: { features: { name: string }[] };
+  }
+).preprocessing.features.map((f) => f.name);
+
+/** An 8×8 grayscale sample as opaque RGBA pixels, as a canvas would hold them. */
+const rgbaOf = (gray: number[][]) => gray.flat().flatMap((g) => [g, g, g, 255]);
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.publish('models/digits');
+  await stack.publish('models/breast-cancer');
+  await stack.publish('test/fixtures/runtime/tiny-cnn');
+  await stack.h.open('c', stack.clientOptions({ backend: 'wasm' }));
+  for (const name of ['digits', 'breast-cancer', 'tiny-cnn']) {
+    expect((await stack.h.load('c', name)).error).toBeUndefined();
+  }
+});
+afterAll(() => stack?.close());
+
+describe('outputs in the browser worker match onnxruntime-node within 1e-4', () => {
+  it('digits, fed named tensors', async () => {
+    for (const sample of digits) {
+      const pixels = { data: sample.input.pixels.flat(), dims: [1, 1, 8, 8] };
+      const browser = await stack.h.run('digits', {
+        kind: 'tensors',
+        tensors: { pixels: { type: 'float32', ...pixels } },
+      });
+      const node = await runWithOnnxruntimeNode(path.join(root, 'models/digits/model.onnx'), { pixels });
+      expect(
+        maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? []),
+        sample.id,
+      ).toBeLessThan(1e-4);
+    }
+  });
+
+  it('digits, fed an ImageData through the manifest image preprocessing', async () => {
+    for (const sample of digits) {
+      const browser = await stack.h.run('digits', {
+        kind: 'image',
+        width: 8,
+        height: 8,
+        rgba: rgbaOf(sample.input.gray),
+      });
+      const node = await runWithOnnxruntimeNode(path.join(root, 'models/digits/model.onnx'), {
+        pixels: { data: sample.input.pixels.flat(), dims: [1, 1, 8, 8] },
+      });
+      expect(
+        maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? []),
+        sample.id,
+      ).toBeLessThan(1e-4);
+      expect(browser.result?.scores?.[0]?.score).toBeGreaterThan(0);
+    }
+  });
+
+  it('breast-cancer, fed named feature values through the tabular preprocessing', async () => {
+    for (const sample of cancer) {
+      const browser = await stack.h.run('breast-cancer', { kind: 'tabular', values: sample.input.features });
+      const data = cancerFeatures.map((name) => sample.input.features[name] as number);
+      const node = await runWithOnnxruntimeNode(path.join(root, 'models/breast-cancer/model.onnx'), {
+        features: { data, dims: [1, data.length] },
+      });
+      const probabilities = browser.result?.outputs.probabilities?.data ?? [];
+      expect(maxAbsDiff(probabilities, node.probabilities ?? []), sample.id).toBeLessThan(1e-4);
+      const byLabel = Object.fromEntries((browser.result?.scores ?? []).map((s) => [s.label, s.score]));
+      expect(byLabel.malignant).toBeCloseTo(probabilities[0] ?? NaN, 6);
+    }
+  });
+
+  it('tiny-cnn on random inputs, with output buffers transferred (not copied) to the page', async () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const data = Array.from({ length: 64 }, (_, i) => Math.sin(seed * 97 + i * 13) * 8 + 8);
+      const browser = await stack.h.run('tiny-cnn', {
+        kind: 'tensors',
+        tensors: { pixels: { type: 'float32', data, dims: [1, 1, 8, 8] } },
+      });
+      const node = await runWithOnnxruntimeNode(
+        path.join(root, 'test/fixtures/runtime/tiny-cnn/model.onnx'),
+        {
+          pixels: { data, dims: [1, 1, 8, 8] },
+        },
+      );
+      expect(maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? [])).toBeLessThan(1e-4);
+      expect(browser.detached, 'the input buffer moved to the worker').toEqual([true]);
+      expect(browser.result?.outputs.logits?.transferable).toBe(true);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('is refused with INVALID_INPUT naming the field, and the model keeps working', async () => {
+    const missing = await stack.h.run('breast-cancer', { kind: 'tabular', values: { mean_radius: 14 } });
+    expect(missing.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('mean_texture'),
+    });
+    const wrongShape = await stack.h.run('digits', {
+      kind: 'tensors',
+      tensors: { pixels: { type: 'float32', data: [1, 2, 3], dims: [1, 3] } },
+    });
+    expect(wrongShape.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('pixels'),
+    });
+    const ok = await stack.h.run('breast-cancer', { kind: 'tabular', values: cancer[0]!.input.features });
+    expect(ok.ok).toBe(true);
+  });
+});
