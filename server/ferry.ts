@@ -6,10 +6,14 @@ import { createFailpoints } from './failpoints.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { systemActor } from './services/deps.ts';
 import { publishExamples, type ExamplesReport } from './services/examples.ts';
+import { sweepOrphanBlobs } from './services/orphans.ts';
 import { ensureBootstrapToken } from './services/tokens.ts';
 import { ensureKeyPair } from './signing/key-pair.ts';
 import { createSigner } from './signing/signer.ts';
 import { createFsBlobStore } from './storage/fs-blob-store.ts';
+
+// An upload is kept this long waiting for the publish that references it.
+const ORPHAN_GRACE_MS = 24 * 3600_000;
 
 /** What happened during start-up, for the start-up log. */
 export interface StartupReport {
@@ -19,6 +23,8 @@ export interface StartupReport {
   /** The bootstrap admin token's secret, present only on the start that created it. */
   adminToken: string | null;
   tempFilesRemoved: number;
+  /** Unpublished uploads older than a day, deleted at this start. */
+  orphanBlobsRemoved: number;
   examples: ExamplesReport | null;
 }
 
@@ -36,7 +42,8 @@ export interface Ferry {
 /**
  * Opens the data directory: database (migrated), blob store (temp files of interrupted writes
  * removed), key pair (created on first start), bootstrap admin token (on an empty token table),
- * then publishes the example bundles not yet in the registry.
+ * deletes unpublished uploads older than a day, then publishes the example bundles not yet in
+ * the registry.
  */
 export async function createFerry(config: FerryConfig): Promise<Ferry> {
   const failpoints = createFailpoints(config.failpoints);
@@ -53,6 +60,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
   const signer = createSigner(keys);
   const deps: ServiceDeps = { db: database.db, blobs, signer, failpoints, maxFileBytes: config.maxFileBytes };
   const admin = ensureBootstrapToken(database.db, systemActor);
+  const orphanBlobsRemoved = await sweepOrphanBlobs(deps, ORPHAN_GRACE_MS);
   const examples = config.modelsDir === null ? null : await publishExamples(deps, config.modelsDir);
   const pkg = JSON.parse(readFileSync(path.join(config.rootDir, 'package.json'), 'utf8')) as {
     version: string;
@@ -68,6 +76,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
       keyCreated: keys.created,
       adminToken: admin?.token ?? null,
       tempFilesRemoved,
+      orphanBlobsRemoved,
       examples,
     },
     close: () => database.close(),

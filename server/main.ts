@@ -20,7 +20,12 @@ try {
   process.exit(1);
 }
 
-ensureBuild(root);
+try {
+  ensureBuild(root);
+} catch (error) {
+  console.error(`ferry: cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 // Uploads are limited per route (FERRY_MAX_FILE_BYTES, tRPC body limit), not by adapter-node.
 process.env.BODY_SIZE_LIMIT ??= 'Infinity';
 

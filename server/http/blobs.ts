@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { ErrorCode, FerryError, Sha256 } from '$shared';
 import type { Ferry } from '../ferry.ts';
 import { publishedBlobSize } from '../services/registry.ts';
@@ -41,7 +40,6 @@ export function serveBlob(request: Request, ferry: Ferry, sha256: string): Promi
     if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
     headers['Content-Length'] = String(length);
     if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
-    const stream = await ferry.deps.blobs.read(sha256, range);
-    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, headers });
+    return new Response(await ferry.deps.blobs.read(sha256, range), { status, headers });
   });
 }

@@ -2,7 +2,8 @@ import { asc, eq } from 'drizzle-orm';
 import semver from 'semver';
 import { ErrorCode, FerryError, type ModelList, type Task, type VersionStatus } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
-import { blobs, models, versions } from '../db/schema.ts';
+import { models, versions } from '../db/schema.ts';
+import { registryQueries } from './registry-queries.ts';
 
 /** A version row as the alias resolution needs it. */
 interface Candidate {
@@ -67,28 +68,17 @@ export interface StoredEnvelope {
  * `MODEL_NOT_FOUND` or `BUNDLE_NOT_FOUND`.
  */
 export function getEnvelope(db: FerryQueryable, name: string, version: string): StoredEnvelope {
-  const model = db.select({ id: models.id }).from(models).where(eq(models.name, name)).get();
-  if (!model) throw new FerryError(ErrorCode.MODEL_NOT_FOUND, `model "${name}" does not exist`);
-  const rows = db
-    .select({
-      version: versions.version,
-      status: versions.status,
-      body: versions.envelope,
-      sha256: versions.envelopeSha256,
-    })
-    .from(versions)
-    .where(eq(versions.modelId, model.id))
-    .all();
-  const wanted = version === 'latest' ? resolveLatest(rows) : version;
-  const row = rows.find((r) => r.version === wanted);
-  if (!row) {
-    throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `model "${name}" has no version "${version}"`);
+  const queries = registryQueries(db);
+  const wanted = version === 'latest' ? resolveLatest(queries.candidates.all({ name })) : version;
+  const row = wanted === null ? undefined : queries.envelope.get({ name, version: wanted });
+  if (row) return row;
+  if (!queries.model.get({ name })) {
+    throw new FerryError(ErrorCode.MODEL_NOT_FOUND, `model "${name}" does not exist`);
   }
-  return { version: row.version, body: row.body, sha256: row.sha256 };
+  throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `model "${name}" has no version "${version}"`);
 }
 
 /** The size of a blob that a committed version references, or null: only those are served. */
 export function publishedBlobSize(db: FerryQueryable, sha256: string): number | null {
-  const row = db.select({ size: blobs.size }).from(blobs).where(eq(blobs.sha256, sha256)).get();
-  return row?.size ?? null;
+  return registryQueries(db).blobSize.get({ sha256 })?.size ?? null;
 }

@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream';
-
 /** A stored blob's digest and length. */
 export interface BlobInfo {
   sha256: string;
@@ -39,12 +37,17 @@ export interface BlobStore {
   put(body: AsyncIterable<Uint8Array>, options: PutOptions): Promise<PutResult>;
   /** The blob's size, or null when it is not stored. Never throws for a missing blob. */
   stat(sha256: string): Promise<BlobInfo | null>;
-  /** A stream of the blob's bytes (or of `range` of them). Throws `BLOB_NOT_FOUND`. */
-  read(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * A web stream of the blob's bytes (or of `range` of them), ready to be a Response body.
+   * Throws `BLOB_NOT_FOUND`; cancelling the stream releases what it holds.
+   */
+  read(sha256: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
   /** All of a blob's bytes in memory; for validation of files that must be parsed whole. */
   readAll(sha256: string): Promise<Uint8Array>;
   /** Removes a blob; a no-op when absent. */
   delete(sha256: string): Promise<void>;
+  /** Every stored blob with the time it was stored, in no particular order. */
+  list(): AsyncIterable<BlobInfo & { storedAt: Date }>;
   /** Deletes leftovers of writes a crash interrupted; returns how many. Call before serving. */
   cleanTemp(): Promise<number>;
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs-blob-store.ts';
@@ -25,9 +24,22 @@ describe('createFsBlobStore', () => {
     const put = await store.put(chunks('hello ', 'world'), { maxBytes: 100 });
     expect(put).toEqual({ sha256: sha('hello world'), size: 11, created: true });
     expect(existsSync(path.join(dataDir, 'blobs', 'sha256', put.sha256.slice(0, 2), put.sha256))).toBe(true);
-    expect(await text(await store.read(put.sha256))).toBe('hello world');
-    expect(await text(await store.read(put.sha256, { start: 6, end: 10 }))).toBe('world');
+    expect(await new Response(await store.read(put.sha256)).text()).toBe('hello world');
+    expect(await new Response(await store.read(put.sha256, { start: 6, end: 10 })).text()).toBe('world');
     expect(await store.stat(put.sha256)).toEqual({ sha256: put.sha256, size: 11 });
+  });
+
+  it('reads blobs larger than one read chunk whole and across chunk boundaries', async () => {
+    const bytes = randomBytes(2.5 * 1024 * 1024);
+    async function* body() {
+      yield bytes;
+    }
+    const { sha256 } = await store.put(body(), { maxBytes: bytes.length });
+    const whole = new Uint8Array(await new Response(await store.read(sha256)).arrayBuffer());
+    expect(Buffer.from(whole).equals(bytes)).toBe(true);
+    const range = { start: 1024 * 1024 - 3, end: 2 * 1024 * 1024 + 5 };
+    const part = new Uint8Array(await new Response(await store.read(sha256, range)).arrayBuffer());
+    expect(Buffer.from(part).equals(bytes.subarray(range.start, range.end + 1))).toBe(true);
   });
 
   it('stores identical bytes once and reports the second put as not created', async () => {

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { ErrorCode, FerryError, Sha256 } from '$shared';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, PutResult } from './blob-store.ts';
 
@@ -27,6 +25,33 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+// Large reads mean few stream round trips per blob: measured ~1.6× the throughput of
+// Readable.toWeb(createReadStream()) with its 64 KiB chunks (test/bench).
+const CHUNK_BYTES = 1024 * 1024;
+
+/** A pull-driven web stream of bytes [start, end) of an open file; closes the file when done or cancelled. */
+function fileStream(handle: FileHandle, span: { start: number; end: number }): ReadableStream<Uint8Array> {
+  let position = span.start;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const length = Math.min(CHUNK_BYTES, span.end - position);
+        const buffer = length > 0 ? Buffer.allocUnsafe(length) : null;
+        const { bytesRead } = buffer ? await handle.read(buffer, 0, length, position) : { bytesRead: 0 };
+        if (!buffer || bytesRead === 0) {
+          await handle.close();
+          controller.close();
+          return;
+        }
+        position += bytesRead;
+        controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+      },
+      cancel: () => handle.close(),
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** A {@link BlobStore} on the local filesystem: temp file, hash while streaming, fsync, rename. */
@@ -85,6 +110,9 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const target = blobPath(sha256);
       if ((await stat(target).catch(() => null))?.size === size) {
         await rm(temp.file, { force: true });
+        // Fresh again: an orphan sweep must not delete bytes a publish is about to reference.
+        const now = new Date();
+        await utimes(target, now, now);
         return { sha256, size, created: false };
       }
       await mkdir(path.dirname(target), { recursive: true });
@@ -99,13 +127,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       return info?.isFile() ? { sha256, size: info.size } : null;
     },
 
-    async read(sha256: string, range?: ByteRange): Promise<Readable> {
-      const file = blobPath(sha256);
+    async read(sha256: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
       // Open first so a missing blob is a clean error rather than a stream that fails later.
-      const handle = await open(file, 'r').catch(() => {
+      const handle = await open(blobPath(sha256), 'r').catch(() => {
         throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `blob ${sha256} is not stored`);
       });
-      return createReadStream(file, { fd: handle, start: range?.start, end: range?.end });
+      const end = range ? range.end + 1 : (await handle.stat()).size;
+      return fileStream(handle, { start: range?.start ?? 0, end });
     },
 
     async readAll(sha256: string): Promise<Uint8Array> {
@@ -116,6 +144,16 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
 
     async delete(sha256: string): Promise<void> {
       await rm(blobPath(sha256), { force: true });
+    },
+
+    async *list() {
+      for (const prefix of await readdir(blobDir).catch(() => [] as string[])) {
+        for (const name of await readdir(path.join(blobDir, prefix)).catch(() => [] as string[])) {
+          if (!Sha256.safeParse(name).success) continue;
+          const info = await stat(path.join(blobDir, prefix, name)).catch(() => null);
+          if (info?.isFile()) yield { sha256: name, size: info.size, storedAt: info.mtime };
+        }
+      }
     },
 
     async cleanTemp(): Promise<number> {

@@ -1,0 +1,42 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { FerryQueryable } from '../db/open.ts';
+import { blobs, models, versions } from '../db/schema.ts';
+
+function prepare(db: FerryQueryable) {
+  const name = sql.placeholder('name');
+  return {
+    envelope: db
+      .select({ version: versions.version, body: versions.envelope, sha256: versions.envelopeSha256 })
+      .from(versions)
+      .innerJoin(models, eq(models.id, versions.modelId))
+      .where(and(eq(models.name, name), eq(versions.version, sql.placeholder('version'))))
+      .prepare(),
+    candidates: db
+      .select({ version: versions.version, status: versions.status })
+      .from(versions)
+      .innerJoin(models, eq(models.id, versions.modelId))
+      .where(eq(models.name, name))
+      .prepare(),
+    model: db.select({ id: models.id }).from(models).where(eq(models.name, name)).prepare(),
+    blobSize: db
+      .select({ size: blobs.size })
+      .from(blobs)
+      .where(eq(blobs.sha256, sql.placeholder('sha256')))
+      .prepare(),
+  };
+}
+
+/** The read queries of the hot delivery paths, prepared once per database handle. */
+export type RegistryQueries = ReturnType<typeof prepare>;
+
+const cache = new WeakMap<FerryQueryable, RegistryQueries>();
+
+/** The prepared registry queries for `db` (statements are compiled on first use, then reused). */
+export function registryQueries(db: FerryQueryable): RegistryQueries {
+  let queries = cache.get(db);
+  if (!queries) {
+    queries = prepare(db);
+    cache.set(db, queries);
+  }
+  return queries;
+}

@@ -1,0 +1,130 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFerryServer } from '../support/ferry-server.ts';
+import { tinyBundleVariant } from '../support/bundles.ts';
+import { publishOverHttp } from '../support/registry-http.ts';
+import { downloadLoad } from './download-load.ts';
+import { row, type BenchResult } from './report.ts';
+
+const BLOB_BYTES = 8 * 1024 * 1024;
+const settings = {
+  blobMiB: BLOB_BYTES / 1024 / 1024,
+  blobConnections: 8,
+  manifestConnections: 32,
+  seconds: 8,
+};
+
+async function startStaticServer(blobFile: string, manifestFile: string) {
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'static-server.ts'), blobFile, manifestFile],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /listening (\d+)/.exec(chunk.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`static server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function manifestLoad(url: string, connections: number) {
+  // A short warm-up so JIT and page cache are hot on both sides before measuring.
+  await autocannon({ url, connections, duration: 1 });
+  const result = await autocannon({ url, connections, duration: settings.seconds });
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
+  }
+  return result;
+}
+
+async function blobLoad(url: string) {
+  await downloadLoad(url, { connections: settings.blobConnections, seconds: 1 });
+  return downloadLoad(url, { connections: settings.blobConnections, seconds: settings.seconds });
+}
+
+/**
+ * Blob download throughput and manifest latency under concurrent requests, Ferry (SvelteKit +
+ * tRPC stack, SQLite lookup per request) against a plain Node static file server on the same bytes.
+ */
+export async function deliveryBenchmark(): Promise<BenchResult> {
+  const sample = randomBytes(BLOB_BYTES);
+  const dir = tinyBundleVariant((m, folder) => {
+    writeFileSync(path.join(folder, 'sample.bin'), sample);
+    (m.files as { path: string; role: string }[]).push({ path: 'sample.bin', role: 'sample' });
+  });
+  const ferry = await startFerryServer();
+  try {
+    const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
+    if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
+    const manifestUrl = `${ferry.url}/api/v1/models/tiny/versions/1.0.0/manifest`;
+    const manifestFile = path.join(dir, 'manifest.json');
+    writeFileSync(manifestFile, await (await fetch(manifestUrl)).text());
+    const sampleFile = path.join(dir, 'sample.bin');
+    const blobUrl = `${ferry.url}/api/v1/blobs/${createHash('sha256').update(sample).digest('hex')}`;
+    const plain = await startStaticServer(sampleFile, manifestFile);
+    try {
+      const ferryBlob = await blobLoad(blobUrl);
+      const plainBlob = await blobLoad(`${plain.url}/blob`);
+      const ferryManifest = await manifestLoad(manifestUrl, settings.manifestConnections);
+      const plainManifest = await manifestLoad(`${plain.url}/manifest`, settings.manifestConnections);
+      return {
+        name: 'Blob download and manifest latency under concurrent requests',
+        description: `${settings.blobConnections} concurrent clients download one ${settings.blobMiB} MiB blob in a loop (Node http client); ${settings.manifestConnections} concurrent clients fetch one signed manifest in a loop (autocannon; ${settings.seconds} s each after a 1 s warm-up, same machine).`,
+        baseline: 'a plain Node static file server (node:http + fs.createReadStream) serving the same files',
+        settings,
+        rows: [
+          row('blob throughput', {
+            unit: 'MiB/s',
+            ferry: ferryBlob.mibPerSecond,
+            baseline: plainBlob.mibPerSecond,
+            better: 'higher',
+          }),
+          row('blob download latency p50', {
+            unit: 'ms',
+            ferry: ferryBlob.latencyP50,
+            baseline: plainBlob.latencyP50,
+            better: 'lower',
+          }),
+          row('blob download latency p99', {
+            unit: 'ms',
+            ferry: ferryBlob.latencyP99,
+            baseline: plainBlob.latencyP99,
+            better: 'lower',
+          }),
+          row('manifest requests', {
+            unit: 'req/s',
+            ferry: ferryManifest.requests.average,
+            baseline: plainManifest.requests.average,
+            better: 'higher',
+          }),
+          row('manifest latency p50', {
+            unit: 'ms',
+            ferry: ferryManifest.latency.p50,
+            baseline: plainManifest.latency.p50,
+            better: 'lower',
+          }),
+          row('manifest latency p99', {
+            unit: 'ms',
+            ferry: ferryManifest.latency.p99,
+            baseline: plainManifest.latency.p99,
+            better: 'lower',
+          }),
+        ],
+      };
+    } finally {
+      plain.stop();
+    }
+  } finally {
+    await ferry.stop();
+  }
+}

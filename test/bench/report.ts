@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** One row of a benchmark table: a named measurement of Ferry next to its baseline. */
+export interface BenchRow {
+  metric: string;
+  unit: string;
+  ferry: number;
+  baseline: number;
+  /** ferry / baseline; above 1 is better for throughput, worse for latency (see `better`). */
+  ratio: number;
+  better: 'higher' | 'lower';
+}
+
+/** A finished benchmark with its settings and rows. */
+export interface BenchResult {
+  name: string;
+  description: string;
+  baseline: string;
+  settings: Record<string, string | number>;
+  rows: BenchRow[];
+}
+
+/** Builds a row, computing the ratio. */
+export function row(metric: string, values: Omit<BenchRow, 'metric' | 'ratio'>): BenchRow {
+  return { metric, ...values, ratio: values.baseline === 0 ? 0 : values.ferry / values.baseline };
+}
+
+function fmt(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+}
+
+function markdown(results: readonly BenchResult[], machine: Record<string, string | number>): string {
+  const lines = [
+    `# Ferry benchmarks`,
+    '',
+    `Run ${machine.date} on ${machine.cpus}× ${machine.cpu}, Node ${machine.node}.`,
+    '',
+  ];
+  for (const result of results) {
+    lines.push(`## ${result.name}`, '', result.description, '', `Baseline: ${result.baseline}.`, '');
+    lines.push(
+      `Settings: ${Object.entries(result.settings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+    );
+    lines.push(
+      '| metric | unit | Ferry | baseline | Ferry / baseline | better |',
+      '| --- | --- | ---: | ---: | ---: | --- |',
+    );
+    for (const r of result.rows) {
+      lines.push(
+        `| ${r.metric} | ${r.unit} | ${fmt(r.ferry)} | ${fmt(r.baseline)} | ${r.ratio.toFixed(2)} | ${r.better} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Writes `results` as `<dir>/results.json` and `<dir>/results.md`; returns the two paths. */
+export function writeResults(dir: string, results: readonly BenchResult[]): string[] {
+  const machine = {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cpus: os.cpus().length,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, 'results.json');
+  const md = path.join(dir, 'results.md');
+  writeFileSync(json, `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  writeFileSync(md, `${markdown(results, machine)}\n`);
+  return [json, md];
+}
