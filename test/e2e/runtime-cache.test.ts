@@ -48,8 +48,7 @@ describe('loading through the IndexedDB cache', () => {
 
   it('loads the same model after a page reload (same profile) with zero blob requests', async () => {
     const before = stack.proxy.blobRequests().length;
-    await stack.page.reload();
-    await stack.page.waitForFunction(() => 'harness' in window);
+    await stack.h.reload();
     await stack.h.open('c', stack.clientOptions());
     const load = await stack.h.load('c', 'digits');
     expect(load.info).toMatchObject({ fromCache: true, bytesDownloaded: 0, offline: false });
@@ -83,8 +82,7 @@ describe('loading through the IndexedDB cache', () => {
   it('loads and runs a cached model with the Ferry server stopped', async () => {
     await stack.proxy.close();
     await stack.server.stop();
-    await stack.page.reload();
-    await stack.page.waitForFunction(() => 'harness' in window);
+    await stack.h.reload();
     await stack.h.open('c', stack.clientOptions());
     const load = await stack.h.load('c', 'digits');
     expect(load.error).toBeUndefined();

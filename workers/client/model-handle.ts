@@ -1,8 +1,9 @@
-import { proxy, transfer } from 'comlink';
+import { proxy, transfer, type Remote } from 'comlink';
 import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import type { ModelRequest } from '../loader/manifest.ts';
 import type { LoadProgress, ModelInfo, ModelState, RunInput, RunResult, VersionChange } from '../types.ts';
 import type { WorkerEvent } from '../worker-api.ts';
+import type { WorkerApi } from '../worker.ts';
 import type { Connection } from './connection.ts';
 import { createEmitter, type Listener } from './emitter.ts';
 import { plainImage, transferablesOf } from './transferables.ts';
@@ -34,6 +35,12 @@ export interface FerryModel {
   ready(): Promise<ModelInfo>;
   /** Runs the model; waits for `ready()` first. Rejects with a FerryError (MODEL_DISPOSED, INVALID_INPUT, …). */
   run(input: RunInput, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Times `iterations` bare inferences of `input` inside the worker (the session's own `run`, no
+   * messaging, no pre- or post-processing): compare with `run()`'s round trip to see what the
+   * worker boundary costs. Milliseconds per inference.
+   */
+  measure(input: RunInput, iterations?: number): Promise<number[]>;
   /** Frees the model in the worker; idempotent. */
   dispose(): Promise<void>;
 }
@@ -83,6 +90,17 @@ export function createModelHandle(
     );
   loading.catch(() => undefined); // reported through ready(), run() and the error event
 
+  /** Calls the worker once the model is loaded; every failure comes out as a FerryError. */
+  async function whenLoaded<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
+    await loading;
+    try {
+      return await connection.call(fn);
+    } catch (error) {
+      throw asFerry(error);
+    }
+  }
+
   return {
     name: request.name,
     get state() {
@@ -94,16 +112,17 @@ export function createModelHandle(
     on: (event, listener) => events.on(event, listener),
     off: (event, listener) => events.off(event, listener),
     ready: () => loading,
-    async run(input, runOptions = {}) {
-      if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
-      await loading;
-      const plain = plainImage(input);
-      const message = runOptions.transfer === false ? plain : transfer(plain, transferablesOf(plain));
-      try {
-        return await connection.call((api) => api.run(id, message));
-      } catch (error) {
-        throw asFerry(error);
-      }
+    run(input, runOptions = {}) {
+      return whenLoaded(async (api) => {
+        const plain = plainImage(input);
+        const buffers = transferablesOf(plain);
+        const message =
+          runOptions.transfer === false || buffers.length === 0 ? plain : transfer(plain, buffers);
+        return api.run(id, message);
+      });
+    },
+    measure(input, iterations = 20) {
+      return whenLoaded((api) => api.measure(id, plainImage(input), iterations));
     },
     async dispose() {
       if (state === 'disposed') return;

@@ -16,6 +16,10 @@ const plainError = (e) => ({
 
 function toInput(input) {
   if (input.kind === 'text') return input.text;
+  if (input.kind === 'filled') {
+    const data = new Float32Array(input.dims.reduce((a, b) => a * b, 1)).fill(input.value);
+    return { [input.name]: { data, dims: input.dims } };
+  }
   if (input.kind === 'tabular') return input.values;
   if (input.kind === 'image') {
     return { image: new ImageData(new Uint8ClampedArray(input.rgba), input.width, input.height) };
@@ -72,6 +76,25 @@ window.harness = {
     } catch (e) {
       return { ok: false, error: plainError(e) };
     }
+  },
+  /** Round trips of `run()` and bare in-worker inferences, each `iterations` times, in ms. */
+  async measure(key, input, iterations) {
+    const model = models.get(key);
+    const roundTripMs = [];
+    for (let i = 0; i < iterations; i++) {
+      const start = performance.now();
+      await model.run(toInput(input));
+      roundTripMs.push(performance.now() - start);
+    }
+    return { roundTripMs, workerMs: await model.measure(toInput(input), iterations) };
+  },
+  /** Milliseconds from creating a client to the first result of `name` on `input`. */
+  async timeToFirstInference(options, name, input) {
+    const start = performance.now();
+    const model = createFerryClient(options).model(name);
+    const info = await model.ready();
+    await model.run(toInput(input));
+    return { ms: performance.now() - start, info };
   },
   async dispose(key) {
     await models.get(key).dispose();

@@ -5,6 +5,7 @@ export type HarnessInput =
   | { kind: 'text'; text: string }
   | { kind: 'tabular'; values: Record<string, number> }
   | { kind: 'image'; width: number; height: number; rgba: number[] }
+  | { kind: 'filled'; name: string; dims: number[]; value: number }
   | {
       kind: 'tensors';
       tensors: Record<
@@ -71,11 +72,29 @@ export interface RunReport {
   detached?: boolean[];
 }
 
+/** Round trips of `run()` next to bare in-worker inferences, in ms. */
+export interface Measurement {
+  roundTripMs: number[];
+  workerMs: number[];
+}
+
+/** Time from `createFerryClient` to the first result. */
+export interface FirstInference {
+  ms: number;
+  info: NonNullable<LoadReport['info']>;
+}
+
 interface HarnessWindow {
   harness: {
     open(id: string, options: Record<string, unknown>): void;
     load(clientId: string, name: string, options?: LoadOptions): Promise<LoadReport>;
     run(key: string, input: HarnessInput): Promise<RunReport>;
+    measure(key: string, input: HarnessInput, iterations: number): Promise<Measurement>;
+    timeToFirstInference(
+      options: Record<string, unknown>,
+      name: string,
+      input: HarnessInput,
+    ): Promise<FirstInference>;
     dispose(key: string): Promise<void>;
     status(clientId: string): Promise<Record<string, unknown>>;
     terminate(clientId: string): void;
@@ -100,11 +119,20 @@ export function harness(page: Page) {
       await page.goto(`${url}harness.html`);
       await page.waitForFunction(() => 'harness' in window);
     },
+    /** Reloads the page (same profile) and waits for the harness. */
+    async reload() {
+      await page.reload();
+      await page.waitForFunction(() => 'harness' in window);
+    },
     open: (id: string, options: Record<string, unknown>) => call<void>('open', [id, options]),
     /** Loads `name` on client `clientId`, as handle `options.key` (default: the name). */
     load: (clientId: string, name: string, options: LoadOptions = {}) =>
       call<LoadReport>('load', [clientId, name, options]),
     run: (key: string, input: HarnessInput) => call<RunReport>('run', [key, input]),
+    measure: (key: string, input: HarnessInput, iterations: number) =>
+      call<Measurement>('measure', [key, input, iterations]),
+    timeToFirstInference: (options: Record<string, unknown>, name: string, input: HarnessInput) =>
+      call<FirstInference>('timeToFirstInference', [options, name, input]),
     dispose: (key: string) => call<void>('dispose', [key]),
     status: (clientId: string) => call<Record<string, unknown>>('status', [clientId]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),

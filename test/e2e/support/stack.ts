@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
 import { publishOverHttp } from '../../support/registry-http.ts';
 import { createBrowserProfile, type BrowserProfile, type LaunchOptions } from './browser.ts';
@@ -55,7 +54,8 @@ export async function startStack(
     h,
     async publish(dir) {
       const reply = await publishOverHttp(server.url, server.adminToken, path.resolve(root, dir));
-      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      if (reply.status !== 200)
+        throw new Error(`publish ${dir}: ${reply.status} ${JSON.stringify(reply.body)}`);
     },
     clientOptions: (extra = {}) => ({ serverUrl: proxy.url, publicKey: server.publicKey, ...extra }),
     async close() {

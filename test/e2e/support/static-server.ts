@@ -20,6 +20,8 @@ export interface StaticServer {
   origin: string;
   /** Paths requested so far, in order. */
   requests: string[];
+  /** Body bytes sent so far (304s send none). */
+  bytesSent(): number;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export interface StaticServer {
 export async function startStaticServer(options: { isolated?: boolean } = {}): Promise<StaticServer> {
   const isolated = options.isolated ?? true;
   const requests: string[] = [];
+  let bytes = 0;
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(pathname);
@@ -42,17 +45,24 @@ export async function startStaticServer(options: { isolated?: boolean } = {}): P
       res.writeHead(404).end('not found');
       return;
     }
+    // Revalidated on every use, like most sites serve their scripts: a reload costs a 304.
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
     const headers: Record<string, string | number> = {
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Length': stat.size,
       'Cache-Control': 'no-cache',
+      ETag: etag,
     };
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
       headers['Cross-Origin-Resource-Policy'] = 'same-origin';
     }
-    res.writeHead(200, headers);
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    bytes += stat.size;
+    res.writeHead(200, { ...headers, 'Content-Length': stat.size });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,6 +72,7 @@ export async function startStaticServer(options: { isolated?: boolean } = {}): P
     url: `${origin}/`,
     origin,
     requests,
+    bytesSent: () => bytes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

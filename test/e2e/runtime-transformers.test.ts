@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff } from './support/node-reference.ts';
+import { root, startStack, type Stack } from './support/stack.ts';
+
+const texts = ['the movie is good', 'this was a very boring game, not fun!', 'python code for a web server'];
+
+/** The same tokenizer + model calls the worker makes, in Node (transformers.js on onnxruntime-node). */
+async function nodeLogits(text: string): Promise<number[]> {
+  const { AutoModelForSequenceClassification, AutoTokenizer, env } =
+    await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.localModelPath = path.join(root, 'test/fixtures/runtime');
+  const tokenizer = await AutoTokenizer.from_pretrained('tiny-bert');
+  const model = await AutoModelForSequenceClassification.from_pretrained('tiny-bert', { dtype: 'fp32' });
+  const output = (await model(tokenizer(text, { truncation: true, max_length: 64 }))) as {
+    logits: { data: Float32Array };
+  };
+  return Array.from(output.logits.data);
+}
+
+let stack: Stack;
+const requests: string[] = [];
+const foreign: string[] = [];
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.publish('test/fixtures/runtime/tiny-bert');
+  // Every request of the page and its workers: anything not for the site or the Ferry server is
+  // recorded and aborted.
+  await stack.context.route('**/*', (route) => {
+    const url = route.request().url();
+    requests.push(url);
+    if (url.startsWith(stack.site.origin) || url.startsWith(stack.proxy.url)) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+});
+afterAll(() => stack?.close());
+
+describe('a text-classification bundle on transformers.js', () => {
+  it('runs in the worker, fetching nothing but the Ferry server and the page origin', async () => {
+    await stack.h.goto(stack.site.url);
+    await stack.h.open('c', stack.clientOptions());
+    const load = await stack.h.load('c', 'tiny-bert');
+    expect(load.error).toBeUndefined();
+    expect(load.info).toMatchObject({
+      runtime: 'transformers',
+      backend: 'wasm',
+      task: 'text-classification',
+    });
+    for (const text of texts) {
+      const run = await stack.h.run('tiny-bert', { kind: 'text', text });
+      expect(run.error).toBeUndefined();
+      expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await nodeLogits(text)), text).toBeLessThan(
+        1e-4,
+      );
+      const scores = run.result?.scores ?? [];
+      expect(scores.map((s) => s.label).sort()).toEqual(['negative', 'neutral', 'positive']);
+      expect(scores.reduce((sum, s) => sum + s.score, 0)).toBeCloseTo(1, 5);
+    }
+    // The route saw the worker's own traffic (blobs), so "nothing foreign" means something.
+    expect(requests.some((url) => url.includes('/api/v1/blobs/'))).toBe(true);
+    expect(requests.some((url) => url.endsWith('.wasm'))).toBe(true);
+    expect(foreign).toEqual([]);
+  });
+
+  it('runs again after a reload from the verified cache alone: no blob requests, nothing foreign', async () => {
+    const blobs = stack.proxy.blobRequests().length;
+    await stack.h.reload();
+    await stack.h.open('c', stack.clientOptions());
+    const load = await stack.h.load('c', 'tiny-bert');
+    expect(load.info).toMatchObject({ runtime: 'transformers', fromCache: true });
+    const run = await stack.h.run('tiny-bert', { kind: 'text', text: texts[0]! });
+    expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await nodeLogits(texts[0]!))).toBeLessThan(
+      1e-4,
+    );
+    expect(stack.proxy.blobRequests().length).toBe(blobs);
+    expect(foreign).toEqual([]);
+  });
+
+  it('refuses non-text input with INVALID_INPUT', async () => {
+    const run = await stack.h.run('tiny-bert', { kind: 'tabular', values: { a: 1 } });
+    expect(run.error).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
