@@ -38,7 +38,9 @@ export async function downloadLoad(url: string, options: { connections: number; 
   const loop = async () => {
     while (performance.now() < deadline) {
       const t = performance.now();
-      bytes += await once(url, agent);
+      // Not `bytes += await …`: that reads `bytes` before awaiting and loses the other loops' counts.
+      const received = await once(url, agent);
+      bytes += received;
       latencies.push(performance.now() - t);
     }
   };
