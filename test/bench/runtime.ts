@@ -1,0 +1,130 @@
+import type { Page } from 'playwright-core';
+import { startStack, type Stack } from '../e2e/support/stack.ts';
+import type { HarnessInput } from '../e2e/support/harness.ts';
+import ensureSdk from '../support/sdk-setup.ts';
+import { row, type BenchResult, type BenchRow } from './report.ts';
+
+const ITERATIONS = 30;
+const WARMUP = 3;
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const MODELS: { name: string; label: string; input: HarnessInput }[] = [
+  {
+    name: 'digits',
+    label: 'digits (8×8 CNN)',
+    input: { kind: 'filled', name: 'pixels', dims: [1, 1, 8, 8], value: 4 },
+  },
+  {
+    name: 'paddleocr-det',
+    label: 'paddleocr-det (320×320 input, 1.2 MB in, 0.4 MB out)',
+    input: { kind: 'filled', name: 'x', dims: [1, 3, 320, 320], value: 0.5 },
+  },
+];
+
+/** Main-thread task time of `page` (Chrome's own accounting, in ms) spent while `work` runs. */
+async function mainThreadMs(stack: Stack, page: Page, work: () => Promise<unknown>): Promise<number> {
+  const cdp = await stack.context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskSeconds = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN;
+  const before = await taskSeconds();
+  await work();
+  const after = await taskSeconds();
+  await cdp.detach();
+  return (after - before) * 1000;
+}
+
+async function roundTrips(stack: Stack): Promise<BenchRow[]> {
+  await stack.h.open('bench', stack.clientOptions());
+  const rows: BenchRow[] = [];
+  for (const model of MODELS) {
+    await stack.h.load('bench', model.name);
+    await stack.h.measure(model.name, model.input, WARMUP);
+    let measured = { roundTripMs: [0], workerMs: [0] };
+    const busy = await mainThreadMs(stack, stack.page, async () => {
+      measured = await stack.h.measure(model.name, model.input, ITERATIONS);
+    });
+    const inference = median(measured.workerMs);
+    rows.push(
+      row(`${model.label}: run() round trip vs session.run in the worker`, {
+        unit: 'ms (median)',
+        ferry: median(measured.roundTripMs),
+        baseline: inference,
+        better: 'lower',
+      }),
+      row(`${model.label}: main-thread time per run() vs running inference on it`, {
+        unit: 'ms per call',
+        ferry: busy / ITERATIONS,
+        baseline: inference,
+        better: 'lower',
+      }),
+    );
+  }
+  return rows;
+}
+
+async function firstInference(stack: Stack) {
+  const model = MODELS[1] as (typeof MODELS)[number];
+  const ferryBytes = () => stack.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
+  const measure = async () => {
+    const [ferry, site] = [ferryBytes(), stack.site.bytesSent()];
+    const { ms } = await stack.h.timeToFirstInference(stack.clientOptions(), model.name, model.input);
+    return { ms, ferryBytes: ferryBytes() - ferry, siteBytes: stack.site.bytesSent() - site };
+  };
+  const cold = await measure();
+  await stack.h.reload();
+  const warm = await measure();
+  return [
+    row(`${model.label}: time to first inference, warm (reload) vs cold (empty profile)`, {
+      unit: 'ms',
+      ferry: warm.ms,
+      baseline: cold.ms,
+      better: 'lower',
+    }),
+    row('bytes fetched from the Ferry server, warm vs cold', {
+      unit: 'bytes',
+      ferry: warm.ferryBytes,
+      baseline: cold.ferryBytes,
+      better: 'lower',
+    }),
+    row("bytes fetched from the page's own origin (SDK, worker, ORT wasm), warm vs cold", {
+      unit: 'bytes',
+      ferry: warm.siteBytes,
+      baseline: cold.siteBytes,
+      better: 'lower',
+    }),
+  ];
+}
+
+/**
+ * The in-browser runtime in headless Chromium against a real Ferry server: what the worker
+ * boundary costs per inference, how little of it lands on the page's main thread, and what the
+ * verified IndexedDB cache saves on the second visit.
+ */
+export async function runtimeBenchmark(): Promise<BenchResult> {
+  ensureSdk();
+  const stack = await startStack();
+  try {
+    for (const model of MODELS) await stack.publish(`models/${model.name}`);
+    const cold = await firstInference(stack);
+    const trips = await roundTrips(stack);
+    return {
+      name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
+      description:
+        `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend ` +
+        `(${ITERATIONS} sequential calls after ${WARMUP} warm-up calls; medians). Main-thread time is Chrome's ` +
+        `TaskDuration for the page over the loop, divided by the calls.`,
+      baseline: 'session.run inside the same worker; a cold load in an empty profile',
+      settings: { iterations: ITERATIONS, warmup: WARMUP, backend: 'wasm' },
+      rows: [...trips, ...cold],
+    };
+  } finally {
+    await stack.close();
+  }
+}
