@@ -8,7 +8,8 @@ export function printStartup(ferry: Ferry, url: string): void {
   const { startup, config } = ferry;
   const lines = [
     `Ferry listening on ${url}`,
-    `  Demo and console: ${url}/`,
+    `  Demo:             ${url}/demo`,
+    `  Console:          ${url}/console`,
     `  Models API:       ${url}/api/v1/models`,
     `  Server info:      ${url}/.well-known/ferry.json`,
     `  Data directory:   ${config.dataDir}`,

@@ -50,6 +50,7 @@ describe('kill -9 during a publish leaves the version fully there or absent', ()
 
     const second = await start(dir);
     expect(second.adminToken).toBe(first.adminToken);
+    expect(second.output()).not.toContain('Admin token:');
     const manifest = await fetch(`${second.url}/api/v1/models/tiny/versions/1.0.0/manifest`);
     expect(manifest.status).toBe(404);
     expect(await (await fetch(`${second.url}/api/v1/models`)).json()).toEqual({ models: [] });

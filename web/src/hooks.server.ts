@@ -1,18 +1,20 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
+import { building } from '$app/environment';
 import { preflight, withIsolationHeaders } from '$server/http/cors.ts';
 import { initFerry } from '$server/runtime.ts';
 
 /**
  * Opens the backend before the first request: database and migrations, key pair, bootstrap
  * admin token, example bundles (server/ferry.ts). Start-up fails loudly rather than serving
- * half a registry.
+ * half a registry. Skipped while `vite build` prerenders, which must not touch a data dir.
  */
 export const init: ServerInit = async () => {
-  await initFerry();
+  if (!building) await initFerry();
 };
 
 /** Answers CORS preflights and puts the isolation (COOP/COEP/CORP) and CORS headers on every response. */
 export const handle: Handle = async ({ event, resolve }) => {
+  if (building) return resolve(event);
   const { config } = await initFerry();
   const early = preflight(event.request, config);
   if (early) return withIsolationHeaders(event.request, early, config);
