@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin, Connect } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { ferryWorkerPlugin } from './workers/vite-plugin.ts';
 
 /**
  * COOP/COEP/CORP on every response of the dev and preview servers, so that pages are
@@ -21,7 +22,8 @@ function crossOriginIsolation(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [crossOriginIsolation(), sveltekit()],
+  // ferryWorkerPlugin: the Ferry worker (imported by the demo) bundles one onnxruntime-web build.
+  plugins: [crossOriginIsolation(), ferryWorkerPlugin(), sveltekit()],
   server: {
     // Kit sets its own allow list; the worker and shared code live outside web/.
     fs: { allow: ['workers', 'shared', 'server'] },
