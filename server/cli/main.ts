@@ -2,6 +2,12 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { publishCommand, tokenCommand, versionsCommand } from './commands.ts';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 
+// `ferry token list | head -1` closes our stdout early; that is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const program = new Command('ferry')
   .description('Publish and manage model bundles on a Ferry server.')
   .addHelpText('after', exitCodeHelp)
