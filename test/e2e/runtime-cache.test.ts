@@ -23,9 +23,12 @@ afterAll(() => stack?.close());
 
 describe('loading through the IndexedDB cache', () => {
   it('downloads each blob exactly once on a cold load, with progress reaching 100%', async () => {
-    await stack.h.open('c', stack.clientOptions());
+    await stack.h.open('c', stack.clientOptions({ persist: true }));
     const load = await stack.h.load('c', 'digits');
     expect(load.error).toBeUndefined();
+    expect(typeof (await stack.h.status('c')).persisted, 'navigator.storage.persist() answered').toBe(
+      'boolean',
+    );
     expect(load.info).toMatchObject({
       version: '1.0.0',
       fromCache: false,

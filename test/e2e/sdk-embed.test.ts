@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pixelsInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 import { startStaticServer, type StaticServer } from './support/static-server.ts';
 
@@ -54,6 +55,36 @@ describe('the plain-HTML embed of dist/sdk', () => {
       headers: { Origin: stranger.origin },
     });
     expect(direct.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('client options for hosting the SDK files', () => {
+  it('runs the exported ./worker script through the `worker` factory, with wasm from `assetsUrl`', async () => {
+    await stack.h.goto(stack.site.url);
+    const assetsUrl = `${stack.site.origin}/ort-assets/`;
+    await stack.h.open('own', stack.clientOptions({ workerUrl: '/sdk/worker.js?via=factory', assetsUrl }));
+    const load = await stack.h.load('own', 'digits');
+    expect(load.error).toBeUndefined();
+    expect(
+      (
+        await stack.h.run(
+          'digits',
+          pixelsInput((i) => i % 5),
+        )
+      ).result?.scores,
+    ).toHaveLength(10);
+    expect(stack.site.requests).toContain('/sdk/worker.js?via=factory');
+    expect(stack.site.requests).toContain('/ort-assets/ort-wasm-simd-threaded.wasm');
+  });
+
+  it('reports a worker script that cannot start as BACKEND_UNAVAILABLE instead of hanging', async () => {
+    await stack.h.open('broken', stack.clientOptions({ workerUrl: '/sdk/no-such-worker.js' }));
+    const load = await stack.h.load('broken', 'digits');
+    expect(load.error).toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('worker'),
+    });
+    expect(await stack.h.status('broken')).toMatchObject({ worker: 'crashed' });
   });
 });
 

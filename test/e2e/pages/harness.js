@@ -46,8 +46,11 @@ function plainResult(result) {
 }
 
 window.harness = {
+  /** Creates a client; `options.workerUrl` (not JSON-able as a function) becomes the `worker` factory. */
   open(id, options) {
-    clients.set(id, createFerryClient(options));
+    const { workerUrl, ...rest } = options;
+    const worker = workerUrl ? () => new Worker(workerUrl, { type: 'module', name: 'ferry' }) : undefined;
+    clients.set(id, createFerryClient(worker ? { ...rest, worker } : rest));
   },
   /** Loads `name` on client `clientId`; `options.key` names the handle (default: `name`). */
   async load(clientId, name, options = {}) {

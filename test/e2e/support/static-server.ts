@@ -18,7 +18,7 @@ const MIME: Record<string, string> = {
 export interface StaticServer {
   url: string;
   origin: string;
-  /** Paths requested so far, in order. */
+  /** Paths (with query) requested so far, in order. */
   requests: string[];
   /** Body bytes sent so far (304s send none). */
   bytesSent(): number;
@@ -26,7 +26,8 @@ export interface StaticServer {
 }
 
 /**
- * Serves the built SDK (dist/sdk) under `/sdk/` and the test pages (test/e2e/pages) under `/`,
+ * Serves the built SDK (dist/sdk) under `/sdk/` (its wasm also under `/ort-assets/`) and the
+ * test pages (test/e2e/pages) under `/`,
  * as a product team's own server would, with COOP/COEP/CORP when `isolated` (the default) so
  * the page is cross-origin isolated, and without them otherwise.
  */
@@ -36,10 +37,12 @@ export async function startStaticServer(options: { isolated?: boolean } = {}): P
   let bytes = 0;
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push(pathname);
-    const file = pathname.startsWith('/sdk/')
-      ? path.join(root, 'dist', 'sdk', pathname.slice(5))
-      : path.join(root, 'test', 'e2e', 'pages', pathname === '/' ? 'index.html' : pathname);
+    requests.push(req.url ?? '/');
+    let file = path.join(root, 'test', 'e2e', 'pages', pathname === '/' ? 'index.html' : pathname);
+    if (pathname.startsWith('/sdk/')) file = path.join(root, 'dist', 'sdk', pathname.slice(5));
+    // A second home for onnxruntime-web's wasm, as a team hosting it apart from the SDK would.
+    if (pathname.startsWith('/ort-assets/'))
+      file = path.join(root, 'dist', 'sdk', 'assets', pathname.slice(12));
     const stat = statSync(file, { throwIfNoEntry: false });
     if (!file.startsWith(root) || !stat?.isFile()) {
       res.writeHead(404).end('not found');
