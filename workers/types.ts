@@ -71,11 +71,23 @@ export interface Score {
   score: number;
 }
 
+/** A region of text found by a text-detection model, in the input image's pixels. */
+export interface TextBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Mean probability inside the region. */
+  score: number;
+}
+
 /** What `model.run` returns. */
 export interface RunResult {
   outputs: Record<string, TensorOutput>;
   /** Label scores, highest first, for bundles with softmax/sigmoid/probabilities postprocessing. */
   scores?: Score[];
+  /** Text regions, top to bottom, for bundles with `probability-map` postprocessing. */
+  boxes?: TextBox[];
   /** Time spent in the worker (pre-processing, inference, post-processing). */
   latencyMs: number;
 }

@@ -2,13 +2,11 @@ import { releaseProxy, transfer } from 'comlink';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import { openCache, type OpenedCache } from './cache/open-cache.ts';
 import { asFerryError } from './errors-transfer.ts';
-import { loadBundle } from './loader/load-bundle.ts';
+import { verifyFileBytes } from './integrity.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import type { Engine } from './runtime/engine.ts';
-import { createOrtEngine } from './runtime/ort-engine.ts';
-import { loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
-import { createTransformersEngine } from './runtime/transformers-engine.ts';
-import { loseWebGpuAdapter } from './runtime/webgpu-probe.ts';
+import type { OrtRuntime } from './runtime/ort-runtime.ts';
+import { loadModel } from './load-model.ts';
 import type {
   FerryStatus,
   LoadProgress,
@@ -30,8 +28,6 @@ interface Slot {
   engine?: Engine;
   info?: ModelInfo;
 }
-
-const TEXT_TASKS = new Set(['text-classification', 'feature-extraction']);
 
 /**
  * The API the worker exposes over comlink. Every method rejects with a FerryError only (its code
@@ -69,51 +65,23 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     slots.set(id, slot);
     // A page that stopped listening must not fail the load: events are best effort.
     const emit = (event: WorkerEvent) => void Promise.resolve(onEvent?.(event)).catch(() => undefined);
-    const started = performance.now();
     try {
-      const { cache, warning } = await cacheReady;
-      const bundle = await loadBundle({
+      const loaded = await loadModel(
+        {
+          config: cfg,
+          opened: await cacheReady,
+          fetch: fetchFn,
+          onProgress: (progress) => emit({ type: 'progress', progress }),
+          onVersionChange: (change) => emit({ type: 'versionChanged', change }),
+        },
         request,
-        serverUrl: cfg.serverUrl,
-        key: { publicKey: cfg.publicKey, ...(cfg.keyid ? { keyid: cfg.keyid } : {}) },
-        cache,
-        fetch: fetchFn,
-        onProgress: (progress) => emit({ type: 'progress', progress }),
-        onVersionChange: (change) => emit({ type: 'versionChanged', change }),
-      });
-      runtime = await loadOrtRuntime({
-        preference: cfg.backend,
-        numThreads: cfg.numThreads,
-        assetsUrl: cfg.assetsUrl,
-      });
-      if (cfg.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
-      const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
-      const engine = await create(bundle, runtime, cfg.backend);
+      );
+      const { engine, info } = loaded;
+      runtime = loaded.runtime;
       if (slot.state === 'disposed') {
         await engine.dispose();
         throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed while loading`);
       }
-      const cacheWarning = [warning, bundle.cache.warning].filter(Boolean).join('; ');
-      const info: ModelInfo = {
-        name: bundle.manifest.name,
-        version: bundle.manifest.version,
-        task: bundle.manifest.task,
-        runtime: engine.runtime,
-        backend: engine.backend,
-        threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
-        ...(engine.fallbackReason ? { fallbackReason: engine.fallbackReason } : {}),
-        ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
-        fromCache: bundle.fromCache,
-        bytesDownloaded: bundle.bytesDownloaded,
-        offline: bundle.offline,
-        ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
-        cache: {
-          persisted: bundle.cache.persisted && !warning,
-          ...(cacheWarning ? { warning: cacheWarning } : {}),
-        },
-        manifest: bundle.manifest,
-        loadMs: performance.now() - started,
-      };
       Object.assign(slot, { engine, info, state: 'ready' });
       return info;
     } catch (error) {
@@ -150,6 +118,30 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         return await slotFor(id).engine.measure(input, iterations);
       } catch (error) {
         throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+      }
+    },
+    /** A file of the loaded bundle (samples, labels, …), verified again, transferred to the page. */
+    async file(id: string, path: string): Promise<Uint8Array> {
+      try {
+        const { info } = slotFor(id);
+        const file = info?.manifest.files.find((f) => f.path === path);
+        if (!info || !file) {
+          throw new FerryError(
+            ErrorCode.INVALID_INPUT,
+            `${path}: not a file of ${info?.name}@${info?.version}`,
+            {
+              details: { field: 'path' },
+            },
+          );
+        }
+        const { cache } = await configured().opened;
+        const bytes = await cache.blob(file.sha256);
+        if (!bytes) throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `${path}: no longer in the cache`);
+        await verifyFileBytes(bytes, file);
+        const copy = bytes.slice();
+        return transfer(copy, [copy.buffer]);
+      } catch (error) {
+        throw asFerryError(error);
       }
     },
     /** Releases the model's session; later runs fail with MODEL_DISPOSED. Idempotent. */

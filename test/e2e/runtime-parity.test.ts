@@ -8,6 +8,10 @@ interface DigitSample {
   id: string;
   input: { gray: number[][]; pixels: number[][] };
 }
+interface OcrSample {
+  input: { image: string };
+  expected: { boxes: { x: number; y: number; width: number; height: number; score: number }[] };
+}
 interface CancerSample {
   id: string;
   input: { features: Record<string, number> };
@@ -33,8 +37,9 @@ beforeAll(async () => {
   await stack.publish('models/digits');
   await stack.publish('models/breast-cancer');
   await stack.publish('test/fixtures/runtime/tiny-cnn');
+  await stack.publish('models/paddleocr-det');
   await stack.h.open('c', stack.clientOptions({ backend: 'wasm' }));
-  for (const name of ['digits', 'breast-cancer', 'tiny-cnn']) {
+  for (const name of ['digits', 'breast-cancer', 'tiny-cnn', 'paddleocr-det']) {
     expect((await stack.h.load('c', name)).error).toBeUndefined();
   }
 });
@@ -106,6 +111,30 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
       expect(browser.detached, 'the input buffer moved to the worker').toEqual([true]);
       expect(browser.result?.outputs.logits?.transferable).toBe(true);
     }
+  });
+});
+
+describe('text detection', () => {
+  it('finds the same boxes in the bundle sample image as onnxruntime-node did (samples.json)', async () => {
+    const [sample] = samples<OcrSample>('paddleocr-det');
+    const run = await stack.h.runBundleImage('paddleocr-det', sample!.input.image);
+    expect(run.dims['sigmoid_0.tmp_0']).toEqual([1, 1, 320, 320]);
+    const expected = sample!.expected.boxes;
+    expect(run.boxes).toHaveLength(expected.length);
+    run.boxes?.forEach((box, i) => {
+      const want = expected[i]!;
+      for (const key of ['x', 'y', 'width', 'height'] as const)
+        expect(Math.abs(box[key] - want[key])).toBeLessThan(0.5);
+      expect(box.score).toBeCloseTo(want.score, 3);
+    });
+  });
+
+  it('serves bundle files verified, and refuses a path the bundle lacks', async () => {
+    const ok = await stack.h.runBundleImage('paddleocr-det', 'sample.png');
+    expect(ok.fileBytes).toBe(readFileSync(path.join(root, 'models/paddleocr-det/sample.png')).length);
+    await expect(stack.h.runBundleImage('paddleocr-det', 'missing.png')).rejects.toThrow(
+      /INVALID_INPUT|not a file/,
+    );
   });
 });
 

@@ -41,6 +41,11 @@ export interface FerryModel {
    * worker boundary costs. Milliseconds per inference.
    */
   measure(input: RunInput, iterations?: number): Promise<number[]>;
+  /**
+   * The bytes of one of the bundle's files (samples, a vocabulary, …), from the verified cache and
+   * checked against the signed manifest again. Rejects with INVALID_INPUT for a path the bundle lacks.
+   */
+  file(path: string): Promise<Uint8Array>;
   /** Frees the model in the worker; idempotent. */
   dispose(): Promise<void>;
 }
@@ -120,6 +125,9 @@ export function createModelHandle(
           runOptions.transfer === false || buffers.length === 0 ? plain : transfer(plain, buffers);
         return api.run(id, message);
       });
+    },
+    file(path) {
+      return whenLoaded((api) => api.file(id, path));
     },
     measure(input, iterations = 20) {
       return whenLoaded((api) => api.measure(id, plainImage(input), iterations));

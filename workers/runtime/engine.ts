@@ -1,5 +1,5 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
-import type { Backend, BackendPreference, RunInput, Score, TensorOutput } from '../types.ts';
+import type { Backend, BackendPreference, RunInput, Score, TensorOutput, TextBox } from '../types.ts';
 import { chooseProvider } from './backend.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
 
@@ -7,6 +7,7 @@ import type { OrtRuntime } from './ort-runtime.ts';
 export interface EngineResult {
   outputs: Record<string, TensorOutput>;
   scores?: Score[];
+  boxes?: TextBox[];
 }
 
 /** A loaded model, ready to run. Implementations turn every failure into a FerryError. */

@@ -12,6 +12,12 @@ function isImageLike(value: unknown): value is ImageDataLike {
   return isObject(value) && ArrayBuffer.isView(value.data) && typeof value.width === 'number';
 }
 
+/** Width and height of an image input, or undefined for other inputs. */
+export function imageSizeOf(input: RunInput): { width: number; height: number } | undefined {
+  if (!isObject(input) || !isImageLike(input.image)) return undefined;
+  return { width: input.image.width, height: input.image.height };
+}
+
 /** The text of a text input (`'…'` or `{ text }`), or undefined for other inputs. */
 export function textOf(input: RunInput): string | undefined {
   if (typeof input === 'string') return input;

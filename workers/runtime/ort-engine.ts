@@ -5,9 +5,9 @@ import { asFerryError } from '../errors-transfer.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorOutput } from '../types.ts';
 import { createPlaced, ownedCopy, type Engine, type EngineResult } from './engine.ts';
-import { toFeeds } from './inputs.ts';
+import { imageSizeOf, toFeeds } from './inputs.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
-import { scoresFrom } from './postprocess.ts';
+import { boxesFrom, scoresFrom } from './postprocess.ts';
 import type { Feed } from './tensor-input.ts';
 
 /**
@@ -63,7 +63,8 @@ export async function createOrtEngine(
     async run(input: RunInput): Promise<EngineResult> {
       const outputs = await infer(toTensors(toFeeds(manifest, input)));
       const scores = scoresFrom(manifest, outputs);
-      return scores ? { outputs, scores } : { outputs };
+      const boxes = boxesFrom(manifest, outputs, imageSizeOf(input));
+      return { outputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}) };
     },
     async measure(input, iterations) {
       const tensors = toTensors(toFeeds(manifest, input));

@@ -1,5 +1,6 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
-import type { Score, TensorOutput } from '../types.ts';
+import type { Score, TensorOutput, TextBox } from '../types.ts';
+import { scaleBoxes, textBoxes } from './text-boxes.ts';
 
 /** Numerically stable softmax. */
 export function softmax(values: ArrayLike<number>): number[] {
@@ -42,4 +43,24 @@ export function scoresFrom(
     .map((score, index) => ({ label: labels?.[index] ?? String(index), index, score }))
     .sort((a, b) => b.score - a.score);
   return post.topK ? scores.slice(0, post.topK) : scores;
+}
+
+/**
+ * Text boxes for `probability-map` postprocessing: the first map of the batch, thresholded as
+ * the manifest says (see text-boxes.ts), in the pixels of the image that was passed in (`image`)
+ * or of the map. Undefined for other postprocessing kinds.
+ */
+export function boxesFrom(
+  manifest: PublishedManifest,
+  outputs: Record<string, TensorOutput>,
+  image?: { width: number; height: number },
+): TextBox[] | undefined {
+  const post = manifest.postprocessing;
+  if (post.kind !== 'probability-map') return undefined;
+  const output = outputs[post.output ?? manifest.signature.outputs[0]?.name ?? ''];
+  const [height, width] = output?.dims.slice(-2) ?? [];
+  if (!output || !height || !width || typeof output.data[0] !== 'number') return undefined;
+  const map = (output.data as Float32Array).subarray(0, width * height);
+  const boxes = textBoxes(map, { width, height }, post.threshold);
+  return image ? scaleBoxes(boxes, { width, height }, image) : boxes;
 }

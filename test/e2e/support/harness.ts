@@ -84,6 +84,13 @@ export interface FirstInference {
   info: NonNullable<LoadReport['info']>;
 }
 
+/** What running a model on an image file of its bundle gave. */
+export interface BundleImageRun {
+  boxes?: { x: number; y: number; width: number; height: number; score: number }[];
+  dims: Record<string, number[]>;
+  fileBytes: number;
+}
+
 interface HarnessWindow {
   harness: {
     open(id: string, options: Record<string, unknown>): void;
@@ -95,6 +102,7 @@ interface HarnessWindow {
       name: string,
       input: HarnessInput,
     ): Promise<FirstInference>;
+    runBundleImage(key: string, path: string): Promise<BundleImageRun>;
     dispose(key: string): Promise<void>;
     status(clientId: string): Promise<Record<string, unknown>>;
     terminate(clientId: string): void;
@@ -102,7 +110,7 @@ interface HarnessWindow {
   };
 }
 
-/** Typed access to test/e2e/pages/harness.js in `page`. */
+/** Typed access to test/e2e/pages/harness.mjs in `page`. */
 export function harness(page: Page) {
   const call = <R>(method: keyof HarnessWindow['harness'], args: unknown[]) =>
     page.evaluate(
@@ -133,6 +141,8 @@ export function harness(page: Page) {
       call<Measurement>('measure', [key, input, iterations]),
     timeToFirstInference: (options: Record<string, unknown>, name: string, input: HarnessInput) =>
       call<FirstInference>('timeToFirstInference', [options, name, input]),
+    /** Runs the model on an image file of its own bundle, decoded in the page. */
+    runBundleImage: (key: string, path: string) => call<BundleImageRun>('runBundleImage', [key, path]),
     dispose: (key: string) => call<void>('dispose', [key]),
     status: (clientId: string) => call<Record<string, unknown>>('status', [clientId]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),

@@ -1,3 +1,5 @@
+// A plain ES module served as-is (.mjs keeps it out of the app type check, where its /sdk/ import
+// cannot resolve); its contract is typed on the test side, in support/harness.ts.
 // The page the browser tests drive: it imports the built SDK exactly as a product team would and
 // exposes small helpers on window.harness, taking and returning only JSON-friendly values.
 import { createFerryClient } from '/sdk/client.js';
@@ -98,6 +100,22 @@ window.harness = {
     const info = await model.ready();
     await model.run(toInput(input));
     return { ms: performance.now() - start, info };
+  },
+  /** Decodes an image file of the bundle (model.file) as a canvas would and runs the model on it. */
+  async runBundleImage(key, path) {
+    const model = models.get(key);
+    const bytes = await model.file(path);
+    const bitmap = await createImageBitmap(new Blob([bytes]), {
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+    });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    const image = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    const result = await model.run({ image });
+    const dims = Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, o.dims]));
+    return { boxes: result.boxes, dims, fileBytes: bytes.byteLength };
   },
   async dispose(key) {
     await models.get(key).dispose();

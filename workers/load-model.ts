@@ -1,0 +1,71 @@
+import type { OpenedCache } from './cache/open-cache.ts';
+import { loadBundle } from './loader/load-bundle.ts';
+import type { ModelRequest } from './loader/manifest.ts';
+import type { Engine } from './runtime/engine.ts';
+import { createOrtEngine } from './runtime/ort-engine.ts';
+import { loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { createTransformersEngine } from './runtime/transformers-engine.ts';
+import { loseWebGpuAdapter } from './runtime/webgpu-probe.ts';
+import type { LoadProgress, ModelInfo, VersionChange } from './types.ts';
+import type { WorkerConfig } from './worker-config.ts';
+
+/** What loading needs from the worker. */
+export interface LoadContext {
+  config: WorkerConfig;
+  opened: OpenedCache;
+  fetch: typeof fetch;
+  onProgress: (progress: LoadProgress) => void;
+  onVersionChange: (change: VersionChange) => void;
+}
+
+const TEXT_TASKS = new Set(['text-classification', 'feature-extraction']);
+
+/**
+ * Loads one model end to end: the verified bundle (loader/), onnxruntime-web (once per worker),
+ * then an engine (transformers.js for text tasks, an ORT session otherwise), and describes the
+ * result as {@link ModelInfo}.
+ */
+export async function loadModel(
+  context: LoadContext,
+  request: ModelRequest,
+): Promise<{ engine: Engine; info: ModelInfo; runtime: OrtRuntime }> {
+  const { config, opened } = context;
+  const started = performance.now();
+  const bundle = await loadBundle({
+    request,
+    serverUrl: config.serverUrl,
+    key: { publicKey: config.publicKey, ...(config.keyid ? { keyid: config.keyid } : {}) },
+    cache: opened.cache,
+    fetch: context.fetch,
+    onProgress: context.onProgress,
+    onVersionChange: context.onVersionChange,
+  });
+  const runtime = await loadOrtRuntime({
+    preference: config.backend,
+    numThreads: config.numThreads,
+    assetsUrl: config.assetsUrl,
+  });
+  if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
+  const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
+  const engine = await create(bundle, runtime, config.backend);
+  const warning = [opened.warning, bundle.cache.warning].filter(Boolean).join('; ');
+  const info: ModelInfo = {
+    name: bundle.manifest.name,
+    version: bundle.manifest.version,
+    task: bundle.manifest.task,
+    runtime: engine.runtime,
+    backend: engine.backend,
+    // Read back: onnxruntime-web lowers it to 1 itself where threads cannot work.
+    threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
+    ...(engine.fallbackReason ? { fallbackReason: engine.fallbackReason } : {}),
+    ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
+    fromCache: bundle.fromCache,
+    bytesDownloaded: bundle.bytesDownloaded,
+    offline: bundle.offline,
+    ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
+    cache: { persisted: bundle.cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },
+    manifest: bundle.manifest,
+    loadMs: performance.now() - started,
+  };
+  return { engine, info, runtime };
+}
