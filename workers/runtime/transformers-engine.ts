@@ -64,13 +64,15 @@ export async function createTransformersEngine(
         }) as unknown as Promise<TextPipeline>,
     );
   } catch (error) {
-    registration.release();
     if (isFerryError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new FerryError(
       ErrorCode.ONNX_INVALID,
       `${manifest.name}: transformers.js could not load it (${message})`,
     );
+  } finally {
+    // transformers.js reads every file while it builds the pipeline; the bytes can go now.
+    registration.release();
   }
   const pipe = placed.value;
   const pre = manifest.preprocessing;
@@ -121,9 +123,6 @@ export async function createTransformersEngine(
       }
       return times;
     },
-    async dispose() {
-      registration.release();
-      await pipe.dispose();
-    },
+    dispose: () => pipe.dispose(),
   };
 }
