@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseWorkerConfig, type WorkerConfig } from './worker-config.ts';
+
+const valid: WorkerConfig = {
+  serverUrl: 'https://ferry.example',
+  publicKey: Buffer.alloc(32, 7).toString('base64'),
+  cache: 'indexeddb',
+  cacheBudgetBytes: 1024,
+  backend: 'auto',
+  testHooks: {},
+};
+
+describe('parseWorkerConfig', () => {
+  it('accepts a complete configuration', () => {
+    expect(parseWorkerConfig(valid)).toEqual(valid);
+  });
+
+  it.each([
+    ['serverUrl', { serverUrl: 'ftp://ferry.example' }],
+    ['publicKey', { publicKey: Buffer.alloc(31).toString('base64') }],
+    ['keyid', { keyid: 'ABC' }],
+    ['cache', { cache: 'localstorage' }],
+    ['cacheBudgetBytes', { cacheBudgetBytes: -1 }],
+    ['backend', { backend: 'cuda' }],
+    ['numThreads', { numThreads: 1.5 }],
+    ['assetsUrl', { assetsUrl: 'not a url' }],
+  ])('names %s when it is wrong', (field, patch) => {
+    expect(() => parseWorkerConfig({ ...valid, ...patch } as WorkerConfig)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', details: { field } }),
+    );
+  });
+});
