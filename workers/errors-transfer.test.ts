@@ -5,12 +5,12 @@ import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import { registerFerryErrorTransfer } from './errors-transfer.ts';
 
 const api = {
-  async failWithCode(): Promise<never> {
+  async failWithCode(): Promise<void> {
     throw new FerryError(ErrorCode.INTEGRITY_MISMATCH, 'model.onnx: sha256 differs', {
       details: { path: 'model.onnx', expected: 'abc' },
     });
   },
-  async failPlainly(): Promise<never> {
+  async failPlainly(): Promise<void> {
     throw new RangeError('out of range');
   },
 };
