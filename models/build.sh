@@ -24,9 +24,9 @@ else
 fi
 
 # The committed JSON is prettier-formatted (npm run check); formatting is part of the build so the
-# hashes below cover exactly the committed bytes. tokenizer.json stays as written (prettier-ignored).
+# hashes below cover exactly the committed bytes (corpus/ is prettier-ignored).
 # Run from the repo root, where prettier finds its config and plugins.
-mapfile -t json < <(find "$out" -name '*.json' ! -name tokenizer.json -type f | sort)
+mapfile -t json < <(find "$out" -name '*.json' ! -path '*/corpus/*' -type f | sort)
 if [ "${#json[@]}" -gt 0 ]; then
   (cd "$root" && node_modules/.bin/prettier --config .prettierrc --ignore-path /dev/null --log-level warn --write "${json[@]}")
 fi

@@ -39,7 +39,9 @@ const bundles = listBundles();
 
 describe('example bundles under models/', () => {
   it('include the four examples of issue 4', () => {
-    expect(bundles).toEqual(expect.arrayContaining(['breast-cancer', 'digits']));
+    expect(bundles).toEqual(
+      expect.arrayContaining(['breast-cancer', 'debian-sections', 'digits', 'paddleocr-det']),
+    );
   });
 
   it('stay under the 10 MB budget, third-party weights excluded', () => {
