@@ -80,6 +80,13 @@ describe('loading through the IndexedDB cache', () => {
     await stack.h.dispose('big');
     const run = await stack.h.run('big', digitsInput);
     expect(run.error).toMatchObject({ name: 'FerryError', code: 'MODEL_DISPOSED' });
+    expect((await stack.h.run('digits', digitsInput)).ok, 'other models keep running').toBe(true);
+  });
+
+  it('disposes every model when the client terminates', async () => {
+    await stack.h.terminate('c');
+    expect(await stack.h.status('c')).toMatchObject({ worker: 'terminated' });
+    expect((await stack.h.run('digits', digitsInput)).error).toMatchObject({ code: 'MODEL_DISPOSED' });
   });
 
   it('loads and runs a cached model with the Ferry server stopped', async () => {
