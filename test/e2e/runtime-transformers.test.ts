@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from './support/node-reference.ts';
@@ -5,19 +6,25 @@ import { root, startStack, type Stack } from './support/stack.ts';
 
 const texts = ['the movie is good', 'this was a very boring game, not fun!', 'python code for a web server'];
 
-/** The same tokenizer + model calls the worker makes, in Node (transformers.js on onnxruntime-node). */
-async function nodeLogits(text: string): Promise<number[]> {
+/**
+ * The same tokenizer + model calls the worker makes, in Node (transformers.js on
+ * onnxruntime-node), for the bundle folder `dir` (relative to the repo root).
+ */
+async function nodeLogits(dir: string, text: string, options: { dtype: 'fp32' | 'q8'; maxLength: number }) {
   const { AutoModelForSequenceClassification, AutoTokenizer, env } =
     await import('@huggingface/transformers');
   env.allowRemoteModels = false;
-  env.localModelPath = path.join(root, 'test/fixtures/runtime');
-  const tokenizer = await AutoTokenizer.from_pretrained('tiny-bert');
-  const model = await AutoModelForSequenceClassification.from_pretrained('tiny-bert', { dtype: 'fp32' });
-  const output = (await model(tokenizer(text, { truncation: true, max_length: 64 }))) as {
+  env.localModelPath = path.join(root, path.dirname(dir));
+  const id = path.basename(dir);
+  const tokenizer = await AutoTokenizer.from_pretrained(id);
+  const model = await AutoModelForSequenceClassification.from_pretrained(id, { dtype: options.dtype });
+  const output = (await model(tokenizer(text, { truncation: true, max_length: options.maxLength }))) as {
     logits: { data: Float32Array };
   };
   return Array.from(output.logits.data);
 }
+const tinyBert = (text: string) =>
+  nodeLogits('test/fixtures/runtime/tiny-bert', text, { dtype: 'fp32', maxLength: 64 });
 
 let stack: Stack;
 const requests: string[] = [];
@@ -25,6 +32,7 @@ const foreign: string[] = [];
 beforeAll(async () => {
   stack = await startStack();
   await stack.publish('test/fixtures/runtime/tiny-bert');
+  await stack.publish('models/debian-sections');
   // Every request of the page and its workers: anything not for the site or the Ferry server is
   // recorded and aborted.
   await stack.context.route('**/*', (route) => {
@@ -51,7 +59,7 @@ describe('a text-classification bundle on transformers.js', () => {
     for (const text of texts) {
       const run = await stack.h.run('tiny-bert', { kind: 'text', text });
       expect(run.error).toBeUndefined();
-      expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await nodeLogits(text)), text).toBeLessThan(
+      expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await tinyBert(text)), text).toBeLessThan(
         1e-4,
       );
       const scores = run.result?.scores ?? [];
@@ -71,9 +79,7 @@ describe('a text-classification bundle on transformers.js', () => {
     const load = await stack.h.load('c', 'tiny-bert');
     expect(load.info).toMatchObject({ runtime: 'transformers', fromCache: true });
     const run = await stack.h.run('tiny-bert', { kind: 'text', text: texts[0]! });
-    expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await nodeLogits(texts[0]!))).toBeLessThan(
-      1e-4,
-    );
+    expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], await tinyBert(texts[0]!))).toBeLessThan(1e-4);
     expect(stack.proxy.blobRequests().length).toBe(blobs);
     expect(foreign).toEqual([]);
   });
@@ -81,5 +87,28 @@ describe('a text-classification bundle on transformers.js', () => {
   it('refuses non-text input with INVALID_INPUT', async () => {
     const run = await stack.h.run('tiny-bert', { kind: 'tabular', values: { a: 1 } });
     expect(run.error).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('the real text bundle (models/debian-sections, q8 BERT)', () => {
+  const { samples } = JSON.parse(
+    readFileSync(path.join(root, 'models/debian-sections/samples.json'), 'utf8'),
+  ) as {
+    samples: { id: string; input: { text: string }; expected: { label: string } }[];
+  };
+
+  it('classifies the held-out samples as transformers.js on onnxruntime-node does', async () => {
+    const load = await stack.h.load('c', 'debian-sections');
+    expect(load.info).toMatchObject({ runtime: 'transformers', version: '1.0.0' });
+    for (const sample of samples) {
+      const run = await stack.h.run('debian-sections', { kind: 'text', text: sample.input.text });
+      const node = await nodeLogits('models/debian-sections', sample.input.text, {
+        dtype: 'q8',
+        maxLength: 128,
+      });
+      expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], node), sample.id).toBeLessThan(1e-4);
+      expect(run.result?.scores?.[0]?.label, sample.id).toBe(sample.expected.label);
+    }
+    expect(foreign).toEqual([]);
   });
 });
