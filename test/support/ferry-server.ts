@@ -15,6 +15,12 @@ export interface FerryServerOptions {
   port?: number;
   /** How long to wait for the `Ferry listening on` line; 120 s by default. */
   timeoutMs?: number;
+  /**
+   * Start with `npm start`, exactly as the README tells a newcomer (examples published unless
+   * `env` says otherwise), instead of `node server/start.js`. Signals then go to npm's whole
+   * process group.
+   */
+  npmStart?: boolean;
 }
 
 /** A Ferry server process started by a test. */
@@ -61,18 +67,21 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startFerryServer(options: FerryServerOptions = {}): Promise<FerryServer> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'ferry-test-'));
-  const child = spawn(process.execPath, [path.join(root, 'server', 'start.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(options.port ?? 0),
-      HOST: '127.0.0.1',
-      FERRY_DATA_DIR: dataDir,
-      FERRY_MODELS_DIR: '',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env = {
+    ...process.env,
+    PORT: String(options.port ?? 0),
+    HOST: '127.0.0.1',
+    FERRY_DATA_DIR: dataDir,
+    ...(options.npmStart ? {} : { FERRY_MODELS_DIR: '' }),
+    ...options.env,
+  };
+  const child = options.npmStart
+    ? spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn(process.execPath, [path.join(root, 'server', 'start.js')], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -111,7 +120,11 @@ export async function startFerryServer(options: FerryServerOptions = {}): Promis
     });
 
   const kill = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null) {
+      // npm runs the server as its child: signal the whole group so the server gets it too.
+      if (options.npmStart && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    }
     await exited(child);
   };
   try {
@@ -133,7 +146,7 @@ export async function startFerryServer(options: FerryServerOptions = {}): Promis
       waitForOutput,
       kill,
       async stop() {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        const timer = setTimeout(() => void kill('SIGKILL'), 5_000);
         await kill('SIGTERM');
         clearTimeout(timer);
         if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
