@@ -13,7 +13,7 @@ import {
   walkFiles,
 } from './lib/bundle-files.ts';
 import { openSession } from './lib/inference.ts';
-import { SampleSet } from './lib/samples.ts';
+import { SampleSet } from '$shared/schemas/samples.ts';
 
 /** Files git ignores under models/ (third-party weights copied from node_modules by prepare.mjs). */
 const ignored = readFileSync(path.join(modelsDir, '.gitignore'), 'utf8')

@@ -52,7 +52,15 @@ export {
   VersionSummary,
   type PublishInputRaw,
 } from './schemas/registry.ts';
+export {
+  ClassificationExpected,
+  DetectedBox,
+  DetectionExpected,
+  SampleInput,
+  SampleSet,
+} from './schemas/samples.ts';
 export { ServerInfo } from './schemas/server-info.ts';
 export { canonicalBytes, canonicalJson } from './signing/canonical-json.ts';
 export { verifyEd25519 } from './signing/ed25519.ts';
 export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './signing/verify.ts';
+export { scaleBoxes, textBoxes, type TextBox } from './vision/text-boxes.ts';

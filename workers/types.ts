@@ -1,5 +1,8 @@
 import type { ErrorCode } from '$shared/errors.ts';
 import type { ElementType, PublishedManifest, Task } from '$shared/schemas/manifest.ts';
+import type { TextBox } from '$shared/vision/text-boxes.ts';
+
+export type { TextBox };
 
 /** Where models run: `auto` picks WebGPU on a hardware adapter, else WASM. */
 export type BackendPreference = 'auto' | 'wasm' | 'webgpu';
@@ -68,16 +71,6 @@ export type RunInput = string | TextInput | ImageInput | TensorInputs | TabularI
 export interface Score {
   label: string;
   index: number;
-  score: number;
-}
-
-/** A region of text found by a text-detection model, in the input image's pixels. */
-export interface TextBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** Mean probability inside the region. */
   score: number;
 }
 

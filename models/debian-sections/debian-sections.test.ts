@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePath, modelsDir, readBundleJson, readManifest } from '../lib/bundle-files.ts';
 import { readJsonl, type Metrics } from '../lib/inference.ts';
-import { ClassificationExpected, SampleSet } from '../lib/samples.ts';
+import { ClassificationExpected, SampleSet } from '$shared/schemas/samples.ts';
 
 const bundle = 'debian-sections';
 const manifest = readManifest(bundle);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ort from 'onnxruntime-node';
 import { readBundleJson, readManifest } from '../lib/bundle-files.ts';
 import { argmax, openSession, readJsonl, runFloat, softmax, type Metrics } from '../lib/inference.ts';
-import { ClassificationExpected, SampleSet } from '../lib/samples.ts';
+import { ClassificationExpected, SampleSet } from '$shared/schemas/samples.ts';
 
 const bundle = 'digits';
 const manifest = readManifest(bundle);

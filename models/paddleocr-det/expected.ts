@@ -6,7 +6,7 @@ import path from 'node:path';
 import { bundlePath, readManifest } from '../lib/bundle-files.ts';
 import { openSession, runFloat } from '../lib/inference.ts';
 import { decodePng } from '../lib/png.ts';
-import type { SampleSet } from '../lib/samples.ts';
+import type { SampleSet } from '$shared/schemas/samples.ts';
 import { detectBoxes, imageToTensor } from '../lib/text-detection.ts';
 
 const bundle = 'paddleocr-det';

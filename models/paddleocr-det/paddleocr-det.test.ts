@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bundlePath, modelsDir, readBundleJson, readManifest } from '../lib/bundle-files.ts';
-import { DetectionExpected, SampleSet } from '../lib/samples.ts';
+import { DetectionExpected, SampleSet } from '$shared/schemas/samples.ts';
 import { detect } from './expected.ts';
 
 const bundle = 'paddleocr-det';

@@ -1,6 +1,6 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { Score, TensorOutput, TextBox } from '../types.ts';
-import { scaleBoxes, textBoxes } from './text-boxes.ts';
+import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
 
 /** Numerically stable softmax. */
 export function softmax(values: ArrayLike<number>): number[] {
@@ -47,7 +47,7 @@ export function scoresFrom(
 
 /**
  * Text boxes for `probability-map` postprocessing: the first map of the batch, thresholded as
- * the manifest says (see text-boxes.ts), in the pixels of the image that was passed in (`image`)
+ * the manifest says (see shared/vision/text-boxes.ts), in the pixels of the image that was passed in (`image`)
  * or of the map. Undefined for other postprocessing kinds.
  */
 export function boxesFrom(
