@@ -1,4 +1,11 @@
-import { ErrorCode, FerryError, type BundleManifest, type PublishedFile, type UploadedFile } from '$shared';
+import {
+  ErrorCode,
+  FerryError,
+  ReferenceProfile,
+  type BundleManifest,
+  type PublishedFile,
+  type UploadedFile,
+} from '$shared';
 import type { ServiceDeps } from './deps.ts';
 import { checkSignature, readGraphSignature } from './onnx-check.ts';
 
@@ -69,5 +76,39 @@ export async function checkOnnxFiles(
     const bytes = await deps.blobs.readAll(file.sha256);
     const graph = await readGraphSignature(bytes, file.path);
     checkSignature(manifest.signature, graph, file.path);
+  }
+}
+
+/**
+ * Parses every `reference` file as a reference profile (shared/schemas/reference-profile.ts):
+ * drift detection will compare live histograms against it, so a broken one is refused now
+ * rather than discovered when the first telemetry arrives. Throws naming the file and field.
+ */
+export async function checkReferenceFiles(deps: ServiceDeps, files: readonly PublishedFile[]): Promise<void> {
+  for (const file of files) {
+    if (file.role !== 'reference') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(
+        new TextDecoder('utf-8', { fatal: true }).decode(await deps.blobs.readAll(file.sha256)),
+      );
+    } catch (error) {
+      throw new FerryError(
+        ErrorCode.MANIFEST_INVALID,
+        `${file.path}: not UTF-8 JSON (${(error as Error).message})`,
+        {
+          details: { file: file.path },
+        },
+      );
+    }
+    const parsed = ReferenceProfile.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new FerryError(
+        ErrorCode.MANIFEST_INVALID,
+        `${file.path}: ${issue?.path.join('.') || 'profile'}: ${issue?.message ?? 'not a reference profile'}`,
+        { details: { file: file.path } },
+      );
+    }
   }
 }

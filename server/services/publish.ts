@@ -13,7 +13,7 @@ import { blobs, models, versionFiles, versions } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
-import { checkOnnxFiles, resolveFiles } from './publish-validate.ts';
+import { checkOnnxFiles, checkReferenceFiles, resolveFiles } from './publish-validate.ts';
 
 function versionExists(db: FerryQueryable, name: string, version: string): boolean {
   const row = db
@@ -48,7 +48,8 @@ export function isPublished(deps: ServiceDeps, name: string, version: string): b
 
 /**
  * Publishes a version whose files were uploaded before. Everything is validated first (schema,
- * uploaded blobs, sizes, ONNX graphs against the declared signature, version not yet taken);
+ * uploaded blobs, sizes, ONNX graphs against the declared signature, reference profiles, version
+ * not yet taken);
  * then one SQLite transaction writes the model, version, files, blob references, audit entry and
  * the signed manifest. A crash at any point leaves the version fully there or absent.
  */
@@ -61,6 +62,7 @@ export async function publishVersion(
   if (versionExists(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
   const files = await resolveFiles(deps, manifest, input.files);
   await checkOnnxFiles(deps, manifest, files);
+  await checkReferenceFiles(deps, files);
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 
