@@ -8,8 +8,11 @@ export interface BenchRow {
   unit: string;
   ferry: number;
   baseline: number;
-  /** ferry / baseline; above 1 is better for throughput, worse for latency (see `better`). */
-  ratio: number;
+  /**
+   * ferry / baseline; above 1 is better for throughput, worse for latency (see `better`). Null
+   * when the baseline is 0 (e.g. a latency below autocannon's 1 ms resolution): no ratio exists.
+   */
+  ratio: number | null;
   better: 'higher' | 'lower';
 }
 
@@ -24,7 +27,7 @@ export interface BenchResult {
 
 /** Builds a row, computing the ratio. */
 export function row(metric: string, values: Omit<BenchRow, 'metric' | 'ratio'>): BenchRow {
-  return { metric, ...values, ratio: values.baseline === 0 ? 0 : values.ferry / values.baseline };
+  return { metric, ...values, ratio: values.baseline === 0 ? null : values.ferry / values.baseline };
 }
 
 function fmt(value: number): string {
@@ -52,7 +55,7 @@ function markdown(results: readonly BenchResult[], machine: Record<string, strin
     );
     for (const r of result.rows) {
       lines.push(
-        `| ${r.metric} | ${r.unit} | ${fmt(r.ferry)} | ${fmt(r.baseline)} | ${r.ratio.toFixed(2)} | ${r.better} |`,
+        `| ${r.metric} | ${r.unit} | ${fmt(r.ferry)} | ${fmt(r.baseline)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)} | ${r.better} |`,
       );
     }
     lines.push('');
