@@ -114,39 +114,33 @@ describe('publishVersion', () => {
     });
   });
 
-  it('refuses a reference file that is not a reference profile, naming the file and field', async () => {
+  /** The tiny bundle plus a `reference` file holding `profile`, uploaded. */
+  async function withReference(profile: unknown) {
     const reference = path.join(deps.dataDir, 'reference.json');
-    writeFileSync(
-      reference,
-      JSON.stringify({
-        sampleCount: 10,
-        features: [{ name: 'x', kind: 'numeric', edges: [0, 1], counts: [1, 2] }],
-      }),
-    );
+    writeFileSync(reference, JSON.stringify(profile));
     const files = [...(await uploadTiny(deps)), await deps.upload(reference, 'reference.json')];
     const manifest = tinyManifest();
     manifest.files.push({ path: 'reference.json', role: 'reference' });
-    await expect(publishVersion(deps, { manifest, files }, systemActor)).rejects.toMatchObject({
+    return { manifest, files };
+  }
+
+  it('refuses a reference file that is not a reference profile, naming the file and field', async () => {
+    const input = await withReference({
+      sampleCount: 10,
+      features: [{ name: 'x', kind: 'numeric', edges: [0, 1], counts: [1, 2] }],
+    });
+    await expect(publishVersion(deps, input, systemActor)).rejects.toMatchObject({
       code: 'MANIFEST_INVALID',
       message: 'reference.json: features.0.edges: must have exactly one more entry than counts',
     });
-    expect(publishedBlobSize(deps.db, files[2]?.sha256 ?? '')).toBeNull();
+    expect(publishedBlobSize(deps.db, input.files[2]?.sha256 ?? '')).toBeNull();
   });
 
   it('publishes a bundle with a valid reference profile file', async () => {
-    const reference = path.join(deps.dataDir, 'reference.json');
-    writeFileSync(
-      reference,
-      JSON.stringify({
-        sampleCount: 3,
-        features: [{ name: 'x', kind: 'numeric', edges: [0, 1, 2], counts: [1, 2] }],
-      }),
-    );
-    const files = [...(await uploadTiny(deps)), await deps.upload(reference, 'reference.json')];
-    const manifest = tinyManifest();
-    manifest.files.push({ path: 'reference.json', role: 'reference' });
-    await expect(publishVersion(deps, { manifest, files }, systemActor)).resolves.toMatchObject({
-      version: '1.0.0',
+    const input = await withReference({
+      sampleCount: 3,
+      features: [{ name: 'x', kind: 'numeric', edges: [0, 1, 2], counts: [1, 2] }],
     });
+    await expect(publishVersion(deps, input, systemActor)).resolves.toMatchObject({ version: '1.0.0' });
   });
 });
