@@ -63,4 +63,5 @@ export { ServerInfo } from './schemas/server-info.ts';
 export { canonicalBytes, canonicalJson } from './signing/canonical-json.ts';
 export { verifyEd25519 } from './signing/ed25519.ts';
 export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './signing/verify.ts';
+export { softmax } from './stats/softmax.ts';
 export { scaleBoxes, textBoxes, type TextBox } from './vision/text-boxes.ts';

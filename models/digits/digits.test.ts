@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ort from 'onnxruntime-node';
 import { readBundleJson, readManifest } from '../lib/bundle-files.ts';
-import { argmax, openSession, readJsonl, runFloat, softmax, type Metrics } from '../lib/inference.ts';
+import { argmax, openSession, readJsonl, runFloat, type Metrics } from '../lib/inference.ts';
+import { softmax } from '$shared/stats/softmax.ts';
 import { ClassificationExpected, SampleSet } from '$shared/schemas/samples.ts';
 
 const bundle = 'digits';

@@ -20,15 +20,6 @@ export async function runFloat(
   return tensor.data as Float32Array;
 }
 
-/** Numerically stable softmax of one row. */
-export function softmax(row: ArrayLike<number>): number[] {
-  const values = Array.from(row);
-  const max = Math.max(...values);
-  const exps = values.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
-}
-
 /** Index of the largest value (first one on ties). */
 export function argmax(row: ArrayLike<number>): number {
   let best = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
-import { scoresFrom, softmax } from './postprocess.ts';
+import { scoresFrom } from './postprocess.ts';
 
 const manifest = (post: PublishedManifest['postprocessing'], labels?: string[]) =>
   ({
@@ -11,15 +11,6 @@ const manifest = (post: PublishedManifest['postprocessing'], labels?: string[]) 
   }) as unknown as PublishedManifest;
 
 const logits = { logits: { type: 'float32' as const, dims: [1, 3], data: new Float32Array([1, 3, 2]) } };
-
-describe('softmax', () => {
-  it('matches the closed form and survives large logits', () => {
-    const [a, b] = softmax([0, Math.log(3)]);
-    expect(a).toBeCloseTo(0.25, 12);
-    expect(b).toBeCloseTo(0.75, 12);
-    expect(softmax([1000, 1000])).toEqual([0.5, 0.5]);
-  });
-});
 
 describe('scoresFrom', () => {
   it('labels softmax scores and sorts them highest first, cut to topK', () => {

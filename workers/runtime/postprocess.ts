@@ -1,15 +1,7 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { Score, TensorOutput, TextBox } from '../types.ts';
+import { softmax } from '$shared/stats/softmax.ts';
 import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
-
-/** Numerically stable softmax. */
-export function softmax(values: ArrayLike<number>): number[] {
-  const list = Array.from(values);
-  const max = Math.max(...list);
-  const exps = list.map((v) => Math.exp(v - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
