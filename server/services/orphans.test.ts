@@ -1,6 +1,6 @@
 import { utimesSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { blobPath } from '../storage/fs-blob-store.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { systemActor } from './deps.ts';
@@ -15,7 +15,7 @@ afterEach(() => deps.dispose());
 
 function age(sha256: string, hours: number): void {
   const when = new Date(Date.now() - hours * 3600_000);
-  utimesSync(path.join(deps.dataDir, 'blobs', 'sha256', sha256.slice(0, 2), sha256), when, when);
+  utimesSync(blobPath(deps.dataDir, sha256), when, when);
 }
 
 describe('sweepOrphanBlobs', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from './blob-store.ts';
-import { createFsBlobStore } from './fs-blob-store.ts';
+import { blobPath, createFsBlobStore } from './fs-blob-store.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 async function* chunks(...parts: string[]) {
@@ -23,7 +23,7 @@ describe('createFsBlobStore', () => {
   it('stores bytes under their sha256 and reads them back whole and by range', async () => {
     const put = await store.put(chunks('hello ', 'world'), { maxBytes: 100 });
     expect(put).toEqual({ sha256: sha('hello world'), size: 11, created: true });
-    expect(existsSync(path.join(dataDir, 'blobs', 'sha256', put.sha256.slice(0, 2), put.sha256))).toBe(true);
+    expect(existsSync(blobPath(dataDir, put.sha256))).toBe(true);
     expect(await new Response(await store.read(put.sha256)).text()).toBe('hello world');
     expect(await new Response(await store.read(put.sha256, { start: 6, end: 10 })).text()).toBe('world');
     expect(await store.stat(put.sha256)).toEqual({ sha256: put.sha256, size: 11 });

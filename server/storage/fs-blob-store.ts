@@ -31,6 +31,15 @@ async function fsyncDir(dir: string): Promise<void> {
 // Readable.toWeb(createReadStream()) with its 64 KiB chunks (test/bench).
 const CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Where the blob with this digest lives under a data directory: `blobs/sha256/<first two hex digits>/<sha256>`.
+ * Throws INVALID_INPUT unless `sha256` is 64 lowercase hex digits.
+ */
+export function blobPath(dataDir: string, sha256: string): string {
+  assertDigest(sha256);
+  return path.join(dataDir, 'blobs', 'sha256', sha256.slice(0, 2), sha256);
+}
+
 /** A pull-driven web stream of bytes [start, end) of an open file; closes the file when done or cancelled. */
 function fileStream(handle: FileHandle, span: { start: number; end: number }): ReadableStream<Uint8Array> {
   let position = span.start;
@@ -58,10 +67,7 @@ function fileStream(handle: FileHandle, span: { start: number; end: number }): R
 export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const tmpDir = path.join(options.dataDir, 'tmp');
   const blobDir = path.join(options.dataDir, 'blobs', 'sha256');
-  const blobPath = (sha256: string) => {
-    assertDigest(sha256);
-    return path.join(blobDir, sha256.slice(0, 2), sha256);
-  };
+  const pathOf = (sha256: string) => blobPath(options.dataDir, sha256);
 
   async function writeTemp(body: AsyncIterable<Uint8Array>, maxBytes: number) {
     await mkdir(tmpDir, { recursive: true });
@@ -107,7 +113,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
           { details: { expected: opts.expectedSha256, actual: sha256 } },
         );
       }
-      const target = blobPath(sha256);
+      const target = pathOf(sha256);
       if ((await stat(target).catch(() => null))?.size === size) {
         await rm(temp.file, { force: true });
         // Fresh again: an orphan sweep must not delete bytes a publish is about to reference.
@@ -123,13 +129,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     },
 
     async stat(sha256: string): Promise<BlobInfo | null> {
-      const info = await stat(blobPath(sha256)).catch(() => null);
+      const info = await stat(pathOf(sha256)).catch(() => null);
       return info?.isFile() ? { sha256, size: info.size } : null;
     },
 
     async read(sha256: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
       // Open first so a missing blob is a clean error rather than a stream that fails later.
-      const handle = await open(blobPath(sha256), 'r').catch(() => {
+      const handle = await open(pathOf(sha256), 'r').catch(() => {
         throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `blob ${sha256} is not stored`);
       });
       const end = range ? range.end + 1 : (await handle.stat()).size;
@@ -137,13 +143,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     },
 
     async readAll(sha256: string): Promise<Uint8Array> {
-      return readFile(blobPath(sha256)).catch(() => {
+      return readFile(pathOf(sha256)).catch(() => {
         throw new FerryError(ErrorCode.BLOB_NOT_FOUND, `blob ${sha256} is not stored`);
       });
     },
 
     async delete(sha256: string): Promise<void> {
-      await rm(blobPath(sha256), { force: true });
+      await rm(pathOf(sha256), { force: true });
     },
 
     async *list() {
