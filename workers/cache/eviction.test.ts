@@ -68,4 +68,14 @@ describe('planEviction', () => {
     const plan = planEviction([cancer], { budgetBytes: 1000, storedBlobs: ['c', 'orphan'] });
     expect(plan.deleteBlobs).toEqual(['orphan']);
   });
+
+  it('never deletes the blobs it is told to keep, referenced or not', () => {
+    const plan = planEviction([cancer], {
+      budgetBytes: 0,
+      storedBlobs: ['c', 'new-a', 'orphan'],
+      keepBlobs: ['new-a', 'c'],
+    });
+    expect(plan.dropped).toEqual(['cancer@2.0.0']);
+    expect(plan.deleteBlobs).toEqual(['orphan']);
+  });
 });

@@ -33,11 +33,17 @@ const sum = (sizes: Map<string, number>) => [...sizes.values()].reduce((a, b) =>
  * Least-recently-used eviction by whole versions: drops the version used longest ago (never
  * `protect`) until the blobs still referenced fit in `budgetBytes`. Blobs shared between versions
  * count once and are deleted only when nothing kept references them; `storedBlobs` not referenced
- * at all (left over from an interrupted commit) are deleted too. Pure: it only plans.
+ * at all (left over from an interrupted commit) are deleted too, except `keepBlobs` (those a commit
+ * in progress already stored, before its record exists). Pure: it only plans.
  */
 export function planEviction(
   records: readonly ModelRecord[],
-  options: { budgetBytes: number; protect?: ProtectedVersion; storedBlobs?: readonly string[] },
+  options: {
+    budgetBytes: number;
+    protect?: ProtectedVersion;
+    storedBlobs?: readonly string[];
+    keepBlobs?: readonly string[];
+  },
 ): EvictionPlan {
   const kept = records.map((r) => ({ ...r, versions: [...r.versions] }));
   const changed = new Set<string>();
@@ -59,10 +65,11 @@ export function planEviction(
 
   const before = new Set([...referencedBytes(records).keys(), ...(options.storedBlobs ?? [])]);
   const after = referencedBytes(kept);
+  const keep = new Set(options.keepBlobs);
   return {
     records: kept.filter((r) => changed.has(r.name)),
     dropped,
-    deleteBlobs: [...before].filter((sha) => !after.has(sha)),
+    deleteBlobs: [...before].filter((sha) => !after.has(sha) && !keep.has(sha)),
     keptBytes: sum(after),
   };
 }

@@ -60,6 +60,16 @@ describe('createModelCache', () => {
     expect(await store.blobs.keys()).toEqual(['d']);
   });
 
+  it('on QuotaExceededError keeps the blobs this commit already stored', async () => {
+    const { store, cache } = setup(10_000, 250);
+    await cache.commit(request('cancer', '1.0.0', { c: 100 }));
+    const result = await cache.commit(request('digits', '1.0.0', { a: 50, b: 150 }));
+    expect(result).toEqual({ persisted: true });
+    expect((await store.blobs.keys()).sort()).toEqual(['a', 'b']);
+    const files = (await cache.record('digits'))?.versions[0]?.files ?? [];
+    for (const f of files) expect((await cache.blob(f.sha256))?.byteLength).toBe(f.size);
+  });
+
   it('runs from memory and says why when even an empty cache cannot hold the model', async () => {
     const { store, cache } = setup(10_000, 50);
     const result = await cache.commit(request('digits', '1.0.0', { small: 20, big: 100 }));

@@ -56,11 +56,16 @@ export function createModelCache(
       (r): r is ModelRecord => r !== undefined,
     );
 
-  async function evict(budgetBytes: number, protect: ProtectedVersion): Promise<void> {
+  async function evict(
+    budgetBytes: number,
+    protect: ProtectedVersion,
+    keepBlobs: readonly string[] = [],
+  ): Promise<void> {
     const plan = planEviction(await allRecords(), {
       budgetBytes,
       protect,
       storedBlobs: await store.blobs.keys(),
+      keepBlobs,
     });
     // Records first: a crash in between leaves orphan blobs (collected next time), never a record
     // pointing at deleted bytes.
@@ -70,6 +75,7 @@ export function createModelCache(
 
   async function putBlobs(request: CommitRequest, protect: ProtectedVersion): Promise<string | undefined> {
     const stored = new Set(await store.blobs.keys());
+    const ownBlobs = request.files.map((f) => f.sha256);
     for (const file of request.files) {
       const bytes = request.bytes.get(file.sha256);
       if (stored.has(file.sha256) || !bytes) continue;
@@ -77,7 +83,9 @@ export function createModelCache(
         await store.blobs.put(file.sha256, bytes);
       } catch (error) {
         if (!isQuotaError(error)) throw error;
-        await evict(0, protect);
+        // This commit's record does not exist yet: without keepBlobs its blobs stored so far would
+        // look like orphans and go, leaving the record to list bytes that are gone.
+        await evict(0, protect, ownBlobs);
         try {
           await store.blobs.put(file.sha256, bytes);
         } catch (retryError) {
