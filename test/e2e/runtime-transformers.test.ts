@@ -1,3 +1,10 @@
+import {
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,18 +13,30 @@ import { root, startStack, type Stack } from './support/stack.ts';
 
 const texts = ['the movie is good', 'this was a very boring game, not fun!', 'python code for a web server'];
 
+interface Reference {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+}
+/** One tokenizer + model per (bundle folder, dtype), loaded on first use and disposed after the file. */
+const references = new Map<string, Promise<Reference>>();
+
+async function loadReference(dir: string, dtype: 'fp32' | 'q8'): Promise<Reference> {
+  env.allowRemoteModels = false;
+  env.localModelPath = path.join(root, path.dirname(dir));
+  const id = path.basename(dir);
+  const tokenizer = await AutoTokenizer.from_pretrained(id);
+  const model = await AutoModelForSequenceClassification.from_pretrained(id, { dtype });
+  return { tokenizer, model };
+}
+
 /**
  * The same tokenizer + model calls the worker makes, in Node (transformers.js on
  * onnxruntime-node), for the bundle folder `dir` (relative to the repo root).
  */
 async function nodeLogits(dir: string, text: string, options: { dtype: 'fp32' | 'q8'; maxLength: number }) {
-  const { AutoModelForSequenceClassification, AutoTokenizer, env } =
-    await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.localModelPath = path.join(root, path.dirname(dir));
-  const id = path.basename(dir);
-  const tokenizer = await AutoTokenizer.from_pretrained(id);
-  const model = await AutoModelForSequenceClassification.from_pretrained(id, { dtype: options.dtype });
+  const key = `${dir}:${options.dtype}`;
+  if (!references.has(key)) references.set(key, loadReference(dir, options.dtype));
+  const { tokenizer, model } = await (references.get(key) as Promise<Reference>);
   const output = (await model(tokenizer(text, { truncation: true, max_length: options.maxLength }))) as {
     logits: { data: Float32Array };
   };
@@ -43,7 +62,10 @@ beforeAll(async () => {
     return route.abort();
   });
 });
-afterAll(() => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  for (const reference of references.values()) await (await reference).model.dispose();
+});
 
 describe('a text-classification bundle on transformers.js', () => {
   it('runs in the worker, fetching nothing but the Ferry server and the page origin', async () => {
