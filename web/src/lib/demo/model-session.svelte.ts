@@ -1,3 +1,5 @@
+import type { SampleSet } from '$shared/schemas/samples.ts';
+import { loadSamples } from './samples';
 import type { FerryClient, FerryModel, LoadProgress, ModelInfo, RunInput, RunResult } from '$workers/client';
 
 /**
@@ -11,11 +13,12 @@ export class ModelSession {
   info = $state<ModelInfo | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
   result = $state<RunResult | null>(null);
-  running = $state(false);
   /** Counts finished runs, so the page (and its tests) can tell a new result from an old one. */
   runs = $state(0);
   readonly #model: FerryModel;
   #pending: RunInput | undefined;
+  #running = false;
+  #samples: Promise<SampleSet | undefined> | undefined;
 
   constructor(client: FerryClient, name: string) {
     this.name = name;
@@ -38,11 +41,17 @@ export class ModelSession {
     return this.#model.file(path);
   }
 
+  /** The bundle's held-out samples, read and parsed once per session. */
+  samples(): Promise<SampleSet | undefined> {
+    this.#samples ??= loadSamples(this);
+    return this.#samples;
+  }
+
   /** Runs `input`, or replaces the input waiting behind the run in flight. */
   async run(input: RunInput): Promise<void> {
     this.#pending = input;
-    if (this.running) return;
-    this.running = true;
+    if (this.#running) return;
+    this.#running = true;
     try {
       while (this.#pending !== undefined) {
         const next = this.#pending;
@@ -57,12 +66,7 @@ export class ModelSession {
         this.runs++;
       }
     } finally {
-      this.running = false;
+      this.#running = false;
     }
-  }
-
-  /** Frees the model in the worker. */
-  dispose(): Promise<void> {
-    return this.#model.dispose();
   }
 }
