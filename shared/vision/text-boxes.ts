@@ -1,12 +1,7 @@
-/** An axis-aligned text region in image pixels. */
-export interface TextBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** Mean probability inside the region. */
-  score: number;
-}
+import type { DetectedBox } from '../schemas/samples.ts';
+
+/** An axis-aligned text region in image pixels (the `DetectedBox` of samples.json). */
+export type TextBox = DetectedBox;
 
 /** PaddleOCR's DB post-processing constants (det_db_box_thresh, det_db_unclip_ratio, min size). */
 export const DB_DEFAULTS = { boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 } as const;
