@@ -17,9 +17,18 @@ interface FakeServer {
   served: () => number;
 }
 
-/** A blob server honouring single byte ranges; `cutAfter[i]` ends request i's body early with an error. */
+/**
+ * A blob server honouring single byte ranges; `cutAfter[i]` ends request i's body early with an
+ * error; `shiftRange[i]` serves request i from that many bytes past the offset asked for (saying so
+ * in its Content-Range).
+ */
 function fakeServer(
-  options: { cutAfter?: (number | undefined)[]; ignoreRange?: boolean; body?: Uint8Array } = {},
+  options: {
+    cutAfter?: (number | undefined)[];
+    shiftRange?: (number | undefined)[];
+    ignoreRange?: boolean;
+    body?: Uint8Array;
+  } = {},
 ) {
   const body = options.body ?? content;
   const requests: (string | null)[] = [];
@@ -27,7 +36,8 @@ function fakeServer(
   const fetchFn = async (_url: RequestInfo | URL, init?: RequestInit) => {
     const range = new Headers(init?.headers).get('Range');
     const index = requests.push(range) - 1;
-    const start = range && !options.ignoreRange ? Number(/bytes=(\d+)-/.exec(range)?.[1]) : 0;
+    const asked = range && !options.ignoreRange ? Number(/bytes=(\d+)-/.exec(range)?.[1]) : 0;
+    const start = asked + (options.shiftRange?.[index] ?? 0);
     const slice = body.subarray(start);
     const cut = options.cutAfter?.[index];
     const sent = slice.subarray(0, cut ?? slice.length);
@@ -70,6 +80,12 @@ describe('downloadVerified', () => {
     expect(await download(server)).toEqual(content);
     expect(server.requests).toEqual([null, 'bytes=4000-', 'bytes=7000-']);
     expect(server.served()).toBe(file.size);
+  });
+
+  it('starts over when a 206 answer starts elsewhere than the offset asked for', async () => {
+    const server = fakeServer({ cutAfter: [4000], shiftRange: [undefined, 1000] });
+    expect(await download(server)).toEqual(content);
+    expect(server.requests).toEqual([null, 'bytes=4000-', null]);
   });
 
   it('starts over when the server answers a Range request with the whole body', async () => {

@@ -37,8 +37,9 @@ const concat = (chunks: Uint8Array[], size: number) => {
  * Downloads one blob and returns its bytes only after their sha256 and size match the signed
  * manifest (`INTEGRITY_MISMATCH` naming the file otherwise). An interrupted transfer resumes with
  * `Range: bytes=<received>-` (within this call, and across page loads through `partials`); a
- * server that answers 200 instead of 206 restarts it. `cache: 'no-store'`: the verified bytes go
- * to Ferry's own cache, so the HTTP cache would only hold a second copy.
+ * server that answers 200 instead of 206, or a 206 from another offset, restarts it.
+ * `cache: 'no-store'`: the verified bytes go to Ferry's own cache, so the HTTP cache would only
+ * hold a second copy.
  */
 export async function downloadVerified(options: DownloadOptions): Promise<Uint8Array> {
   const { file, maxAttempts = 4, retryDelayMs = 250 } = options;
@@ -96,7 +97,13 @@ async function transfer(received: Received, options: DownloadOptions): Promise<v
   const response = await options.fetch(options.url, { headers, cache: 'no-store' });
   if (response.status === 206) {
     const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
-    if (Number(start) !== received.bytes) await restart(received, options);
+    if (Number(start) !== received.bytes) {
+      // The body belongs elsewhere in the file: drop it and what we have, and retry from 0.
+      const mismatch = new TypeError(`206 from byte ${start ?? '?'}, asked for ${received.bytes}`);
+      await response.body?.cancel();
+      await restart(received, options);
+      throw mismatch;
+    }
   } else if (response.status === 200) {
     if (received.bytes > 0) await restart(received, options);
   } else if (response.status === 416) {
