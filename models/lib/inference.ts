@@ -5,7 +5,12 @@ import { bundlePath } from './bundle-files.ts';
 
 /** Opens an ONNX file of a bundle with onnxruntime-node on the CPU. */
 export function openSession(bundle: string, file = 'model.onnx'): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bundlePath(bundle, file), { executionProviders: ['cpu'] });
+  return openSessionAt(bundlePath(bundle, file));
+}
+
+/** Opens an ONNX file anywhere on disk (a test fixture outside models/) with onnxruntime-node on the CPU. */
+export function openSessionAt(modelPath: string): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
 }
 
 /** Runs a single-input float32 model and returns its named output as a flat array. */

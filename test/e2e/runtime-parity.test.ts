@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxAbsDiff, runWithOnnxruntimeNode } from './support/node-reference.ts';
+import { openSession, openSessionAt, runFloat } from '../../models/lib/inference.ts';
+import { pixelsInput } from './support/harness.ts';
+import { maxAbsDiff } from './support/node-reference.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 
 interface DigitSample {
@@ -31,8 +34,24 @@ const cancerFeatures = (
 /** An 8×8 grayscale sample as opaque RGBA pixels, as a canvas would hold them. */
 const rgbaOf = (gray: number[][]) => gray.flat().flatMap((g) => [g, g, g, 255]);
 
+/** The onnxruntime-node reference: one CPU session per model, for the whole file. */
+const sessions: Partial<Record<'digits' | 'cancer' | 'tinyCnn', ort.InferenceSession>> = {};
+const session = (name: keyof typeof sessions) => sessions[name] as ort.InferenceSession;
+/** onnxruntime-node's digits logits per sample, shared by both digits tests. */
+const digitsLogits = new Map<DigitSample, Float32Array>();
+
 let stack: Stack;
 beforeAll(async () => {
+  sessions.digits = await openSession('digits');
+  sessions.cancer = await openSession('breast-cancer');
+  sessions.tinyCnn = await openSessionAt(path.join(root, 'test/fixtures/runtime/tiny-cnn/model.onnx'));
+  for (const sample of digits) {
+    const data = Float32Array.from(sample.input.pixels.flat());
+    digitsLogits.set(
+      sample,
+      await runFloat(session('digits'), { name: 'pixels', data, dims: [1, 1, 8, 8] }, 'logits'),
+    );
+  }
   stack = await startStack();
   await stack.publish('models/digits');
   await stack.publish('models/breast-cancer');
@@ -44,21 +63,21 @@ beforeAll(async () => {
   const loads = await Promise.all(names.map((name) => stack.h.load('c', name)));
   expect(loads.map((l) => l.error ?? l.info?.name)).toEqual(names);
 });
-afterAll(() => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  for (const opened of Object.values(sessions)) await opened.release();
+});
 
 describe('outputs in the browser worker match onnxruntime-node within 1e-4', () => {
   it('digits, fed named tensors', async () => {
     for (const sample of digits) {
-      const pixels = { data: sample.input.pixels.flat(), dims: [1, 1, 8, 8] };
-      const browser = await stack.h.run('digits', {
-        kind: 'tensors',
-        tensors: { pixels: { type: 'float32', ...pixels } },
-      });
-      const node = await runWithOnnxruntimeNode(path.join(root, 'models/digits/model.onnx'), { pixels });
-      expect(
-        maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? []),
-        sample.id,
-      ).toBeLessThan(1e-4);
+      const pixels = sample.input.pixels.flat();
+      const browser = await stack.h.run(
+        'digits',
+        pixelsInput((i) => pixels[i] as number),
+      );
+      const node = digitsLogits.get(sample) ?? [];
+      expect(maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node), sample.id).toBeLessThan(1e-4);
     }
   });
 
@@ -70,13 +89,8 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
         height: 8,
         rgba: rgbaOf(sample.input.gray),
       });
-      const node = await runWithOnnxruntimeNode(path.join(root, 'models/digits/model.onnx'), {
-        pixels: { data: sample.input.pixels.flat(), dims: [1, 1, 8, 8] },
-      });
-      expect(
-        maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? []),
-        sample.id,
-      ).toBeLessThan(1e-4);
+      const node = digitsLogits.get(sample) ?? [];
+      expect(maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node), sample.id).toBeLessThan(1e-4);
       expect(browser.result?.scores?.[0]?.score).toBeGreaterThan(0);
     }
   });
@@ -84,12 +98,14 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
   it('breast-cancer, fed named feature values through the tabular preprocessing', async () => {
     for (const sample of cancer) {
       const browser = await stack.h.run('breast-cancer', { kind: 'tabular', values: sample.input.features });
-      const data = cancerFeatures.map((name) => sample.input.features[name] as number);
-      const node = await runWithOnnxruntimeNode(path.join(root, 'models/breast-cancer/model.onnx'), {
-        features: { data, dims: [1, data.length] },
-      });
+      const data = Float32Array.from(cancerFeatures, (name) => sample.input.features[name] as number);
+      const node = await runFloat(
+        session('cancer'),
+        { name: 'features', data, dims: [1, data.length] },
+        'probabilities',
+      );
       const probabilities = browser.result?.outputs.probabilities?.data ?? [];
-      expect(maxAbsDiff(probabilities, node.probabilities ?? []), sample.id).toBeLessThan(1e-4);
+      expect(maxAbsDiff(probabilities, node), sample.id).toBeLessThan(1e-4);
       const byLabel = Object.fromEntries((browser.result?.scores ?? []).map((s) => [s.label, s.score]));
       expect(byLabel.malignant).toBeCloseTo(probabilities[0] ?? NaN, 6);
     }
@@ -97,18 +113,15 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
 
   it('tiny-cnn on random inputs, with output buffers transferred (not copied) to the page', async () => {
     for (let seed = 1; seed <= 5; seed++) {
-      const data = Array.from({ length: 64 }, (_, i) => Math.sin(seed * 97 + i * 13) * 8 + 8);
-      const browser = await stack.h.run('tiny-cnn', {
-        kind: 'tensors',
-        tensors: { pixels: { type: 'float32', data, dims: [1, 1, 8, 8] } },
-      });
-      const node = await runWithOnnxruntimeNode(
-        path.join(root, 'test/fixtures/runtime/tiny-cnn/model.onnx'),
-        {
-          pixels: { data, dims: [1, 1, 8, 8] },
-        },
+      const input = pixelsInput((i) => Math.sin(seed * 97 + i * 13) * 8 + 8);
+      const browser = await stack.h.run('tiny-cnn', input);
+      const { data, dims } = input.tensors.pixels;
+      const node = await runFloat(
+        session('tinyCnn'),
+        { name: 'pixels', data: Float32Array.from(data), dims },
+        'logits',
       );
-      expect(maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node.logits ?? [])).toBeLessThan(1e-4);
+      expect(maxAbsDiff(browser.result?.outputs.logits?.data ?? [], node)).toBeLessThan(1e-4);
       expect(browser.detached, 'the input buffer moved to the worker').toEqual([true]);
       expect(browser.result?.outputs.logits?.transferable).toBe(true);
     }

@@ -150,8 +150,14 @@ export function harness(page: Page) {
   };
 }
 
+/** A `tensors` input holding one float32 tensor named `pixels`. */
+export interface PixelsInput {
+  kind: 'tensors';
+  tensors: { pixels: { type: 'float32'; data: number[]; dims: number[] } };
+}
+
 /** An 8×8 single-channel float32 `pixels` tensor (digits, tiny-cnn) with `value(i)` at index i. */
-export function pixelsInput(value: (i: number) => number): HarnessInput {
+export function pixelsInput(value: (i: number) => number): PixelsInput {
   const data = Array.from({ length: 64 }, (_, i) => value(i));
   return { kind: 'tensors', tensors: { pixels: { type: 'float32', data, dims: [1, 1, 8, 8] } } };
 }
