@@ -25,8 +25,15 @@ async function serveBundleFile(input: string | URL): Promise<Response> {
   const [owner, name, ...rest] = url.slice(LOCAL_PREFIX.length).split('/');
   const bytes = bundles.get(`${owner}/${name}`)?.get(rest.join('/'));
   if (!bytes) return new Response(null, { status: 404 });
-  return new Response(bytes.slice(), { headers: { 'Content-Length': String(bytes.byteLength) } });
+  // The Response copies a BufferSource body when it is built (Fetch "extract a body"), so nothing
+  // transformers.js does with it can reach the registered bytes. Only a view of a SharedArrayBuffer,
+  // which a body refuses, needs a copy of our own (bundle bytes never are one today).
+  const body = onArrayBuffer(bytes) ? bytes : bytes.slice();
+  return new Response(body, { headers: { 'Content-Length': String(bytes.byteLength) } });
 }
+
+const onArrayBuffer = (bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> =>
+  bytes.buffer instanceof ArrayBuffer;
 
 /**
  * transformers.js, imported once per worker and wired to Ferry: it runs on the onnxruntime-web
