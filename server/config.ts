@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ErrorCode, FerryError } from '$shared';
+import { ErrorCode, FerryError, describeIssue } from '$shared';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bytes = z.coerce.number().int().positive();
@@ -45,9 +45,7 @@ function list(value: string): string[] {
 export function loadConfig(env: Record<string, string | undefined>): FerryConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = issue?.path.join('.') ?? 'environment';
-    throw new FerryError(ErrorCode.INVALID_INPUT, `${name}: ${issue?.message ?? 'invalid'}`);
+    throw new FerryError(ErrorCode.INVALID_INPUT, describeIssue(parsed.error, 'environment'));
   }
   const e = parsed.data;
   const rootDir = path.resolve(e.FERRY_ROOT ?? process.cwd());

@@ -65,3 +65,4 @@ export { verifyEd25519 } from './signing/ed25519.ts';
 export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './signing/verify.ts';
 export { softmax } from './stats/softmax.ts';
 export { scaleBoxes, textBoxes, type TextBox } from './vision/text-boxes.ts';
+export { describeIssue } from './zod-issue.ts';

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ErrorCode, isFerryError, type TokenScope } from '$shared';
+import { ErrorCode, describeIssue, isFerryError, type TokenScope } from '$shared';
 import { isExposable, statusOf } from '../error-map.ts';
 import type { Ferry } from '../ferry.ts';
 import type { Actor } from '../services/deps.ts';
@@ -12,17 +12,12 @@ export interface TrpcContext {
   authorization: string | null;
 }
 
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.join('.') || 'input'}: ${issue.message}` : 'invalid input';
-}
-
 const t = initTRPC.context<TrpcContext>().create({
   // Messages of client errors name the field at fault; anything else stays on the server.
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof z.ZodError ? error.cause : null;
     const internal = error.code === 'INTERNAL_SERVER_ERROR' && !isExposable(error.cause);
-    const message = zod ? firstIssue(zod) : internal ? 'Internal server error' : shape.message;
+    const message = zod ? describeIssue(zod, 'input') : internal ? 'Internal server error' : shape.message;
     return {
       ...shape,
       message,

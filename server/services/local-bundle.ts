@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BundleManifest, ErrorCode, FerryError, type UploadedFile } from '$shared';
+import { ErrorCode, FerryError, type BundleManifest, type UploadedFile } from '$shared';
 import type { BlobStore } from '../storage/blob-store.ts';
+import { parseBundleManifest } from './publish-validate.ts';
 
 /** A bundle folder read from disk: its parsed `ferry.json` as written and the manifest it parses to. */
 export interface LocalBundle {
@@ -23,12 +24,7 @@ export async function readLocalBundle(dir: string): Promise<LocalBundle> {
   } catch (error) {
     throw new FerryError(ErrorCode.MANIFEST_INVALID, `${file}: ${(error as Error).message}`);
   }
-  const parsed = BundleManifest.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FerryError(ErrorCode.MANIFEST_INVALID, `${file}: ${issue?.path.join('.')}: ${issue?.message}`);
-  }
-  return { dir, raw, manifest: parsed.data };
+  return { dir, raw, manifest: parseBundleManifest(raw, `${file}: `) };
 }
 
 /** Streams every file of a local bundle into the blob store and returns their digests. */

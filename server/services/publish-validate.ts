@@ -1,13 +1,24 @@
 import {
+  BundleManifest,
   ErrorCode,
   FerryError,
   ReferenceProfile,
-  type BundleManifest,
+  describeIssue,
   type PublishedFile,
   type UploadedFile,
 } from '$shared';
 import type { ServiceDeps } from './deps.ts';
 import { checkSignature, readGraphSignature } from './onnx-check.ts';
+
+/**
+ * Parses a bundle manifest. Throws `MANIFEST_INVALID` with `prefix` followed by the field at fault
+ * (e.g. prefix `manifest.` gives `manifest.signature.inputs.0.type: …`).
+ */
+export function parseBundleManifest(raw: unknown, prefix: string): BundleManifest {
+  const parsed = BundleManifest.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new FerryError(ErrorCode.MANIFEST_INVALID, `${prefix}${describeIssue(parsed.error, '')}`);
+}
 
 /**
  * Pairs each file `ferry.json` lists with its uploaded digest and checks that the blob is stored
@@ -103,11 +114,12 @@ export async function checkReferenceFiles(deps: ServiceDeps, files: readonly Pub
     }
     const parsed = ReferenceProfile.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
       throw new FerryError(
         ErrorCode.MANIFEST_INVALID,
-        `${file.path}: ${issue?.path.join('.') || 'profile'}: ${issue?.message ?? 'not a reference profile'}`,
-        { details: { file: file.path } },
+        `${file.path}: ${describeIssue(parsed.error, 'profile')}`,
+        {
+          details: { file: file.path },
+        },
       );
     }
   }

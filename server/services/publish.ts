@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import {
-  BundleManifest,
-  ErrorCode,
-  FerryError,
-  PublishedManifest,
-  type PublishInputRaw,
-  type PublishResult,
-} from '$shared';
+import { ErrorCode, FerryError, PublishedManifest, type PublishInputRaw, type PublishResult } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
 import { blobs, models, versionFiles, versions } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
-import { checkOnnxFiles, checkReferenceFiles, resolveFiles } from './publish-validate.ts';
+import {
+  checkOnnxFiles,
+  checkReferenceFiles,
+  parseBundleManifest,
+  resolveFiles,
+} from './publish-validate.ts';
 
 function versionExists(db: FerryQueryable, name: string, version: string): boolean {
   const row = db
@@ -29,16 +27,6 @@ function exists(name: string, version: string): FerryError {
   return new FerryError(ErrorCode.VERSION_EXISTS, `version: ${name}@${version} is already published`, {
     details: { name, version },
   });
-}
-
-function parseManifest(raw: unknown): BundleManifest {
-  const parsed = BundleManifest.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new FerryError(
-    ErrorCode.MANIFEST_INVALID,
-    `manifest.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-  );
 }
 
 /** Whether `name@version` is already in the registry. */
@@ -58,7 +46,7 @@ export async function publishVersion(
   input: PublishInputRaw,
   actor: Actor,
 ): Promise<PublishResult> {
-  const manifest = parseManifest(input.manifest);
+  const manifest = parseBundleManifest(input.manifest, 'manifest.');
   if (versionExists(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
   const files = await resolveFiles(deps, manifest, input.files);
   await checkOnnxFiles(deps, manifest, files);

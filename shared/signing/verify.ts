@@ -5,6 +5,7 @@ import { AnyEnvelope } from '../schemas/envelope.ts';
 import { PublishedManifest } from '../schemas/manifest.ts';
 import { canonicalBytes } from './canonical-json.ts';
 import { verifyEd25519 } from './ed25519.ts';
+import { describeIssue } from '../zod-issue.ts';
 
 /** A public key as `/.well-known/ferry.json` publishes it: base64 of the raw 32 bytes. */
 export interface TrustedKey {
@@ -79,11 +80,7 @@ export async function verifyEnvelope<S extends z.ZodType>(
   }
   const content = schema.safeParse(parsed.data.signed);
   if (!content.success) {
-    const issue = content.error.issues[0];
-    throw new FerryError(
-      ErrorCode.MANIFEST_INVALID,
-      `signed.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-    );
+    throw new FerryError(ErrorCode.MANIFEST_INVALID, `signed.${describeIssue(content.error, '')}`);
   }
   return content.data;
 }
