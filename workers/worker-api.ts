@@ -1,6 +1,7 @@
 import { releaseProxy, transfer } from 'comlink';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import { openCache, type OpenedCache } from './cache/open-cache.ts';
+import { transferablesOf } from './client/transferables.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
 import type { ModelRequest } from './loader/manifest.ts';
@@ -104,10 +105,8 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       try {
         const started = performance.now();
         const result = await slotFor(id).engine.run(input);
-        const buffers = Object.values(result.outputs).flatMap((o) =>
-          ArrayBuffer.isView(o.data) ? [o.data.buffer] : [],
-        );
-        return transfer({ ...result, latencyMs: performance.now() - started }, buffers as ArrayBuffer[]);
+        const buffers = transferablesOf(result.outputs);
+        return transfer({ ...result, latencyMs: performance.now() - started }, buffers);
       } catch (error) {
         throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
       }

@@ -1,10 +1,10 @@
-import type { RunInput } from '../types.ts';
+import type { RunInput, TensorOutput } from '../types.ts';
 
 /**
- * The ArrayBuffers behind the typed arrays of `input` (tensors' `data`, an image's pixels), each
- * once, skipping SharedArrayBuffers (shared already, and not transferable).
+ * The ArrayBuffers behind the typed arrays of `input` (tensors' `data`, an image's pixels, a
+ * result's outputs), each once, skipping SharedArrayBuffers (shared already, and not transferable).
  */
-export function transferablesOf(input: RunInput): ArrayBuffer[] {
+export function transferablesOf(input: RunInput | Record<string, TensorOutput>): ArrayBuffer[] {
   if (typeof input !== 'object' || input === null) return [];
   const buffers = new Set<ArrayBuffer>();
   for (const value of Object.values(input)) {
