@@ -18,7 +18,8 @@ export interface EvictionPlan {
   keptBytes: number;
 }
 
-function referencedBytes(records: readonly ModelRecord[]): Map<string, number> {
+/** Size of every blob that a version of `records` references, by sha256. */
+export function referencedBytes(records: readonly ModelRecord[]): Map<string, number> {
   const blobs = new Map<string, number>();
   for (const record of records) {
     for (const version of record.versions)
@@ -27,7 +28,9 @@ function referencedBytes(records: readonly ModelRecord[]): Map<string, number> {
   return blobs;
 }
 
-const sum = (sizes: Map<string, number>) => [...sizes.values()].reduce((a, b) => a + b, 0);
+/** The sum of `sizes` (each blob once, as {@link referencedBytes} lists them). */
+export const totalSize = (sizes: ReadonlyMap<string, number>) =>
+  [...sizes.values()].reduce((a, b) => a + b, 0);
 
 /**
  * Least-recently-used eviction by whole versions: drops the version used longest ago (never
@@ -57,7 +60,7 @@ export function planEviction(
     .sort((a, b) => a.version.lastUsedAt - b.version.lastUsedAt);
 
   for (const { record, version } of candidates) {
-    if (sum(referencedBytes(kept)) <= options.budgetBytes) break;
+    if (totalSize(referencedBytes(kept)) <= options.budgetBytes) break;
     record.versions = record.versions.filter((v) => v !== version);
     changed.add(record.name);
     dropped.push(`${record.name}@${version.version}`);
@@ -70,6 +73,6 @@ export function planEviction(
     records: kept.filter((r) => changed.has(r.name)),
     dropped,
     deleteBlobs: [...before].filter((sha) => !after.has(sha) && !keep.has(sha)),
-    keptBytes: sum(after),
+    keptBytes: totalSize(after),
   };
 }

@@ -1,4 +1,4 @@
-import { planEviction, type ProtectedVersion } from './eviction.ts';
+import { planEviction, referencedBytes, totalSize, type ProtectedVersion } from './eviction.ts';
 import { createPartialStore, type PartialStore } from './partials.ts';
 import { isQuotaError, type CacheStore, type CachedVersion, type ModelRecord } from './types.ts';
 
@@ -126,12 +126,9 @@ export function createModelCache(
       return run;
     },
     async usage() {
-      const sizes = new Map<string, number>();
-      for (const record of await allRecords()) {
-        for (const v of record.versions) for (const f of v.files) sizes.set(f.sha256, f.size);
-      }
+      const sizes = referencedBytes(await allRecords());
       for (const [sha, bytes] of memoryOnly) sizes.set(sha, bytes.byteLength);
-      return [...sizes.values()].reduce((a, b) => a + b, 0);
+      return totalSize(sizes);
     },
   };
 }
