@@ -1,28 +1,22 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundleManifest } from '../../shared/schemas/manifest.ts';
+import { listBundles, readBundleJson, readManifest } from '../../models/lib/bundle-files.ts';
 import { SampleSet } from '../../shared/schemas/samples.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { createBrowserProfile, type BrowserProfile } from './support/browser.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-const modelsDir = path.join(root, 'models');
 const shotsDir = path.join(root, 'test-results');
 // The README's screenshot: refreshed with FERRY_UPDATE_DOCS=1 so a plain `npm test` leaves git clean.
 const docsShot = path.join(root, 'docs', 'demo.png');
 
 /** Every example bundle in models/, with the samples it ships. */
-const bundles = readdirSync(modelsDir, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => path.join(modelsDir, entry.name))
-  .filter((dir) => readdirSync(dir).includes('ferry.json'))
-  .map((dir) => {
-    const manifest = BundleManifest.parse(JSON.parse(readFileSync(path.join(dir, 'ferry.json'), 'utf8')));
-    const samples = SampleSet.parse(JSON.parse(readFileSync(path.join(dir, 'samples.json'), 'utf8')));
-    return { manifest, samples };
-  });
+const bundles = listBundles().map((bundle) => ({
+  manifest: readManifest(bundle),
+  samples: SampleSet.parse(readBundleJson(bundle, 'samples.json')),
+}));
 
 let server: FerryServer;
 let profile: BrowserProfile;

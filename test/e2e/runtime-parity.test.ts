@@ -2,34 +2,25 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundlePath, readBundleJson, readManifest } from '../../models/lib/bundle-files.ts';
 import { openSession, openSessionAt, runFloat } from '../../models/lib/inference.ts';
+import { DetectionExpected, SampleSet } from '../../shared/schemas/samples.ts';
 import { pixelsInput } from './support/harness.ts';
 import { maxAbsDiff } from './support/node-reference.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 
-interface DigitSample {
-  id: string;
-  input: { gray: number[][]; pixels: number[][] };
-}
-interface OcrSample {
-  input: { image: string };
-  expected: { boxes: { x: number; y: number; width: number; height: number; score: number }[] };
-}
-interface CancerSample {
-  id: string;
-  input: { features: Record<string, number> };
-}
-
-const samples = <T>(model: string) =>
-  (JSON.parse(readFileSync(path.join(root, 'models', model, 'samples.json'), 'utf8')) as { samples: T[] })
-    .samples;
-const digits = samples<DigitSample>('digits');
-const cancer = samples<CancerSample>('breast-cancer');
-const cancerFeatures = (
-  JSON.parse(readFileSync(path.join(root, 'models/breast-cancer/ferry.json'), 'utf8')) as {
-    preprocessing: { features: { name: string }[] };
-  }
-).preprocessing.features.map((f) => f.name);
+const samplesOf = (bundle: string) => SampleSet.parse(readBundleJson(bundle, 'samples.json')).samples;
+const digits = samplesOf('digits').map(({ id, input }) => {
+  if (!('pixels' in input)) throw new Error(`digits/samples.json ${id}: no gray + pixels input`);
+  return { id, input };
+});
+const cancer = samplesOf('breast-cancer').map(({ id, input }) => {
+  if (!('features' in input)) throw new Error(`breast-cancer/samples.json ${id}: no features input`);
+  return { id, input };
+});
+const cancerPreprocessing = readManifest('breast-cancer').preprocessing;
+if (cancerPreprocessing.kind !== 'tabular') throw new Error('breast-cancer preprocessing must be tabular');
+const cancerFeatures = cancerPreprocessing.features.map((f) => f.name);
 
 /** An 8×8 grayscale sample as opaque RGBA pixels, as a canvas would hold them. */
 const rgbaOf = (gray: number[][]) => gray.flat().flatMap((g) => [g, g, g, 255]);
@@ -38,7 +29,7 @@ const rgbaOf = (gray: number[][]) => gray.flat().flatMap((g) => [g, g, g, 255]);
 const sessions: Partial<Record<'digits' | 'cancer' | 'tinyCnn', ort.InferenceSession>> = {};
 const session = (name: keyof typeof sessions) => sessions[name] as ort.InferenceSession;
 /** onnxruntime-node's digits logits per sample, shared by both digits tests. */
-const digitsLogits = new Map<DigitSample, Float32Array>();
+const digitsLogits = new Map<(typeof digits)[number], Float32Array>();
 
 let stack: Stack;
 beforeAll(async () => {
@@ -130,10 +121,11 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
 
 describe('text detection', () => {
   it('finds the same boxes in the bundle sample image as onnxruntime-node did (samples.json)', async () => {
-    const [sample] = samples<OcrSample>('paddleocr-det');
-    const run = await stack.h.runBundleImage('paddleocr-det', sample!.input.image);
+    const [sample] = samplesOf('paddleocr-det');
+    if (!sample || !('image' in sample.input)) throw new Error('paddleocr-det/samples.json: no image sample');
+    const run = await stack.h.runBundleImage('paddleocr-det', sample.input.image);
     expect(run.dims['sigmoid_0.tmp_0']).toEqual([1, 1, 320, 320]);
-    const expected = sample!.expected.boxes;
+    const expected = DetectionExpected.parse(sample.expected).boxes;
     expect(run.boxes).toHaveLength(expected.length);
     run.boxes?.forEach((box, i) => {
       const want = expected[i]!;
@@ -145,7 +137,7 @@ describe('text detection', () => {
 
   it('serves bundle files verified, and refuses a path the bundle lacks', async () => {
     const ok = await stack.h.runBundleImage('paddleocr-det', 'sample.png');
-    expect(ok.fileBytes).toBe(readFileSync(path.join(root, 'models/paddleocr-det/sample.png')).length);
+    expect(ok.fileBytes).toBe(readFileSync(bundlePath('paddleocr-det', 'sample.png')).length);
     await expect(stack.h.runBundleImage('paddleocr-det', 'missing.png')).rejects.toThrow(
       /INVALID_INPUT|not a file/,
     );

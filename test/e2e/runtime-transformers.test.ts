@@ -5,9 +5,10 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBundleJson } from '../../models/lib/bundle-files.ts';
+import { ClassificationExpected, SampleSet } from '../../shared/schemas/samples.ts';
 import { maxAbsDiff } from './support/node-reference.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 
@@ -113,23 +114,22 @@ describe('a text-classification bundle on transformers.js', () => {
 });
 
 describe('the real text bundle (models/debian-sections, q8 BERT)', () => {
-  const { samples } = JSON.parse(
-    readFileSync(path.join(root, 'models/debian-sections/samples.json'), 'utf8'),
-  ) as {
-    samples: { id: string; input: { text: string }; expected: { label: string } }[];
-  };
+  const { samples } = SampleSet.parse(readBundleJson('debian-sections', 'samples.json'));
 
   it('classifies the held-out samples as transformers.js on onnxruntime-node does', async () => {
     const load = await stack.h.load('c', 'debian-sections');
     expect(load.info).toMatchObject({ runtime: 'transformers', version: '1.0.0' });
     for (const sample of samples) {
+      if (!('text' in sample.input))
+        throw new Error(`debian-sections/samples.json ${sample.id}: no text input`);
+      const expected = ClassificationExpected.parse(sample.expected);
       const run = await stack.h.run('debian-sections', { kind: 'text', text: sample.input.text });
       const node = await nodeLogits('models/debian-sections', sample.input.text, {
         dtype: 'q8',
         maxLength: 128,
       });
       expect(maxAbsDiff(run.result?.outputs.logits?.data ?? [], node), sample.id).toBeLessThan(1e-4);
-      expect(run.result?.scores?.[0]?.label, sample.id).toBe(sample.expected.label);
+      expect(run.result?.scores?.[0]?.label, sample.id).toBe(expected.label);
     }
     expect(foreign).toEqual([]);
   });
