@@ -29,7 +29,7 @@ export async function publishExamples(deps: ServiceDeps, modelsDir: string): Pro
     try {
       const bundle = await readLocalBundle(dir);
       const id = `${bundle.manifest.name}@${bundle.manifest.version}`;
-      if (isPublished(deps, bundle.manifest.name, bundle.manifest.version)) {
+      if (isPublished(deps.db, bundle.manifest.name, bundle.manifest.version)) {
         report.skipped.push(id);
         continue;
       }

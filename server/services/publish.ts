@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { ErrorCode, FerryError, PublishedManifest, type PublishInputRaw, type PublishResult } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
 import { blobs, models, versionFiles, versions } from '../db/schema.ts';
+import { signToBody } from '../signing/signer.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
@@ -12,26 +11,17 @@ import {
   parseBundleManifest,
   resolveFiles,
 } from './publish-validate.ts';
+import { registryQueries } from './registry-queries.ts';
 
-function versionExists(db: FerryQueryable, name: string, version: string): boolean {
-  const row = db
-    .select({ id: versions.id })
-    .from(versions)
-    .innerJoin(models, eq(models.id, versions.modelId))
-    .where(and(eq(models.name, name), eq(versions.version, version)))
-    .get();
-  return row !== undefined;
+/** Whether `name@version` is already in the registry (`db` may be a transaction). */
+export function isPublished(db: FerryQueryable, name: string, version: string): boolean {
+  return registryQueries(db).version.get({ name, version }) !== undefined;
 }
 
 function exists(name: string, version: string): FerryError {
   return new FerryError(ErrorCode.VERSION_EXISTS, `version: ${name}@${version} is already published`, {
     details: { name, version },
   });
-}
-
-/** Whether `name@version` is already in the registry. */
-export function isPublished(deps: ServiceDeps, name: string, version: string): boolean {
-  return versionExists(deps.db, name, version);
 }
 
 /**
@@ -47,7 +37,7 @@ export async function publishVersion(
   actor: Actor,
 ): Promise<PublishResult> {
   const manifest = parseBundleManifest(input.manifest, 'manifest.');
-  if (versionExists(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
+  if (isPublished(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
   const files = await resolveFiles(deps, manifest, input.files);
   await checkOnnxFiles(deps, manifest, files);
   await checkReferenceFiles(deps, files);
@@ -56,7 +46,7 @@ export async function publishVersion(
 
   return deps.db.transaction((tx) => {
     // Another publish of the same version may have committed while we validated.
-    if (versionExists(tx, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
+    if (isPublished(tx, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
     const model = tx
       .insert(models)
       .values({ name: manifest.name, task: manifest.task, description: manifest.description })
@@ -75,7 +65,6 @@ export async function publishVersion(
       publishedAt,
       status: 'published',
     });
-    const body = JSON.stringify(deps.signer.sign(signed));
     const row = tx
       .insert(versions)
       .values({
@@ -85,8 +74,7 @@ export async function publishVersion(
         publishedAt,
         metadataVersion,
         size,
-        envelope: body,
-        envelopeSha256: createHash('sha256').update(body).digest('hex'),
+        ...signToBody(deps.signer, signed),
         publishedBy: actor.tokenId,
       })
       .returning({ id: versions.id })

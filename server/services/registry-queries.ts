@@ -5,8 +5,15 @@ import { blobs, models, versions } from '../db/schema.ts';
 function prepare(db: FerryQueryable) {
   const name = sql.placeholder('name');
   return {
-    envelope: db
-      .select({ version: versions.version, body: versions.envelope, sha256: versions.envelopeSha256 })
+    /** One version of a model by exact semver: its signed manifest and what a status change needs. */
+    version: db
+      .select({
+        id: versions.id,
+        version: versions.version,
+        status: versions.status,
+        body: versions.envelope,
+        sha256: versions.envelopeSha256,
+      })
       .from(versions)
       .innerJoin(models, eq(models.id, versions.modelId))
       .where(and(eq(models.name, name), eq(versions.version, sql.placeholder('version'))))
@@ -31,7 +38,11 @@ export type RegistryQueries = ReturnType<typeof prepare>;
 
 const cache = new WeakMap<FerryQueryable, RegistryQueries>();
 
-/** The prepared registry queries for `db` (statements are compiled on first use, then reused). */
+/**
+ * The prepared registry queries for `db` (statements are compiled on first use, then reused). A
+ * transaction handle gets its own set, compiled once per transaction, so a helper given one runs
+ * inside its caller's transaction.
+ */
 export function registryQueries(db: FerryQueryable): RegistryQueries {
   let queries = cache.get(db);
   if (!queries) {

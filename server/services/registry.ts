@@ -70,8 +70,8 @@ export interface StoredEnvelope {
 export function getEnvelope(db: FerryQueryable, name: string, version: string): StoredEnvelope {
   const queries = registryQueries(db);
   const wanted = version === 'latest' ? resolveLatest(queries.candidates.all({ name })) : version;
-  const row = wanted === null ? undefined : queries.envelope.get({ name, version: wanted });
-  if (row) return row;
+  const row = wanted === null ? undefined : queries.version.get({ name, version: wanted });
+  if (row) return { version: row.version, body: row.body, sha256: row.sha256 };
   if (!queries.model.get({ name })) {
     throw new FerryError(ErrorCode.MODEL_NOT_FOUND, `model "${name}" does not exist`);
   }

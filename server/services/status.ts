@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { ErrorCode, FerryError, PublishedManifest, type VersionStatus } from '$shared';
-import { models, versions } from '../db/schema.ts';
+import { versions } from '../db/schema.ts';
+import { signToBody } from '../signing/signer.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
+import { registryQueries } from './registry-queries.ts';
 
 /** What a status change returns. */
 export interface StatusChange {
@@ -28,29 +29,18 @@ export interface StatusChangeInput {
  */
 export function setVersionStatus(deps: ServiceDeps, input: StatusChangeInput, actor: Actor): StatusChange {
   return deps.db.transaction((tx) => {
-    const row = tx
-      .select({ id: versions.id, status: versions.status, envelope: versions.envelope })
-      .from(versions)
-      .innerJoin(models, eq(models.id, versions.modelId))
-      .where(and(eq(models.name, input.name), eq(versions.version, input.version)))
-      .get();
+    const row = registryQueries(tx).version.get({ name: input.name, version: input.version });
     if (!row) {
       throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `${input.name}@${input.version} does not exist`);
     }
-    const current = PublishedManifest.parse((JSON.parse(row.envelope) as { signed: unknown }).signed);
+    const current = PublishedManifest.parse((JSON.parse(row.body) as { signed: unknown }).signed);
     if (row.status === input.status) {
       return { ...input, metadataVersion: current.metadataVersion };
     }
     const metadataVersion = nextMetadataVersion(tx);
     const signed = PublishedManifest.parse({ ...current, status: input.status, metadataVersion });
-    const body = JSON.stringify(deps.signer.sign(signed));
     tx.update(versions)
-      .set({
-        status: input.status,
-        metadataVersion,
-        envelope: body,
-        envelopeSha256: createHash('sha256').update(body).digest('hex'),
-      })
+      .set({ status: input.status, metadataVersion, ...signToBody(deps.signer, signed) })
       .where(eq(versions.id, row.id))
       .run();
     recordAudit(tx, actor, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyEnvelope } from '$shared';
 import { z } from 'zod';
 import { ensureKeyPair } from './key-pair.ts';
-import { createSigner } from './signer.ts';
+import { createSigner, signToBody } from './signer.ts';
 
 const dirs: string[] = [];
 function keysDir() {
@@ -45,5 +46,15 @@ describe('createSigner', () => {
     await expect(
       verifyEnvelope(tampered, z.object({ version: z.string() }), { publicKey: signer.publicKey }),
     ).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+  });
+});
+
+describe('signToBody', () => {
+  it('stores the envelope as JSON whose sha256 is the digest it returns, and which verifies', async () => {
+    const signer = createSigner(ensureKeyPair(keysDir()));
+    const { envelope, envelopeSha256 } = signToBody(signer, { version: '1.0.0' });
+    expect(envelopeSha256).toBe(createHash('sha256').update(envelope).digest('hex'));
+    const value = await verifyEnvelope(JSON.parse(envelope), z.object({ version: z.string() }), signer);
+    expect(value).toEqual({ version: '1.0.0' });
   });
 });

@@ -12,6 +12,18 @@ export interface Signer {
   sign<T>(signed: T): Envelope<T>;
 }
 
+/** A signed envelope serialized as stored and served, with the sha256 of that body (its ETag). */
+export interface SignedBody {
+  envelope: string;
+  envelopeSha256: string;
+}
+
+/** Signs `signed` and serializes the envelope once, so the stored bytes and their digest agree. */
+export function signToBody<T>(signer: Signer, signed: T): SignedBody {
+  const envelope = JSON.stringify(signer.sign(signed));
+  return { envelope, envelopeSha256: createHash('sha256').update(envelope).digest('hex') };
+}
+
 /** Creates the {@link Signer} for a key pair (Ed25519, `ed25519-jcs` scheme). */
 export function createSigner(keys: KeyPair): Signer {
   const keyid = createHash('sha256').update(keys.rawPublicKey).digest('hex');
