@@ -6,6 +6,7 @@ import {
   isFerryError,
   type SerializedFerryError,
 } from '$shared/errors.ts';
+import { errorMessage } from './errors.ts';
 
 interface ThrownValue {
   value: unknown;
@@ -51,6 +52,5 @@ function toWire(error: FerryError): SerializedFerryError {
 /** Any error as a {@link FerryError}: Ferry errors pass through, others become `code` (INTERNAL by default). */
 export function asFerryError(error: unknown, code: ErrorCode = ErrorCode.INTERNAL): FerryError {
   if (isFerryError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new FerryError(code, message, { cause: error });
+  return new FerryError(code, errorMessage(error), { cause: error });
 }

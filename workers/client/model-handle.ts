@@ -1,5 +1,6 @@
 import { proxy, transfer, type Remote } from 'comlink';
-import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { asFerryError } from '../errors-transfer.ts';
 import type { ModelRequest } from '../loader/manifest.ts';
 import type { LoadProgress, ModelInfo, ModelState, RunInput, RunResult, VersionChange } from '../types.ts';
 import type { WorkerEvent } from '../worker-api.ts';
@@ -50,11 +51,6 @@ export interface FerryModel {
   dispose(): Promise<void>;
 }
 
-const asFerry = (error: unknown) =>
-  isFerryError(error)
-    ? error
-    : new FerryError(ErrorCode.INTERNAL, error instanceof Error ? error.message : String(error));
-
 /** Starts loading `request` in the worker and returns its handle. */
 export function createModelHandle(
   connection: Connection,
@@ -87,7 +83,7 @@ export function createModelHandle(
         return loaded;
       },
       (error: unknown) => {
-        const ferryError = asFerry(error);
+        const ferryError = asFerryError(error);
         if (state !== 'disposed') state = 'error';
         events.emit('error', ferryError);
         throw ferryError;
@@ -102,7 +98,7 @@ export function createModelHandle(
     try {
       return await connection.call(fn);
     } catch (error) {
-      throw asFerry(error);
+      throw asFerryError(error);
     }
   }
 
@@ -139,7 +135,7 @@ export function createModelHandle(
       await connection
         .call((api) => api.dispose(id))
         .catch((error: unknown) => {
-          throw asFerry(error);
+          throw asFerryError(error);
         });
     },
   };

@@ -1,5 +1,6 @@
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { PartialStore } from '../cache/partials.ts';
+import { errorMessage } from '../errors.ts';
 import { verifyFileBytes, type ExpectedFile } from '../integrity.ts';
 
 /** Options of {@link downloadVerified}. */
@@ -64,10 +65,9 @@ export async function downloadVerified(options: DownloadOptions): Promise<Uint8A
       }
       failures++;
       if (failures >= maxAttempts) {
-        const reason = error instanceof Error ? error.message : String(error);
         throw new FerryError(
           ErrorCode.NETWORK_ERROR,
-          `${file.path}: download failed after ${failures} attempts (${reason}); ${received.bytes} of ${file.size} bytes kept for resuming`,
+          `${file.path}: download failed after ${failures} attempts (${errorMessage(error)}); ${received.bytes} of ${file.size} bytes kept for resuming`,
           { details: { path: file.path, received: received.bytes } },
         );
       }

@@ -1,4 +1,5 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import { errorMessage } from '../errors.ts';
 import type { Backend, BackendPreference, RunInput, Score, TensorOutput, TextBox } from '../types.ts';
 import { chooseProvider } from './backend.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
@@ -52,8 +53,7 @@ export async function createPlaced<T>(
   try {
     return { value: await create('webgpu'), backend: 'webgpu' };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const reason = `WebGPU session creation failed: ${message.split('\n')[0]}`;
+    const reason = `WebGPU session creation failed: ${errorMessage(error).split('\n')[0]}`;
     return { value: await create('wasm'), backend: 'wasm', fallbackReason: reason };
   }
 }

@@ -2,6 +2,7 @@ import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import type { ElementType } from '$shared/schemas/manifest.ts';
 import type { Tensor } from 'onnxruntime-web';
 import { asFerryError } from '../errors-transfer.ts';
+import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorOutput } from '../types.ts';
 import { createPlaced, ownedCopy, type Engine, type EngineResult } from './engine.ts';
@@ -83,7 +84,7 @@ export async function createOrtEngine(
 /** A session that could not be created: the runtime itself (wasm not loadable) or the model file. */
 export function sessionError(error: unknown, path: string): FerryError {
   if (isFerryError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (/no available backend|failed to fetch/i.test(message)) {
     return new FerryError(ErrorCode.BACKEND_UNAVAILABLE, `onnxruntime-web could not start (${message})`, {
       cause: error,

@@ -1,6 +1,7 @@
 import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import type { ElementType } from '$shared/schemas/manifest.ts';
 import { asFerryError } from '../errors-transfer.ts';
+import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorArray, TensorOutput } from '../types.ts';
 import { createPlaced, ownedCopy, type Engine, type EngineResult, type Placed } from './engine.ts';
@@ -65,7 +66,7 @@ export async function createTransformersEngine(
     );
   } catch (error) {
     if (isFerryError(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new FerryError(
       ErrorCode.ONNX_INVALID,
       `${manifest.name}: transformers.js could not load it (${message})`,

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import type { AdapterProbe } from './backend.ts';
 
 /**
@@ -27,12 +28,11 @@ export async function probeWebGpu(): Promise<AdapterProbe> {
       (info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy ?? false;
     return { available: true, description, isFallback };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
     return {
       available: false,
       description: null,
       isFallback: false,
-      error: `requestAdapter() failed: ${message}`,
+      error: `requestAdapter() failed: ${errorMessage(error)}`,
     };
   }
 }
