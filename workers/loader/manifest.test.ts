@@ -99,4 +99,24 @@ describe('fetchEnvelope', () => {
     }) as typeof fetch;
     await expect(fetchEnvelope(down, 'http://x/m')).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
   });
+
+  it("reports other failures as NETWORK_ERROR with the server's message, or the status without one", async () => {
+    const failing = (body: string, status: number) =>
+      (async () => new Response(body, { status })) as typeof fetch;
+    const internal = JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+    await expect(fetchEnvelope(failing(internal, 500), 'u')).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: 'manifest: Internal server error',
+      details: { status: 500, url: 'u' },
+    });
+    await expect(fetchEnvelope(failing('<html>bad gateway</html>', 502), 'u')).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: 'manifest: HTTP 502',
+    });
+    const unknownCode = JSON.stringify({ error: { code: 'TEAPOT', message: 'no such thing' } });
+    await expect(fetchEnvelope(failing(unknownCode, 404), 'u')).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: 'manifest: no such thing',
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { ErrorCode, FerryError, isErrorCode } from '$shared/errors.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import { HttpErrorBody } from '$shared/schemas/registry.ts';
 import { verifyManifest, type TrustedKey } from '$shared/signing/verify.ts';
 
 /** What a caller asked for: an exact version, or a channel such as `latest`. */
@@ -44,9 +45,10 @@ export async function fetchEnvelope(fetchFn: typeof fetch, url: string): Promise
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (response.ok) return body;
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const parsed = HttpErrorBody.safeParse(body);
+  const error = parsed.success ? parsed.data.error : undefined;
   const code = response.status === 404 && isErrorCode(error?.code) ? error.code : ErrorCode.NETWORK_ERROR;
-  const message = typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`;
+  const message = error?.message ?? `HTTP ${response.status}`;
   throw new FerryError(code, `manifest: ${message}`, { details: { status: response.status, url } });
 }
 
