@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
-import { tinyBundleVariant } from '../support/bundles.ts';
+import { addFile, bundleVariant } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { downloadLoad } from './download-load.ts';
 import { row, type BenchResult } from './report.ts';
@@ -58,9 +59,8 @@ async function blobLoad(url: string) {
  */
 export async function deliveryBenchmark(): Promise<BenchResult> {
   const sample = randomBytes(BLOB_BYTES);
-  const dir = tinyBundleVariant((m, folder) => {
-    writeFileSync(path.join(folder, 'sample.bin'), sample);
-    (m.files as { path: string; role: string }[]).push({ path: 'sample.bin', role: 'sample' });
+  const dir = bundleVariant(tinyDir, (m, folder) => {
+    addFile(m, folder, { path: 'sample.bin', bytes: sample, role: 'sample' });
   });
   const ferry = await startFerryServer();
   try {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFile, bundleVariant } from './support/bundles.ts';
+import { addFile, bundleVariant } from '../support/bundles.ts';
 import { pixelsInput } from './support/harness.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await stack.publish(
     bundleVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
       m.name = 'tiny-big';
-      addFile(m, dir, { path: 'weights.bin', bytes: big });
+      addFile(m, dir, { path: 'weights.bin', bytes: big, role: 'other' });
     }),
   );
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { callTrpc, publishOverHttp } from '../support/registry-http.ts';
-import { addFile, bundleVariant } from './support/bundles.ts';
+import { addFile, bundleVariant } from '../support/bundles.ts';
 import { pixelsInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await stack.publish(
     bundleVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
       m.version = '1.1.0';
-      addFile(m, dir, { path: 'calibration.bin', bytes: calibration });
+      addFile(m, dir, { path: 'calibration.bin', bytes: calibration, role: 'other' });
     }),
   );
   const manifest = (await (

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest } from '$shared';
-import { tinyBundleDir } from '../support/bundles.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { runFerryCli } from '../support/ferry-cli.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 
@@ -23,7 +23,7 @@ describe('the ferry CLI', () => {
     const listed = await runFerryCli(['token', 'list'], admin);
     expect(listed.stdout).toContain('ci');
     expect(listed.stdout).not.toContain(token);
-    const published = await runFerryCli(['publish', tinyBundleDir, '--json'], {
+    const published = await runFerryCli(['publish', tinyDir, '--json'], {
       FERRY_SERVER: server.url,
       FERRY_TOKEN: token,
     });
@@ -38,7 +38,7 @@ describe('the ferry CLI', () => {
     expect(forbidden.code).toBe(4);
     expect(forbidden.stderr).toContain('lacks the "admin" scope');
     expect((await runFerryCli(['token', 'revoke', String(id)], admin)).code).toBe(0);
-    const revoked = await runFerryCli(['publish', tinyBundleDir], {
+    const revoked = await runFerryCli(['publish', tinyDir], {
       FERRY_SERVER: server.url,
       FERRY_TOKEN: token,
     });
@@ -57,16 +57,9 @@ describe('the ferry CLI', () => {
   });
 
   it('exits 2 on usage errors and 7 when the server cannot be reached', async () => {
-    expect((await runFerryCli(['publish', tinyBundleDir])).code).toBe(2);
+    expect((await runFerryCli(['publish', tinyDir])).code).toBe(2);
     expect((await runFerryCli(['token', 'create', '--scope', 'root'], admin)).code).toBe(2);
-    const down = await runFerryCli([
-      'publish',
-      tinyBundleDir,
-      '--server',
-      'http://127.0.0.1:9',
-      '--token',
-      'x',
-    ]);
+    const down = await runFerryCli(['publish', tinyDir, '--server', 'http://127.0.0.1:9', '--token', 'x']);
     expect(down.code).toBe(7);
     expect(down.stderr).toContain('cannot reach http://127.0.0.1:9');
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyManifest } from '$shared';
-import { tinyBundleDir } from '../support/bundles.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { callTrpc, putUpload } from '../support/registry-http.ts';
@@ -31,12 +31,12 @@ afterEach(async () => {
 });
 
 const modelSha = createHash('sha256')
-  .update(readFileSync(path.join(tinyBundleDir, 'model.onnx')))
+  .update(readFileSync(path.join(tinyDir, 'model.onnx')))
   .digest('hex');
 const blobFile = (dir: string, sha: string) => path.join(dir, 'blobs', 'sha256', sha.slice(0, 2), sha);
 const tmpFiles = (dir: string) =>
   existsSync(path.join(dir, 'tmp')) ? readdirSync(path.join(dir, 'tmp')) : [];
-const publish = (server: FerryServer) => publishWithCli(server, tinyBundleDir);
+const publish = (server: FerryServer) => publishWithCli(server, tinyDir);
 
 describe('kill -9 during a publish leaves the version fully there or absent', () => {
   it('a publish killed just before its transaction commits is absent after restart, and its uploaded blobs are not served', async () => {

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyBundleVariant } from '../support/bundles.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
+import { addFile, bundleVariant } from '../support/bundles.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 
@@ -15,9 +14,8 @@ let blobUrl: string;
 let manifestUrl: string;
 beforeAll(async () => {
   server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: `${allowed},https://other.example` } });
-  const dir = tinyBundleVariant((m, folder) => {
-    writeFileSync(path.join(folder, 'sample.bin'), sample);
-    (m.files as { path: string; role: string }[]).push({ path: 'sample.bin', role: 'sample' });
+  const dir = bundleVariant(tinyDir, (m, folder) => {
+    addFile(m, folder, { path: 'sample.bin', bytes: sample, role: 'sample' });
   });
   expect((await publishOverHttp(server.url, server.adminToken, dir)).status).toBe(200);
   blobUrl = `${server.url}/api/v1/blobs/${sampleSha}`;

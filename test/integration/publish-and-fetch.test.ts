@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ModelList, ServerInfo, verifyManifest } from '$shared';
-import { tinyBundleDir } from '../support/bundles.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
@@ -9,7 +9,7 @@ const server = useFerryServer();
 
 describe('publish with the CLI, then fetch as a client would', () => {
   it('lists the published bundle, serves a manifest that verifies with the well-known key, and blobs that match their sha256', async () => {
-    const run = await publishWithCli(server(), tinyBundleDir);
+    const run = await publishWithCli(server(), tinyDir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('published tiny@1.0.0');

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tinyBundleDir, tinyBundleVariant } from '../support/bundles.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
+import { bundleVariant } from '../support/bundles.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
@@ -10,19 +11,19 @@ const server = useFerryServer();
 
 describe('publishing refuses bad bundles before anything is visible', () => {
   it('answers 409 VERSION_EXISTS when the same version is published again, and the CLI exits 5', async () => {
-    const first = await publishOverHttp(server().url, server().adminToken, tinyBundleDir);
+    const first = await publishOverHttp(server().url, server().adminToken, tinyDir);
     expect(first.status).toBe(200);
-    const again = await publishOverHttp(server().url, server().adminToken, tinyBundleDir);
+    const again = await publishOverHttp(server().url, server().adminToken, tinyDir);
     expect(again.status).toBe(409);
     expect(again.body.error?.data.ferryCode).toBe('VERSION_EXISTS');
     expect(again.body.error?.message).toBe('version: tiny@1.0.0 is already published');
-    const cli = await publishWithCli(server(), tinyBundleDir);
+    const cli = await publishWithCli(server(), tinyDir);
     expect(cli.code).toBe(5);
     expect(cli.stderr).toContain('tiny@1.0.0 is already published');
   });
 
   it('answers 400 naming the input when the declared inputs differ from the ONNX graph', async () => {
-    const dir = tinyBundleVariant((m) => {
+    const dir = bundleVariant(tinyDir, (m) => {
       m.version = '2.0.0';
       (m.signature as { inputs: { name: string }[] }).inputs[0]!.name = 'pixels';
       (m.preprocessing as { input: string }).input = 'pixels';
@@ -39,7 +40,7 @@ describe('publishing refuses bad bundles before anything is visible', () => {
   });
 
   it('answers 400 naming the file when an ONNX file is truncated', async () => {
-    const dir = tinyBundleVariant((m, folder) => {
+    const dir = bundleVariant(tinyDir, (m, folder) => {
       m.version = '3.0.0';
       const model = path.join(folder, 'model.onnx');
       writeFileSync(model, readFileSync(model).subarray(0, 120));
@@ -51,7 +52,7 @@ describe('publishing refuses bad bundles before anything is visible', () => {
   });
 
   it('answers 400 naming the field when ferry.json breaks the schema, and the CLI refuses it locally', async () => {
-    const dir = tinyBundleVariant((m) => {
+    const dir = bundleVariant(tinyDir, (m) => {
       m.version = 'latest-and-greatest';
     });
     const reply = await publishOverHttp(server().url, server().adminToken, dir);
