@@ -1,7 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { ErrorCode, FerryError } from '$shared';
 import type { Ferry } from '../ferry.ts';
 import { appRouter } from '../routers/index.ts';
+import { payloadTooLarge } from '../storage/blob-store.ts';
 import { errorResponse } from './respond.ts';
 
 /** Largest tRPC request body accepted; blobs go through the upload route, not here. */
@@ -11,9 +11,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 export function serveTrpc(request: Request, ferry: Ferry): Promise<Response> | Response {
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > MAX_BODY_BYTES) {
-    return errorResponse(
-      new FerryError(ErrorCode.PAYLOAD_TOO_LARGE, `body: larger than the limit of ${MAX_BODY_BYTES} bytes`),
-    );
+    return errorResponse(payloadTooLarge(MAX_BODY_BYTES));
   }
   return fetchRequestHandler({
     endpoint: '/api/trpc',

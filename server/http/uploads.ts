@@ -1,19 +1,8 @@
-import { ErrorCode, FerryError, Sha256, type UploadResult } from '$shared';
+import { ErrorCode, FerryError, type UploadResult } from '$shared';
 import type { Ferry } from '../ferry.ts';
 import { authorize } from '../services/authorize.ts';
+import { assertDigest, payloadTooLarge } from '../storage/blob-store.ts';
 import { guarded, json } from './respond.ts';
-
-function checkDigest(sha256: string): void {
-  if (!Sha256.safeParse(sha256).success) {
-    throw new FerryError(ErrorCode.INVALID_INPUT, `sha256: "${sha256}" is not 64 lowercase hex digits`);
-  }
-}
-
-function tooLarge(maxBytes: number): FerryError {
-  return new FerryError(ErrorCode.PAYLOAD_TOO_LARGE, `body: larger than the limit of ${maxBytes} bytes`, {
-    details: { maxBytes },
-  });
-}
 
 /**
  * `PUT /api/v1/uploads/{sha256}` (scope `publish`): streams the body into the blob store,
@@ -23,10 +12,10 @@ function tooLarge(maxBytes: number): FerryError {
 export function receiveUpload(request: Request, ferry: Ferry, sha256: string): Promise<Response> {
   return guarded(async () => {
     authorize(ferry.deps.db, request.headers.get('authorization'), 'publish');
-    checkDigest(sha256);
+    assertDigest(sha256);
     const max = ferry.deps.maxFileBytes;
     const declared = Number(request.headers.get('content-length') ?? NaN);
-    if (declared > max) throw tooLarge(max);
+    if (declared > max) throw payloadTooLarge(max);
     if (!request.body) throw new FerryError(ErrorCode.INVALID_INPUT, 'body: an upload needs a request body');
     const put = await ferry.deps.blobs.put(request.body, { expectedSha256: sha256, maxBytes: max });
     const body: UploadResult = { sha256: put.sha256, size: put.size };
@@ -41,7 +30,7 @@ export function receiveUpload(request: Request, ferry: Ferry, sha256: string): P
 export function probeUpload(request: Request, ferry: Ferry, sha256: string): Promise<Response> {
   return guarded(async () => {
     authorize(ferry.deps.db, request.headers.get('authorization'), 'publish');
-    checkDigest(sha256);
+    assertDigest(sha256);
     const stored = await ferry.deps.blobs.stat(sha256);
     if (!stored) return new Response(null, { status: 404 });
     return new Response(null, { status: 200, headers: { 'Content-Length': String(stored.size) } });

@@ -1,3 +1,19 @@
+import { ErrorCode, FerryError, Sha256 } from '$shared';
+
+/** Throws `INVALID_INPUT` naming the digest unless it is 64 lowercase hex digits (a blob key). */
+export function assertDigest(sha256: string): void {
+  if (!Sha256.safeParse(sha256).success) {
+    throw new FerryError(ErrorCode.INVALID_INPUT, `sha256: "${sha256}" is not 64 lowercase hex digits`);
+  }
+}
+
+/** The `PAYLOAD_TOO_LARGE` error of a body beyond `maxBytes`, whether declared or streamed. */
+export function payloadTooLarge(maxBytes: number): FerryError {
+  return new FerryError(ErrorCode.PAYLOAD_TOO_LARGE, `body: larger than the limit of ${maxBytes} bytes`, {
+    details: { maxBytes },
+  });
+}
+
 /** A stored blob's digest and length. */
 export interface BlobInfo {
   sha256: string;

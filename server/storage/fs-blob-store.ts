@@ -2,7 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError, Sha256 } from '$shared';
-import type { BlobInfo, BlobStore, ByteRange, PutOptions, PutResult } from './blob-store.ts';
+import {
+  assertDigest,
+  payloadTooLarge,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type PutResult,
+} from './blob-store.ts';
 
 /** Options for {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -10,12 +18,6 @@ export interface FsBlobStoreOptions {
   dataDir: string;
   /** Called after a blob's temp file is complete and synced, just before it becomes visible. */
   beforeRename?: () => void;
-}
-
-function assertDigest(sha256: string): void {
-  if (!Sha256.safeParse(sha256).success) {
-    throw new FerryError(ErrorCode.INVALID_INPUT, `sha256: "${sha256}" is not 64 lowercase hex digits`);
-  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -79,13 +81,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       for await (const chunk of body) {
         size += chunk.byteLength;
         if (size > maxBytes) {
-          throw new FerryError(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            `body: larger than the limit of ${maxBytes} bytes`,
-            {
-              details: { maxBytes },
-            },
-          );
+          throw payloadTooLarge(maxBytes);
         }
         hash.update(chunk);
         await handle.write(chunk);
