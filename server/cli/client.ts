@@ -6,16 +6,16 @@ import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.ts';
 
 /** Where the CLI talks to and as whom. */
 export interface Connection {
+  /** The server's base URL, without a trailing slash. */
   server: string;
   token: string;
 }
 
-/** A typed tRPC client of a Ferry server. */
-export function trpcClient(connection: Connection) {
+function trpcClient(connection: Connection) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
-        url: `${connection.server.replace(/\/+$/, '')}/api/trpc`,
+        url: `${connection.server}/api/trpc`,
         headers: () => ({ authorization: `Bearer ${connection.token}` }),
       }),
     ],
@@ -27,8 +27,11 @@ function unreachable(server: string, error: unknown): CliError {
   return new CliError(`cannot reach ${server} (${cause})`, ExitCode.UNREACHABLE);
 }
 
+/** A typed tRPC client of a Ferry server. */
+export type FerryClient = ReturnType<typeof trpcClient>;
+
 /** Turns what a tRPC call threw into a {@link CliError} with the server's message and the right exit code. */
-export function toCliError(error: unknown, server: string): CliError {
+function toCliError(error: unknown, server: string): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof TRPCClientError) {
     const status = (error.data as { httpStatus?: number } | undefined)?.httpStatus;
@@ -36,6 +39,21 @@ export function toCliError(error: unknown, server: string): CliError {
     return new CliError(error.message, exitCodeForStatus(status));
   }
   return new CliError((error as Error).message ?? String(error), ExitCode.FAILURE);
+}
+
+/**
+ * Makes one tRPC call to the server; whatever it throws becomes a {@link CliError} with the
+ * server's message and the exit code its status maps to.
+ */
+export async function callServer<T>(
+  connection: Connection,
+  call: (client: FerryClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await call(trpcClient(connection));
+  } catch (error) {
+    throw toCliError(error, connection.server);
+  }
 }
 
 async function failure(response: Response): Promise<CliError> {
@@ -57,7 +75,7 @@ export async function uploadFile(
   connection: Connection,
   file: { path: string; sha256: string; size: number },
 ) {
-  const url = `${connection.server.replace(/\/+$/, '')}/api/v1/uploads/${file.sha256}`;
+  const url = `${connection.server}/api/v1/uploads/${file.sha256}`;
   const authorization = `Bearer ${connection.token}`;
   const head = await fetch(url, { method: 'HEAD', headers: { authorization } }).catch((error: unknown) => {
     throw unreachable(connection.server, error);

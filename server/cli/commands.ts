@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { TokenScope, VersionStatus } from '$shared';
-import { toCliError, trpcClient } from './client.ts';
+import { callServer } from './client.ts';
 import { connectionOf, output, withConnection } from './options.ts';
 import { publishBundle } from './publish.ts';
 
@@ -46,9 +46,9 @@ export function tokenCommand(): Command {
     .option('--name <name>', 'a label to tell tokens apart', 'cli token')
     .action(async (options: ConnectionOptions & { scope: TokenScope[]; name: string }) => {
       const connection = connectionOf(options);
-      const created = await trpcClient(connection)
-        .tokens.create.mutate({ name: options.name, scopes: options.scope })
-        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      const created = await callServer(connection, (client) =>
+        client.tokens.create.mutate({ name: options.name, scopes: options.scope }),
+      );
       output(options.json, created, () => [
         `created token ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}; it is shown only now:`,
         created.token,
@@ -58,9 +58,7 @@ export function tokenCommand(): Command {
     .description('list tokens (never their secrets)')
     .action(async (options: ConnectionOptions) => {
       const connection = connectionOf(options);
-      const tokens = await trpcClient(connection)
-        .tokens.list.query()
-        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      const tokens = await callServer(connection, (client) => client.tokens.list.query());
       output(options.json, tokens, () =>
         tokens.map(
           (t) =>
@@ -73,9 +71,7 @@ export function tokenCommand(): Command {
     .argument('<id>', 'token id (see token list)', positiveInt)
     .action(async (id: number, options: ConnectionOptions) => {
       const connection = connectionOf(options);
-      const revoked = await trpcClient(connection)
-        .tokens.revoke.mutate({ id })
-        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      const revoked = await callServer(connection, (client) => client.tokens.revoke.mutate({ id }));
       output(options.json, revoked, () => [`revoked token ${revoked.id} "${revoked.name}"`]);
     });
   return token;
@@ -96,9 +92,9 @@ export function versionsCommand(): Command {
       const parsed = VersionStatus.safeParse(status);
       if (!parsed.success)
         throw new InvalidArgumentError(`status: "${status}" is not ${VersionStatus.options.join(' | ')}`);
-      const change = await trpcClient(connection)
-        .versions.setStatus.mutate({ name, version, status: parsed.data })
-        .catch((error: unknown) => Promise.reject(toCliError(error, connection.server)));
+      const change = await callServer(connection, (client) =>
+        client.versions.setStatus.mutate({ name, version, status: parsed.data }),
+      );
       output(options.json, change, () => [
         `${change.name}@${change.version} is now ${change.status} (metadataVersion ${change.metadataVersion})`,
       ]);

@@ -10,7 +10,10 @@ export function withConnection(command: Command): Command {
     .option('--json', 'print the result as JSON');
 }
 
-/** The connection a command's options (or FERRY_SERVER / FERRY_TOKEN) name; usage error when incomplete. */
+/**
+ * The connection a command's options (or FERRY_SERVER / FERRY_TOKEN) name, the server URL without
+ * trailing slashes; usage error when incomplete.
+ */
 export function connectionOf(options: { server?: string; token?: string }): Connection {
   const server = options.server ?? process.env.FERRY_SERVER;
   const token = options.token ?? process.env.FERRY_TOKEN;
@@ -18,7 +21,7 @@ export function connectionOf(options: { server?: string; token?: string }): Conn
   if (!/^https?:\/\//.test(server))
     throw new CliError(`--server: "${server}" is not an http(s) URL`, ExitCode.USAGE);
   if (!token) throw new CliError('missing --token <token> (or FERRY_TOKEN)', ExitCode.USAGE);
-  return { server, token };
+  return { server: server.replace(/\/+$/, ''), token };
 }
 
 /** Prints `value` as JSON when `--json` was given, else the human lines. */

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PublishResult, UploadedFile } from '$shared';
 import { readLocalBundle } from '../services/local-bundle.ts';
-import { toCliError, trpcClient, uploadFile, type Connection } from './client.ts';
+import { callServer, uploadFile, type Connection } from './client.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 async function digest(file: string): Promise<{ sha256: string; size: number }> {
@@ -42,9 +42,7 @@ export async function publishBundle(
     );
     files.push({ path: file.path, sha256, size });
   }
-  try {
-    return await trpcClient(connection).versions.publish.mutate({ manifest: bundle.manifest, files });
-  } catch (error) {
-    throw toCliError(error, connection.server);
-  }
+  return callServer(connection, (client) =>
+    client.versions.publish.mutate({ manifest: bundle.manifest, files }),
+  );
 }
