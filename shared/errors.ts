@@ -58,7 +58,7 @@ export class FerryError extends Error {
 
   /** A plain object that survives structured clone and JSON. */
   toJSON(): SerializedFerryError {
-    return { name: 'FerryError', code: this.code, message: this.message, details: this.details ?? null };
+    return serializeFerryError(this);
   }
 }
 
@@ -73,6 +73,11 @@ export interface SerializedFerryError {
 /** True for anything carrying a Ferry error code, whatever realm or process made it. */
 export function isFerryError(value: unknown): value is FerryError {
   return typeof value === 'object' && value !== null && isErrorCode((value as { code?: unknown }).code);
+}
+
+/** The wire form of `error`: what {@link deserializeFerryError} rebuilds it from. */
+export function serializeFerryError(error: FerryError): SerializedFerryError {
+  return { name: 'FerryError', code: error.code, message: error.message, details: error.details ?? null };
 }
 
 /** Rebuilds a {@link FerryError} from its wire form. */

@@ -4,6 +4,7 @@ import {
   FerryError,
   deserializeFerryError,
   isFerryError,
+  serializeFerryError,
   type SerializedFerryError,
 } from '$shared/errors.ts';
 import { errorMessage } from './errors.ts';
@@ -33,7 +34,8 @@ export function registerFerryErrorTransfer(): void {
     canHandle: (value): value is ThrownValue => original.canHandle(value),
     serialize(thrown) {
       const [serialized, transferables] = original.serialize(thrown);
-      if (isFerryError(thrown.value)) return [{ ...serialized, ferry: toWire(thrown.value) }, transferables];
+      if (isFerryError(thrown.value))
+        return [{ ...serialized, ferry: serializeFerryError(thrown.value) }, transferables];
       return [serialized, transferables];
     },
     deserialize(serialized) {
@@ -43,10 +45,6 @@ export function registerFerryErrorTransfer(): void {
   };
   transferHandlers.set('throw', handler as TransferHandler<unknown, unknown>);
   registered = true;
-}
-
-function toWire(error: FerryError): SerializedFerryError {
-  return { name: 'FerryError', code: error.code, message: error.message, details: error.details ?? null };
 }
 
 /** Any error as a {@link FerryError}: Ferry errors pass through, others become `code` (INTERNAL by default). */
