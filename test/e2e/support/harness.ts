@@ -1,4 +1,14 @@
 import type { Page } from 'playwright-core';
+import type { ModelSelector } from '../../../workers/client.ts';
+import type {
+  FerryStatus,
+  LoadProgress,
+  ModelInfo,
+  RunResult,
+  TensorOutput,
+  TextBox,
+  VersionChange,
+} from '../../../workers/types.ts';
 
 /** JSON-friendly inputs the harness page turns into what `model.run` takes. */
 export type HarnessInput =
@@ -15,10 +25,8 @@ export type HarnessInput =
     };
 
 /** Which version to load, and the key the harness keeps the handle under (default: the name). */
-export interface LoadOptions {
+export interface LoadOptions extends ModelSelector {
   key?: string;
-  version?: string;
-  channel?: string;
 }
 
 /** A FerryError as the page saw it. */
@@ -32,42 +40,24 @@ export interface PlainError {
 /** What the harness's `load` reports. */
 export interface LoadReport {
   ok: boolean;
-  info?: {
-    name: string;
-    version: string;
-    backend: string;
-    threads: number;
-    runtime: string;
-    fallbackReason?: string;
-    threadsReason?: string;
-    fromCache: boolean;
-    bytesDownloaded: number;
-    offline: boolean;
-    fallbackFrom?: { requested: string; code: string; message: string };
-    cache: { persisted: boolean; warning?: string };
-    loadMs: number;
-  };
+  info?: ModelInfo;
   error?: PlainError;
-  progress: {
-    file: string;
-    fileLoaded: number;
-    fileTotal: number;
-    loaded: number;
-    total: number;
-    fraction: number;
-  }[];
+  progress: LoadProgress[];
   errors: PlainError[];
-  versionChanges: { name: string; from: string; to: string }[];
+  versionChanges: VersionChange[];
 }
+
+/** An output tensor as the harness hands it over: its typed array as plain numbers. */
+export type PlainOutput = Omit<TensorOutput, 'data'> & {
+  data: number[];
+  /** Its buffer was a plain (transferable) ArrayBuffer, not a SharedArrayBuffer view. */
+  transferable: boolean;
+};
 
 /** What the harness's `run` reports. */
 export interface RunReport {
   ok: boolean;
-  result?: {
-    outputs: Record<string, { type: string; dims: number[]; data: number[]; transferable: boolean }>;
-    scores?: { label: string; index: number; score: number }[];
-    latencyMs: number;
-  };
+  result?: Pick<RunResult, 'scores' | 'latencyMs'> & { outputs: Record<string, PlainOutput> };
   error?: PlainError;
   detached?: boolean[];
 }
@@ -81,12 +71,12 @@ export interface Measurement {
 /** Time from `createFerryClient` to the first result. */
 export interface FirstInference {
   ms: number;
-  info: NonNullable<LoadReport['info']>;
+  info: ModelInfo;
 }
 
 /** What running a model on an image file of its bundle gave. */
 export interface BundleImageRun {
-  boxes?: { x: number; y: number; width: number; height: number; score: number }[];
+  boxes?: TextBox[];
   dims: Record<string, number[]>;
   fileBytes: number;
 }
@@ -104,7 +94,7 @@ interface HarnessWindow {
     ): Promise<FirstInference>;
     runBundleImage(key: string, path: string): Promise<BundleImageRun>;
     dispose(key: string): Promise<void>;
-    status(clientId: string): Promise<Record<string, unknown>>;
+    status(clientId: string): Promise<FerryStatus>;
     terminate(clientId: string): void;
     cached(): Promise<{ blobs: string[]; models: Record<string, string[]> }>;
   };
@@ -144,7 +134,7 @@ export function harness(page: Page) {
     /** Runs the model on an image file of its own bundle, decoded in the page. */
     runBundleImage: (key: string, path: string) => call<BundleImageRun>('runBundleImage', [key, path]),
     dispose: (key: string) => call<void>('dispose', [key]),
-    status: (clientId: string) => call<Record<string, unknown>>('status', [clientId]),
+    status: (clientId: string) => call<FerryStatus>('status', [clientId]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),
     cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
   };
