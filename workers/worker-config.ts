@@ -1,5 +1,5 @@
-import { ErrorCode, FerryError } from '$shared/errors.ts';
 import { fromBase64 } from '$shared/encoding/bytes.ts';
+import { invalidInput } from './errors.ts';
 import type { BackendPreference } from './types.ts';
 
 /** Test-only switches, documented on the client option that sets them. */
@@ -20,16 +20,16 @@ export interface WorkerConfig {
   testHooks: TestHooks;
 }
 
-const invalid = (field: string, message: string) =>
-  new FerryError(ErrorCode.INVALID_INPUT, `${field}: ${message}`, { details: { field } });
-
 /** Checks every option and names the first bad one (INVALID_INPUT). */
 export function parseWorkerConfig(options: WorkerConfig): WorkerConfig {
   try {
     const url = new URL(options.serverUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('not http(s)');
   } catch {
-    throw invalid('serverUrl', `must be an absolute http(s) URL, got ${JSON.stringify(options.serverUrl)}`);
+    throw invalidInput(
+      'serverUrl',
+      `must be an absolute http(s) URL, got ${JSON.stringify(options.serverUrl)}`,
+    );
   }
   let key: Uint8Array | undefined;
   try {
@@ -37,22 +37,24 @@ export function parseWorkerConfig(options: WorkerConfig): WorkerConfig {
   } catch {
     key = undefined;
   }
-  if (key?.length !== 32) throw invalid('publicKey', 'must be base64 of the raw 32-byte Ed25519 key');
+  if (key?.length !== 32) throw invalidInput('publicKey', 'must be base64 of the raw 32-byte Ed25519 key');
   if (options.keyid !== undefined && !/^[0-9a-f]{64}$/.test(options.keyid)) {
-    throw invalid('keyid', 'must be 64 lowercase hex digits');
+    throw invalidInput('keyid', 'must be 64 lowercase hex digits');
   }
   if (options.cache !== 'indexeddb' && options.cache !== 'memory')
-    throw invalid('cache', 'indexeddb or memory');
-  if (!(options.cacheBudgetBytes >= 0)) throw invalid('cacheBudgetBytes', 'must be a non-negative number');
-  if (!['auto', 'wasm', 'webgpu'].includes(options.backend)) throw invalid('backend', 'auto, wasm or webgpu');
+    throw invalidInput('cache', 'indexeddb or memory');
+  if (!(options.cacheBudgetBytes >= 0))
+    throw invalidInput('cacheBudgetBytes', 'must be a non-negative number');
+  if (!['auto', 'wasm', 'webgpu'].includes(options.backend))
+    throw invalidInput('backend', 'auto, wasm or webgpu');
   if (
     options.numThreads !== undefined &&
     !(Number.isInteger(options.numThreads) && options.numThreads >= 1)
   ) {
-    throw invalid('numThreads', 'must be a positive integer');
+    throw invalidInput('numThreads', 'must be a positive integer');
   }
   if (options.assetsUrl !== undefined && !URL.canParse(options.assetsUrl)) {
-    throw invalid('assetsUrl', 'must be an absolute URL of the folder holding the .wasm files');
+    throw invalidInput('assetsUrl', 'must be an absolute URL of the folder holding the .wasm files');
   }
   return options;
 }

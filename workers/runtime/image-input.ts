@@ -1,13 +1,10 @@
-import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { Preprocessing } from '$shared/schemas/manifest.ts';
+import { invalidInput } from '../errors.ts';
 import type { ImageDataLike } from '../types.ts';
 import type { Feed } from './tensor-input.ts';
 
 /** The `image` variant of a manifest's preprocessing. */
 export type ImagePreprocessing = Extract<Preprocessing, { kind: 'image' }>;
-
-const invalid = (message: string) =>
-  new FerryError(ErrorCode.INVALID_INPUT, message, { details: { field: 'image' } });
 
 /**
  * Resamples RGBA `image` to `spec.width × spec.height` by area averaging (each target pixel is
@@ -21,7 +18,10 @@ export function resampleRgb(
 ): { channels: Float32Array[]; width: number; height: number } {
   const { width: sw, height: sh, data } = image;
   if (!(sw > 0 && sh > 0) || data.length !== sw * sh * 4) {
-    throw invalid(`image: expected ${sw}×${sh} RGBA pixels (${sw * sh * 4} bytes), got ${data.length}`);
+    throw invalidInput(
+      'image',
+      `expected ${sw}×${sh} RGBA pixels (${sw * sh * 4} bytes), got ${data.length}`,
+    );
   }
   const rgb = [
     new Float32Array(width * height),

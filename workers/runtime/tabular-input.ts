@@ -1,13 +1,10 @@
-import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { Preprocessing } from '$shared/schemas/manifest.ts';
+import { invalidInput } from '../errors.ts';
 import type { TabularInput } from '../types.ts';
 import type { Feed } from './tensor-input.ts';
 
 /** The `tabular` variant of a manifest's preprocessing. */
 export type TabularPreprocessing = Extract<Preprocessing, { kind: 'tabular' }>;
-
-const invalid = (message: string, field: string) =>
-  new FerryError(ErrorCode.INVALID_INPUT, message, { details: { field } });
 
 /**
  * Named feature values as a `[1, n]` float32 tensor in the manifest's feature order. Every
@@ -17,14 +14,14 @@ const invalid = (message: string, field: string) =>
 export function tabularToFeed(values: TabularInput, spec: TabularPreprocessing): Feed {
   const known = new Set(spec.features.map((f) => f.name));
   for (const name of Object.keys(values)) {
-    if (!known.has(name)) throw invalid(`${name}: not a feature of this model`, name);
+    if (!known.has(name)) throw invalidInput(name, 'not a feature of this model');
   }
   const data = new Float32Array(spec.features.length);
   spec.features.forEach((feature, i) => {
     const value = values[feature.name];
-    if (value === undefined) throw invalid(`${feature.name}: missing feature value`, feature.name);
+    if (value === undefined) throw invalidInput(feature.name, 'missing feature value');
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw invalid(`${feature.name}: must be a finite number, got ${String(value)}`, feature.name);
+      throw invalidInput(feature.name, `must be a finite number, got ${String(value)}`);
     }
     data[i] = value;
   });

@@ -1,5 +1,5 @@
-import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { ElementType, Signature, TensorSpec } from '$shared/schemas/manifest.ts';
+import { invalidInput } from '../errors.ts';
 import type { TensorArray, TensorInput, TensorInputs, TensorOutput } from '../types.ts';
 
 /** A tensor ready for the session: type, dims and data agree with each other and the manifest. */
@@ -19,9 +19,6 @@ const ARRAY_TYPES: [new (n: number) => TensorArray, ElementType[]][] = [
   [BigUint64Array, ['uint64']],
 ];
 
-const invalid = (message: string, field: string) =>
-  new FerryError(ErrorCode.INVALID_INPUT, message, { details: { field } });
-
 /** The typed array class that holds `type` (strings aside). */
 export function arrayTypeFor(type: ElementType): (new (n: number) => TensorArray) | undefined {
   return ARRAY_TYPES.find(([, types]) => types.includes(type))?.[0];
@@ -34,7 +31,7 @@ function convertPlain(
   if (spec.type === 'string') return values.map(String);
   const ArrayType = arrayTypeFor(spec.type);
   if (!ArrayType || values.some((v) => typeof v !== 'number')) {
-    throw invalid(`${spec.name}: expected numbers for a ${spec.type} tensor`, spec.name);
+    throw invalidInput(spec.name, `expected numbers for a ${spec.type} tensor`);
   }
   const out = new ArrayType(values.length);
   const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
@@ -48,7 +45,7 @@ function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[]
   const entry = ARRAY_TYPES.find(([ArrayType]) => data instanceof ArrayType);
   const accepted = entry?.[1] ?? [];
   if (!accepted.includes(input.type ?? spec.type) || (input.type && input.type !== spec.type)) {
-    throw invalid(`${spec.name}: the model takes ${spec.type}, got ${data.constructor.name}`, spec.name);
+    throw invalidInput(spec.name, `the model takes ${spec.type}, got ${data.constructor.name}`);
   }
   return data;
 }
@@ -58,22 +55,16 @@ export function toFeed(input: TensorInput, spec: TensorSpec): Feed {
   const data = typedData(input, spec);
   const dims = [...input.dims];
   if (dims.length !== spec.shape.length) {
-    throw invalid(
-      `${spec.name}: expected ${spec.shape.length} dimensions, got [${dims.join(', ')}]`,
-      spec.name,
-    );
+    throw invalidInput(spec.name, `expected ${spec.shape.length} dimensions, got [${dims.join(', ')}]`);
   }
   spec.shape.forEach((dim, i) => {
     if (typeof dim === 'number' && dims[i] !== dim) {
-      throw invalid(`${spec.name}: dimension ${i} must be ${dim}, got ${dims[i]}`, spec.name);
+      throw invalidInput(spec.name, `dimension ${i} must be ${dim}, got ${dims[i]}`);
     }
   });
   const count = dims.reduce((a, b) => a * b, 1);
   if (!dims.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
-    throw invalid(
-      `${spec.name}: dims [${dims.join(', ')}] need ${count} values, got ${data.length}`,
-      spec.name,
-    );
+    throw invalidInput(spec.name, `dims [${dims.join(', ')}] need ${count} values, got ${data.length}`);
   }
   return { type: spec.type, dims, data };
 }
@@ -83,13 +74,13 @@ export function feedsFromTensors(inputs: TensorInputs, signature: Signature): Re
   const declared = new Set(signature.inputs.map((s) => s.name));
   for (const name of Object.keys(inputs)) {
     if (!declared.has(name)) {
-      throw invalid(`${name}: not an input of this model (inputs: ${[...declared].join(', ')})`, name);
+      throw invalidInput(name, `not an input of this model (inputs: ${[...declared].join(', ')})`);
     }
   }
   const feeds: Record<string, Feed> = {};
   for (const spec of signature.inputs) {
     const input = inputs[spec.name];
-    if (!input) throw invalid(`${spec.name}: missing input`, spec.name);
+    if (!input) throw invalidInput(spec.name, 'missing input');
     feeds[spec.name] = toFeed(input, spec);
   }
   return feeds;
