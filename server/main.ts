@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureBuild } from './build/ensure-build.ts';
 import { loadConfig, type FerryConfig } from './config.ts';
 import type { Ferry } from './ferry.ts';
-import { currentFerry, initFerry } from './runtime.ts';
+import { initFerry } from './runtime.ts';
 import { printStartup } from './startup-log.ts';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -36,7 +36,7 @@ try {
   ({ handler } = (await import(pathToFileURL(path.join(root, 'build', 'handler.js')).href)) as {
     handler: NodeHandler;
   });
-  ferry = await (currentFerry() ?? initFerry());
+  ferry = await initFerry();
 } catch (error) {
   console.error(`ferry: start-up failed: ${(error as Error).message}`);
   process.exit(1);

@@ -17,8 +17,3 @@ export function initFerry(): Promise<Ferry> {
   holder[KEY] ??= createFerry(loadConfig(process.env));
   return holder[KEY];
 }
-
-/** The process's backend once {@link initFerry} has begun, else undefined. */
-export function currentFerry(): Promise<Ferry> | undefined {
-  return (globalThis as Holder)[KEY];
-}
