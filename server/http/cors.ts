@@ -3,7 +3,7 @@ import type { FerryConfig } from '../config.ts';
 const PUBLIC_READ = [/^\/\.well-known\/ferry\.json$/, /^\/api\/v1\/models(\/|$)/, /^\/api\/v1\/blobs\//];
 
 /** Whether `pathname` is one of the public read routes that other origins may embed. */
-export function isPublicReadPath(pathname: string): boolean {
+function isPublicReadPath(pathname: string): boolean {
   return PUBLIC_READ.some((pattern) => pattern.test(pathname));
 }
 

@@ -58,5 +58,3 @@ export const publicProcedure = t.procedure.use(mapFerryErrors);
 export const publishProcedure = publicProcedure.use(requireScope('publish'));
 /** Requires a token with the `admin` scope; `ctx.actor` is its holder. */
 export const adminProcedure = publicProcedure.use(requireScope('admin'));
-/** Creates a server-side caller of a router, for tests and in-process use. */
-export const createCallerFactory = t.createCallerFactory;

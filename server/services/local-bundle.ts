@@ -5,10 +5,9 @@ import { ErrorCode, FerryError, type BundleManifest, type UploadedFile } from '$
 import type { BlobStore } from '../storage/blob-store.ts';
 import { parseBundleManifest } from './publish-validate.ts';
 
-/** A bundle folder read from disk: its parsed `ferry.json` as written and the manifest it parses to. */
+/** A bundle folder read from disk and the manifest its `ferry.json` parses to. */
 export interface LocalBundle {
   dir: string;
-  raw: unknown;
   manifest: BundleManifest;
 }
 
@@ -24,7 +23,7 @@ export async function readLocalBundle(dir: string): Promise<LocalBundle> {
   } catch (error) {
     throw new FerryError(ErrorCode.MANIFEST_INVALID, `${file}: ${(error as Error).message}`);
   }
-  return { dir, raw, manifest: parseBundleManifest(raw, `${file}: `) };
+  return { dir, manifest: parseBundleManifest(raw, `${file}: `) };
 }
 
 /** Streams every file of a local bundle into the blob store and returns their digests. */

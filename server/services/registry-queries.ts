@@ -34,7 +34,7 @@ function prepare(db: FerryQueryable) {
 }
 
 /** The read queries of the hot delivery paths, prepared once per database handle. */
-export type RegistryQueries = ReturnType<typeof prepare>;
+type RegistryQueries = ReturnType<typeof prepare>;
 
 const cache = new WeakMap<FerryQueryable, RegistryQueries>();
 

@@ -10,7 +10,7 @@ export interface KeyPair {
 }
 
 /** The raw 32-byte Ed25519 public key inside a Node key object. */
-export function rawPublicKeyOf(publicKey: KeyObject): Uint8Array {
+function rawPublicKeyOf(publicKey: KeyObject): Uint8Array {
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   // An Ed25519 SPKI is a fixed 12-byte header followed by the 32 key bytes (RFC 8410 §4).
   return new Uint8Array(spki.subarray(spki.length - 32));
