@@ -1,9 +1,9 @@
-import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
-import type { PreTrainedTokenizer, TextClassificationPipeline } from '@huggingface/transformers';
+import { env, pipeline } from '@huggingface/transformers';
+import type { TextClassificationPipeline } from '@huggingface/transformers';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePath, modelsDir, readBundleJson, readManifest } from '../lib/bundle-files.ts';
-import { readJsonl, type Metrics } from '../lib/inference.ts';
+import { argmax, batches, readJsonl, type Metrics } from '../lib/inference.ts';
 import { ClassificationExpected, SampleSet } from '$shared/schemas/samples.ts';
 
 const bundle = 'debian-sections';
@@ -17,11 +17,9 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.localModelPath = `${modelsDir}/`;
 
-let tokenizer: PreTrainedTokenizer;
 let classify: TextClassificationPipeline;
 
 beforeAll(async () => {
-  tokenizer = await AutoTokenizer.from_pretrained(bundle);
   classify = (await pipeline('text-classification', bundle, { dtype: 'q8' })) as TextClassificationPipeline;
 }, 60_000);
 afterAll(() => classify?.dispose());
@@ -55,7 +53,7 @@ describe('debian-sections bundle', () => {
   it('tokenizes every held-out text to the ids the training script used', () => {
     const mismatched = heldOut.filter(
       (row) =>
-        tokenizer(row.text, { truncation: true }).input_ids.tolist()[0].map(Number).join() !==
+        classify.tokenizer(row.text, { truncation: true }).input_ids.tolist()[0].map(Number).join() !==
         row.input_ids.join(),
     );
     expect(mismatched.map((r) => r.text.slice(0, 60))).toEqual([]);
@@ -65,7 +63,7 @@ describe('debian-sections bundle', () => {
     const cases = readJsonl<{ text: string; input_ids: number[] }>(bundle, 'tokenizer-cases.jsonl');
     expect(cases.length).toBeGreaterThan(5);
     for (const row of cases) {
-      const ids = tokenizer(row.text, { truncation: true }).input_ids.tolist()[0].map(Number);
+      const ids = classify.tokenizer(row.text, { truncation: true }).input_ids.tolist()[0].map(Number);
       expect(ids, JSON.stringify(row.text)).toEqual(row.input_ids);
     }
   });
@@ -76,7 +74,7 @@ describe('debian-sections bundle', () => {
       if (!('text' in sample.input)) throw new Error(`${sample.id}: no text input`);
       const expected = ClassificationExpected.parse(sample.expected);
       const probs = await scores(sample.input.text);
-      expect(labels[probs.indexOf(Math.max(...probs))], sample.id).toBe(expected.label);
+      expect(labels[argmax(probs)], sample.id).toBe(expected.label);
       probs.forEach((p, i) =>
         expect(Math.abs(p - (expected.probabilities[i] as number)), sample.id).toBeLessThan(2e-3),
       );
@@ -86,8 +84,8 @@ describe('debian-sections bundle', () => {
   it('reaches the held-out accuracy its README claims, within 0.5 points', async () => {
     expect(heldOut).toHaveLength(metrics.heldOut.count);
     let correct = 0;
-    for (let start = 0; start < heldOut.length; start += 32) {
-      const rows = heldOut.slice(start, start + 32);
+    for (const [start, end] of batches(heldOut.length, 32)) {
+      const rows = heldOut.slice(start, end);
       const top = (await classify(rows.map((r) => r.text))) as { label: string }[];
       correct += rows.filter((r, i) => top[i]?.label === r.label).length;
     }
