@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../server/routers/index.ts';
-import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { callTrpc, putUpload } from '../support/registry-http.ts';
+import { useFerryServer } from '../support/use-ferry-server.ts';
 
 /**
  * The scope each guarded procedure requires. The first test fails when the router gains a
@@ -21,20 +21,16 @@ const procedures = Object.entries(
 const mutations = procedures.filter(([, p]) => p._def.type === 'mutation').map(([name]) => name);
 const guarded = Object.keys(requiredScope);
 
-let server: FerryServer;
+const server = useFerryServer();
 const tokens: Record<'publish' | 'admin', string> = { publish: '', admin: '' };
 beforeAll(async () => {
-  server = await startFerryServer();
   for (const scope of ['publish', 'admin'] as const) {
-    const reply = await callTrpc(server.url, 'tokens.create', {
+    const reply = await callTrpc(server().url, 'tokens.create', {
       input: { name: `${scope} only`, scopes: [scope] },
-      token: server.adminToken,
+      token: server().adminToken,
     });
     tokens[scope] = (reply.body.result?.data as { token: string }).token;
   }
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('every mutation requires a token with the right scope', () => {
@@ -48,7 +44,7 @@ describe('every mutation requires a token with the right scope', () => {
     async (name) => {
       const query = !mutations.includes(name);
       for (const token of [undefined, '', 'ferry_not-a-real-token']) {
-        const reply = await callTrpc(server.url, name, { token, query, input: { anything: true } });
+        const reply = await callTrpc(server().url, name, { token, query, input: { anything: true } });
         expect(reply.status, `${name} with token ${String(token)}`).toBe(401);
         expect(reply.body.error?.data.code).toBe('UNAUTHORIZED');
       }
@@ -57,7 +53,7 @@ describe('every mutation requires a token with the right scope', () => {
 
   it.each(guarded)('%s answers 403 to a token without its scope', async (name) => {
     const other = requiredScope[name] === 'admin' ? 'publish' : 'admin';
-    const reply = await callTrpc(server.url, name, {
+    const reply = await callTrpc(server().url, name, {
       token: tokens[other],
       query: !mutations.includes(name),
     });
@@ -67,16 +63,16 @@ describe('every mutation requires a token with the right scope', () => {
 
   it('answers 401 then 403 on the upload route (PUT and HEAD) and accepts a publish token', async () => {
     const bytes = new TextEncoder().encode('upload auth check');
-    expect((await putUpload(server.url, bytes)).status).toBe(401);
-    expect((await putUpload(server.url, bytes, 'ferry_unknown')).status).toBe(401);
-    const forbidden = await putUpload(server.url, bytes, tokens.admin);
+    expect((await putUpload(server().url, bytes)).status).toBe(401);
+    expect((await putUpload(server().url, bytes, 'ferry_unknown')).status).toBe(401);
+    const forbidden = await putUpload(server().url, bytes, tokens.admin);
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toEqual({
       error: { code: 'FORBIDDEN', message: 'Authorization: token "admin only" lacks the "publish" scope' },
     });
-    expect((await putUpload(server.url, bytes, tokens.publish)).status).toBe(201);
+    expect((await putUpload(server().url, bytes, tokens.publish)).status).toBe(201);
     const head = (token?: string) =>
-      fetch(`${server.url}/api/v1/uploads/${'0'.repeat(64)}`, {
+      fetch(`${server().url}/api/v1/uploads/${'0'.repeat(64)}`, {
         method: 'HEAD',
         headers: token ? { authorization: `Bearer ${token}` } : {},
       });
@@ -86,18 +82,18 @@ describe('every mutation requires a token with the right scope', () => {
   });
 
   it('keeps reads public: model list, manifests, blobs and server info need no token', async () => {
-    expect((await callTrpc(server.url, 'models.list', { query: true })).status).toBe(200);
-    expect((await callTrpc(server.url, 'server.info', { query: true })).status).toBe(200);
-    expect((await fetch(`${server.url}/api/v1/models`)).status).toBe(200);
+    expect((await callTrpc(server().url, 'models.list', { query: true })).status).toBe(200);
+    expect((await callTrpc(server().url, 'server.info', { query: true })).status).toBe(200);
+    expect((await fetch(`${server().url}/api/v1/models`)).status).toBe(200);
   });
 
   it('refuses a revoked token with 401', async () => {
-    const created = await callTrpc(server.url, 'tokens.create', {
+    const created = await callTrpc(server().url, 'tokens.create', {
       input: { name: 'short-lived', scopes: ['publish'] },
-      token: server.adminToken,
+      token: server().adminToken,
     });
     const { id, token } = created.body.result?.data as { id: number; token: string };
-    await callTrpc(server.url, 'tokens.revoke', { input: { id }, token: server.adminToken });
-    expect((await putUpload(server.url, new Uint8Array([1]), token)).status).toBe(401);
+    await callTrpc(server().url, 'tokens.revoke', { input: { id }, token: server().adminToken });
+    expect((await putUpload(server().url, new Uint8Array([1]), token)).status).toBe(401);
   });
 });

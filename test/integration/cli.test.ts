@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest } from '$shared';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { runFerryCli } from '../support/ferry-cli.ts';
-import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
+import { useFerryServer } from '../support/use-ferry-server.ts';
 
-let server: FerryServer;
+const server = useFerryServer();
 let admin: Record<string, string>;
-beforeAll(async () => {
-  server = await startFerryServer();
-  admin = { FERRY_SERVER: server.url, FERRY_TOKEN: server.adminToken };
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  admin = { FERRY_SERVER: server().url, FERRY_TOKEN: server().adminToken };
 });
 
 describe('the ferry CLI', () => {
@@ -24,7 +20,7 @@ describe('the ferry CLI', () => {
     expect(listed.stdout).toContain('ci');
     expect(listed.stdout).not.toContain(token);
     const published = await runFerryCli(['publish', tinyDir, '--json'], {
-      FERRY_SERVER: server.url,
+      FERRY_SERVER: server().url,
       FERRY_TOKEN: token,
     });
     expect(published.code).toBe(0);
@@ -34,26 +30,29 @@ describe('the ferry CLI', () => {
   it('exits 4 when the token lacks the scope, and after the token is revoked', async () => {
     const created = await runFerryCli(['token', 'create', '--scope', 'publish', '--json'], admin);
     const { id, token } = JSON.parse(created.stdout) as { id: number; token: string };
-    const forbidden = await runFerryCli(['token', 'list'], { FERRY_SERVER: server.url, FERRY_TOKEN: token });
+    const forbidden = await runFerryCli(['token', 'list'], {
+      FERRY_SERVER: server().url,
+      FERRY_TOKEN: token,
+    });
     expect(forbidden.code).toBe(4);
     expect(forbidden.stderr).toContain('lacks the "admin" scope');
     expect((await runFerryCli(['token', 'revoke', String(id)], admin)).code).toBe(0);
     const revoked = await runFerryCli(['publish', tinyDir], {
-      FERRY_SERVER: server.url,
+      FERRY_SERVER: server().url,
       FERRY_TOKEN: token,
     });
     expect(revoked.code).toBe(4);
   });
 
   it('yanks a version: the manifest is re-signed with the new status and a higher metadataVersion', async () => {
-    const url = `${server.url}/api/v1/models/tiny/versions/1.0.0/manifest`;
-    const before = await verifyManifest(await (await fetch(url)).json(), { publicKey: server.publicKey });
+    const url = `${server().url}/api/v1/models/tiny/versions/1.0.0/manifest`;
+    const before = await verifyManifest(await (await fetch(url)).json(), { publicKey: server().publicKey });
     const run = await runFerryCli(['versions', 'set-status', 'tiny', '1.0.0', 'yanked'], admin);
     expect(run.code).toBe(0);
-    const after = await verifyManifest(await (await fetch(url)).json(), { publicKey: server.publicKey });
+    const after = await verifyManifest(await (await fetch(url)).json(), { publicKey: server().publicKey });
     expect(after.status).toBe('yanked');
     expect(after.metadataVersion).toBeGreaterThan(before.metadataVersion);
-    expect((await fetch(`${server.url}/api/v1/models/tiny/versions/latest/manifest`)).status).toBe(404);
+    expect((await fetch(`${server().url}/api/v1/models/tiny/versions/latest/manifest`)).status).toBe(404);
   });
 
   it('exits 2 on usage errors and 7 when the server cannot be reached', async () => {

@@ -1,28 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { addFile, bundleVariant } from '../support/bundles.ts';
-import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { useFerryServer } from '../support/use-ferry-server.ts';
 
 const sample = randomBytes(3 * 1024 * 1024 + 17);
 const sampleSha = createHash('sha256').update(sample).digest('hex');
 const allowed = 'https://app.example';
 
-let server: FerryServer;
+const server = useFerryServer({ env: { FERRY_ALLOWED_ORIGINS: `${allowed},https://other.example` } });
 let blobUrl: string;
 let manifestUrl: string;
 beforeAll(async () => {
-  server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: `${allowed},https://other.example` } });
   const dir = bundleVariant(tinyDir, (m, folder) => {
     addFile(m, folder, { path: 'sample.bin', bytes: sample, role: 'sample' });
   });
-  expect((await publishOverHttp(server.url, server.adminToken, dir)).status).toBe(200);
-  blobUrl = `${server.url}/api/v1/blobs/${sampleSha}`;
-  manifestUrl = `${server.url}/api/v1/models/tiny/versions/1.0.0/manifest`;
-});
-afterAll(async () => {
-  await server?.stop();
+  expect((await publishOverHttp(server().url, server().adminToken, dir)).status).toBe(200);
+  blobUrl = `${server().url}/api/v1/blobs/${sampleSha}`;
+  manifestUrl = `${server().url}/api/v1/models/tiny/versions/1.0.0/manifest`;
 });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -79,23 +75,23 @@ describe('blob delivery', () => {
   });
 
   it('answers 404 with a JSON error for unknown models, versions and blobs', async () => {
-    const model = await fetch(`${server.url}/api/v1/models/nope/versions/1.0.0/manifest`);
+    const model = await fetch(`${server().url}/api/v1/models/nope/versions/1.0.0/manifest`);
     expect(model.status).toBe(404);
     expect(((await model.json()) as { error: { code: string } }).error.code).toBe('MODEL_NOT_FOUND');
-    const version = await fetch(`${server.url}/api/v1/models/tiny/versions/9.0.0/manifest`);
+    const version = await fetch(`${server().url}/api/v1/models/tiny/versions/9.0.0/manifest`);
     expect(((await version.json()) as { error: { code: string } }).error.code).toBe('BUNDLE_NOT_FOUND');
-    expect((await fetch(`${server.url}/api/v1/blobs/${'e'.repeat(64)}`)).status).toBe(404);
+    expect((await fetch(`${server().url}/api/v1/blobs/${'e'.repeat(64)}`)).status).toBe(404);
   });
 });
 
 describe('cross-origin isolation and CORS', () => {
   it('puts COOP and COEP on every response, CORP cross-origin only on public reads', async () => {
     for (const [url, corp] of [
-      [`${server.url}/`, 'same-origin'],
-      [`${server.url}/favicon.svg`, 'same-origin'],
-      [`${server.url}/api/trpc/models.list`, 'same-origin'],
-      [`${server.url}/.well-known/ferry.json`, 'cross-origin'],
-      [`${server.url}/api/v1/models`, 'cross-origin'],
+      [`${server().url}/`, 'same-origin'],
+      [`${server().url}/favicon.svg`, 'same-origin'],
+      [`${server().url}/api/trpc/models.list`, 'same-origin'],
+      [`${server().url}/.well-known/ferry.json`, 'cross-origin'],
+      [`${server().url}/api/v1/models`, 'cross-origin'],
       [manifestUrl, 'cross-origin'],
       [blobUrl, 'cross-origin'],
     ] as const) {
