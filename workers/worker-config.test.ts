@@ -15,6 +15,18 @@ describe('parseWorkerConfig', () => {
     expect(parseWorkerConfig(valid)).toEqual(valid);
   });
 
+  it('accepts every optional option and an unlimited budget', () => {
+    const full: WorkerConfig = {
+      ...valid,
+      keyid: 'a'.repeat(64),
+      cacheBudgetBytes: Infinity,
+      numThreads: 4,
+      assetsUrl: 'https://cdn.example/ort/',
+      testHooks: { loseWebGpuAdapter: true },
+    };
+    expect(parseWorkerConfig(full)).toEqual(full);
+  });
+
   it.each([
     ['serverUrl', { serverUrl: 'ftp://ferry.example' }],
     ['publicKey', { publicKey: Buffer.alloc(31).toString('base64') }],

@@ -1,60 +1,54 @@
+import { z } from 'zod';
 import { fromBase64 } from '$shared/encoding/bytes.ts';
+import { Sha256 } from '$shared/schemas/manifest.ts';
 import { invalidInput } from './errors.ts';
-import type { BackendPreference } from './types.ts';
+
+const isHttpUrl = (value: string) =>
+  URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
+
+const isEd25519Key = (value: string) => {
+  try {
+    return fromBase64(value).length === 32;
+  } catch {
+    return false;
+  }
+};
+
+const serverUrlMessage = (issue: { input?: unknown }) =>
+  `must be an absolute http(s) URL, got ${JSON.stringify(issue.input)}`;
+const publicKeyMessage = 'must be base64 of the raw 32-byte Ed25519 key';
+const budgetMessage = 'must be a non-negative number';
+const threadsMessage = 'must be a positive integer';
+const assetsUrlMessage = 'must be an absolute URL of the folder holding the .wasm files';
 
 /** Test-only switches, documented on the client option that sets them. */
-export interface TestHooks {
-  loseWebGpuAdapter?: boolean;
-}
+const TestHooks = z.object({ loseWebGpuAdapter: z.boolean().optional() });
+export type TestHooks = z.infer<typeof TestHooks>;
 
-/** The worker's settings, as the client sends them. */
-export interface WorkerConfig {
-  serverUrl: string;
-  publicKey: string;
-  keyid?: string;
-  cache: 'indexeddb' | 'memory';
-  cacheBudgetBytes: number;
-  backend: BackendPreference;
-  numThreads?: number;
-  assetsUrl?: string;
-  testHooks: TestHooks;
-}
+/** The worker's settings, as the client sends them to `init()`. Key order is the order checked. */
+const WorkerConfig = z.object({
+  serverUrl: z.string({ error: serverUrlMessage }).refine(isHttpUrl, { error: serverUrlMessage }),
+  publicKey: z.string({ error: publicKeyMessage }).refine(isEd25519Key, publicKeyMessage),
+  keyid: Sha256.optional(),
+  cache: z.enum(['indexeddb', 'memory'], { error: 'indexeddb or memory' }),
+  // Infinity is a budget too: keep everything.
+  cacheBudgetBytes: z.union([z.number().min(0, budgetMessage), z.literal(Infinity)], {
+    error: budgetMessage,
+  }),
+  backend: z.enum(['auto', 'wasm', 'webgpu'], { error: 'auto, wasm or webgpu' }),
+  numThreads: z.int({ error: threadsMessage }).min(1, threadsMessage).optional(),
+  assetsUrl: z
+    .string({ error: assetsUrlMessage })
+    .refine((value) => URL.canParse(value), assetsUrlMessage)
+    .optional(),
+  testHooks: TestHooks,
+});
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
-/** Checks every option and names the first bad one (INVALID_INPUT). */
+/** Checks every option and names the first bad one (INVALID_INPUT, `details.field`). */
 export function parseWorkerConfig(options: WorkerConfig): WorkerConfig {
-  try {
-    const url = new URL(options.serverUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('not http(s)');
-  } catch {
-    throw invalidInput(
-      'serverUrl',
-      `must be an absolute http(s) URL, got ${JSON.stringify(options.serverUrl)}`,
-    );
-  }
-  let key: Uint8Array | undefined;
-  try {
-    key = fromBase64(options.publicKey);
-  } catch {
-    key = undefined;
-  }
-  if (key?.length !== 32) throw invalidInput('publicKey', 'must be base64 of the raw 32-byte Ed25519 key');
-  if (options.keyid !== undefined && !/^[0-9a-f]{64}$/.test(options.keyid)) {
-    throw invalidInput('keyid', 'must be 64 lowercase hex digits');
-  }
-  if (options.cache !== 'indexeddb' && options.cache !== 'memory')
-    throw invalidInput('cache', 'indexeddb or memory');
-  if (!(options.cacheBudgetBytes >= 0))
-    throw invalidInput('cacheBudgetBytes', 'must be a non-negative number');
-  if (!['auto', 'wasm', 'webgpu'].includes(options.backend))
-    throw invalidInput('backend', 'auto, wasm or webgpu');
-  if (
-    options.numThreads !== undefined &&
-    !(Number.isInteger(options.numThreads) && options.numThreads >= 1)
-  ) {
-    throw invalidInput('numThreads', 'must be a positive integer');
-  }
-  if (options.assetsUrl !== undefined && !URL.canParse(options.assetsUrl)) {
-    throw invalidInput('assetsUrl', 'must be an absolute URL of the folder holding the .wasm files');
-  }
-  return options;
+  const parsed = WorkerConfig.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw invalidInput(issue?.path.join('.') || 'config', issue?.message ?? 'invalid');
 }
