@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../server/routers/index.ts';
-import { callTrpc, putUpload } from '../support/registry-http.ts';
+import { callTrpc, headUpload, putUpload } from '../support/registry-http.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
 /**
@@ -64,18 +64,14 @@ describe('every mutation requires a token with the right scope', () => {
   it('answers 401 then 403 on the upload route (PUT and HEAD) and accepts a publish token', async () => {
     const bytes = new TextEncoder().encode('upload auth check');
     expect((await putUpload(server().url, bytes)).status).toBe(401);
-    expect((await putUpload(server().url, bytes, 'ferry_unknown')).status).toBe(401);
-    const forbidden = await putUpload(server().url, bytes, tokens.admin);
+    expect((await putUpload(server().url, bytes, { token: 'ferry_unknown' })).status).toBe(401);
+    const forbidden = await putUpload(server().url, bytes, { token: tokens.admin });
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toEqual({
       error: { code: 'FORBIDDEN', message: 'Authorization: token "admin only" lacks the "publish" scope' },
     });
-    expect((await putUpload(server().url, bytes, tokens.publish)).status).toBe(201);
-    const head = (token?: string) =>
-      fetch(`${server().url}/api/v1/uploads/${'0'.repeat(64)}`, {
-        method: 'HEAD',
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      });
+    expect((await putUpload(server().url, bytes, { token: tokens.publish })).status).toBe(201);
+    const head = (token?: string) => headUpload(server().url, '0'.repeat(64), token);
     expect((await head()).status).toBe(401);
     expect((await head(tokens.admin)).status).toBe(403);
     expect((await head(tokens.publish)).status).toBe(404);
@@ -94,6 +90,6 @@ describe('every mutation requires a token with the right scope', () => {
     });
     const { id, token } = created.body.result?.data as { id: number; token: string };
     await callTrpc(server().url, 'tokens.revoke', { input: { id }, token: server().adminToken });
-    expect((await putUpload(server().url, new Uint8Array([1]), token)).status).toBe(401);
+    expect((await putUpload(server().url, new Uint8Array([1]), { token })).status).toBe(401);
   });
 });

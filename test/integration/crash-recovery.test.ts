@@ -8,7 +8,7 @@ import { verifyManifest } from '$shared';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
-import { callTrpc, putUpload } from '../support/registry-http.ts';
+import { callTrpc, headUpload, putUpload } from '../support/registry-http.ts';
 
 const servers: FerryServer[] = [];
 const dirs: string[] = [];
@@ -92,7 +92,7 @@ describe('kill -9 during an upload leaves no blob behind', () => {
     const first = await start(dir, 'upload.before-rename');
     const bytes = randomBytes(256 * 1024);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const pending = putUpload(first.url, bytes, first.adminToken).catch(() => null);
+    const pending = putUpload(first.url, bytes, { token: first.adminToken }).catch(() => null);
     await first.waitForOutput(/FAILPOINT upload\.before-rename/);
     expect(tmpFiles(dir)).toHaveLength(1);
     await first.kill('SIGKILL');
@@ -101,11 +101,7 @@ describe('kill -9 during an upload leaves no blob behind', () => {
     const second = await start(dir);
     expect(tmpFiles(dir)).toEqual([]);
     expect(existsSync(blobFile(dir, sha))).toBe(false);
-    const head = await fetch(`${second.url}/api/v1/uploads/${sha}`, {
-      method: 'HEAD',
-      headers: { authorization: `Bearer ${second.adminToken}` },
-    });
-    expect(head.status).toBe(404);
+    expect((await headUpload(second.url, sha, second.adminToken)).status).toBe(404);
     expect((await fetch(`${second.url}/api/v1/blobs/${sha}`)).status).toBe(404);
   });
 

@@ -1,30 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { putUpload } from '../support/registry-http.ts';
+import { headUpload, putUpload } from '../support/registry-http.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
 const server = useFerryServer({ env: { FERRY_MAX_FILE_BYTES: '4096' } });
 
-function put(bytes: Uint8Array, sha256: string) {
-  return fetch(`${server().url}/api/v1/uploads/${sha256}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${server().adminToken}`, 'content-type': 'application/octet-stream' },
-    body: bytes as Uint8Array<ArrayBuffer>,
-  });
-}
+/** PUTs `bytes` as the admin under the digest `sha256` claims for them. */
+const put = (bytes: Uint8Array, sha256: string) =>
+  putUpload(server().url, bytes, { token: server().adminToken, sha256 });
 
 describe('the upload route', () => {
   it('answers 201 for new bytes, then 200 for the same bytes, and HEAD finds them', async () => {
     const bytes = randomBytes(1000);
-    const first = await putUpload(server().url, bytes, server().adminToken);
+    const first = await putUpload(server().url, bytes, { token: server().adminToken });
     expect(first.status).toBe(201);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     expect(await first.json()).toEqual({ sha256, size: 1000 });
-    expect((await putUpload(server().url, bytes, server().adminToken)).status).toBe(200);
-    const head = await fetch(`${server().url}/api/v1/uploads/${sha256}`, {
-      method: 'HEAD',
-      headers: { authorization: `Bearer ${server().adminToken}` },
-    });
+    expect((await putUpload(server().url, bytes, { token: server().adminToken })).status).toBe(200);
+    const head = await headUpload(server().url, sha256, server().adminToken);
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe('1000');
   });
@@ -44,10 +37,7 @@ describe('the upload route', () => {
     const response = await put(bytes, sha256);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
-    const head = await fetch(`${server().url}/api/v1/uploads/${sha256}`, {
-      method: 'HEAD',
-      headers: { authorization: `Bearer ${server().adminToken}` },
-    });
+    const head = await headUpload(server().url, sha256, server().adminToken);
     expect(head.status).toBe(404);
   });
 

@@ -26,16 +26,29 @@ export async function callTrpc(
   return { status: response.status, body: (await response.json()) as TrpcReply['body'] };
 }
 
-/** PUTs bytes to the upload route. */
-export function putUpload(url: string, bytes: Uint8Array, token?: string): Promise<Response> {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+const bearer = (token: string | undefined): Record<string, string> =>
+  token === undefined ? {} : { authorization: `Bearer ${token}` };
+
+/**
+ * PUTs bytes to the upload route, under their own sha256 unless `options.sha256` claims another
+ * (or a malformed) digest.
+ */
+export function putUpload(
+  url: string,
+  bytes: Uint8Array,
+  options: { token?: string; sha256?: string } = {},
+): Promise<Response> {
+  const sha256 = options.sha256 ?? createHash('sha256').update(bytes).digest('hex');
   return fetch(`${url}/api/v1/uploads/${sha256}`, {
     method: 'PUT',
-    headers,
+    headers: { 'content-type': 'application/octet-stream', ...bearer(options.token) },
     body: bytes as Uint8Array<ArrayBuffer>,
   });
+}
+
+/** HEADs the upload route: whether the server stores `sha256` (needs a publish token). */
+export function headUpload(url: string, sha256: string, token?: string): Promise<Response> {
+  return fetch(`${url}/api/v1/uploads/${sha256}`, { method: 'HEAD', headers: bearer(token) });
 }
 
 /** Uploads every file of a bundle folder, then calls `versions.publish` over raw HTTP. */
@@ -46,14 +59,11 @@ export async function publishOverHttp(url: string, token: string, dir: string): 
   const files = [];
   for (const file of manifest.files) {
     const bytes = readFileSync(path.join(dir, file.path));
-    const response = await putUpload(url, bytes, token);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const response = await putUpload(url, bytes, { token, sha256 });
     if (!response.ok)
       throw new Error(`upload of ${file.path} failed: ${response.status} ${await response.text()}`);
-    files.push({
-      path: file.path,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      size: bytes.length,
-    });
+    files.push({ path: file.path, sha256, size: bytes.length });
   }
   return callTrpc(url, 'versions.publish', { input: { manifest, files }, token });
 }
