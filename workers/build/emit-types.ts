@@ -41,7 +41,7 @@ export function emitClientTypes(root: string): void {
 }
 
 /** `$shared/x.ts` → `<rel>/x.js`, `./y.ts` → `./y.js`, in import/export specifiers and `import()` types. */
-export function rewriteSpecifiers(text: string, sharedDir: string): string {
+function rewriteSpecifiers(text: string, sharedDir: string): string {
   const shared = sharedDir.split(path.sep).join('/') || '.';
   return text.replace(/(['"])(\$shared(?:\/[^'"]*)?|\.{1,2}\/[^'"]*)\1/g, (_, quote: string, spec: string) => {
     let out = spec === '$shared' ? `${shared}/index.ts` : spec.replace(/^\$shared\//, `${shared}/`);

@@ -10,7 +10,7 @@ interface FerryDb extends DBSchema {
 type StoreName = 'blobs' | 'records' | 'partials';
 
 /** Name of the IndexedDB database Ferry keeps per origin. */
-export const DATABASE_NAME = 'ferry';
+const DATABASE_NAME = 'ferry';
 
 /**
  * The persistent cache: one IndexedDB database per origin with object stores `blobs`, `records`
@@ -30,7 +30,6 @@ export async function openIndexedDbStore(name = DATABASE_NAME): Promise<CacheSto
     blobs: area(db, 'blobs'),
     records: area(db, 'records'),
     partials: area(db, 'partials'),
-    close: () => db.close(),
   };
 }
 

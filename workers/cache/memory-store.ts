@@ -46,6 +46,5 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
       delete: async (key) => void records.delete(key),
       keys: async () => [...records.keys()],
     },
-    close: () => undefined,
   };
 }

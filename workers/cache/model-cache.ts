@@ -23,7 +23,6 @@ export interface CommitResult {
 /** The cache policy Ferry runs on top of a {@link CacheStore}. */
 export interface ModelCache {
   readonly kind: CacheStore['kind'];
-  readonly budgetBytes: number;
   readonly partials: PartialStore;
   /** Verified bytes stored under `sha256`, or undefined. */
   blob(sha256: string): Promise<Uint8Array | undefined>;
@@ -114,7 +113,6 @@ export function createModelCache(
 
   return {
     kind: store.kind,
-    budgetBytes: options.budgetBytes,
     partials: createPartialStore(store.partials),
     async blob(sha256) {
       return memoryOnly.get(sha256) ?? (await store.blobs.match(sha256));

@@ -46,7 +46,6 @@ export interface CacheStore {
   readonly records: CacheArea<ModelRecord>;
   /** Unverified bytes of interrupted downloads, keyed `<sha256>/<offset>`; never used unverified. */
   readonly partials: CacheArea<Uint8Array>;
-  close(): void;
 }
 
 /** True for the error a full disk or an exhausted origin quota produces. */

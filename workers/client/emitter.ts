@@ -6,7 +6,6 @@ export interface Emitter<M> {
   on<K extends keyof M>(event: K, listener: Listener<M, K>): () => void;
   off<K extends keyof M>(event: K, listener: Listener<M, K>): void;
   emit<K extends keyof M>(event: K, payload: M[K]): void;
-  listenerCount(event: keyof M): number;
 }
 
 /** Creates an {@link Emitter}; `on` returns the matching unsubscribe function. */
@@ -34,6 +33,5 @@ export function createEmitter<M>(): Emitter<M> {
         }
       }
     },
-    listenerCount: (event) => listeners.get(event)?.size ?? 0,
   };
 }

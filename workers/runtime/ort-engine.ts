@@ -82,7 +82,7 @@ export async function createOrtEngine(
 }
 
 /** A session that could not be created: the runtime itself (wasm not loadable) or the model file. */
-export function sessionError(error: unknown, path: string): FerryError {
+function sessionError(error: unknown, path: string): FerryError {
   if (isFerryError(error)) return error;
   const message = errorMessage(error);
   if (/no available backend|failed to fetch/i.test(message)) {

@@ -20,7 +20,7 @@ const ARRAY_TYPES: [new (n: number) => TensorArray, ElementType[]][] = [
 ];
 
 /** The typed array class that holds `type` (strings aside). */
-export function arrayTypeFor(type: ElementType): (new (n: number) => TensorArray) | undefined {
+function arrayTypeFor(type: ElementType): (new (n: number) => TensorArray) | undefined {
   return ARRAY_TYPES.find(([, types]) => types.includes(type))?.[0];
 }
 
@@ -51,7 +51,7 @@ function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[]
 }
 
 /** Checks one tensor against its declared spec and returns it as a feed. */
-export function toFeed(input: TensorInput, spec: TensorSpec): Feed {
+function toFeed(input: TensorInput, spec: TensorSpec): Feed {
   const data = typedData(input, spec);
   const dims = [...input.dims];
   if (dims.length !== spec.shape.length) {
