@@ -1,15 +1,8 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { BuildTarget } from './targets.ts';
 
-/** Folders and root files whose changes make the SvelteKit build stale. */
-const SOURCE_DIRS = ['web', 'server', 'shared', 'workers'];
-const ROOT_FILES = ['package.json', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'tsconfig.base.json'];
-const SKIP = /(^|\/)(node_modules|\.svelte-kit)(\/|$)|\.test\.ts$|^server\/(cli|build|testing|db\/migrations)\//;
-
-/** The stamp `vite build` leaves in build/ when it finishes, holding the time it started. */
-export const STAMP = path.join('build', '.ferry-build-stamp');
-
-function newestIn(dir: string, root: string): number {
+function newestInDir(dir: string, root: string, skip: RegExp): number {
   let newest = 0;
   let entries;
   try {
@@ -19,21 +12,29 @@ function newestIn(dir: string, root: string): number {
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (SKIP.test(path.relative(root, full))) continue;
-    if (entry.isDirectory()) newest = Math.max(newest, newestIn(full, root));
-    else if (entry.isFile()) newest = Math.max(newest, statSync(full).mtimeMs);
+    if (skip.test(path.relative(root, full))) continue;
+    if (entry.isDirectory()) newest = Math.max(newest, newestInDir(full, root, skip));
+    else if (entry.isFile()) newest = Math.max(newest, statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0);
   }
   return newest;
 }
 
-/** Why build/ must be rebuilt, or null when it is fresh. Fresh = handler.js exists and no source is newer than the stamp. */
-export function staleReason(root: string): string | null {
-  const stamp = statSync(path.join(root, STAMP), { throwIfNoEntry: false });
-  const handler = statSync(path.join(root, 'build', 'handler.js'), { throwIfNoEntry: false });
-  if (!handler || !stamp) return 'no complete build in build/';
-  const newest = Math.max(
-    ...SOURCE_DIRS.map((dir) => newestIn(path.join(root, dir), root)),
-    ...ROOT_FILES.map((file) => statSync(path.join(root, file), { throwIfNoEntry: false })?.mtimeMs ?? 0),
-  );
+/** The newest mtime of a file, or of the files under a folder that `skip` does not exclude; 0 when absent. */
+function newestOf(input: string, root: string, skip: RegExp): number {
+  const stat = statSync(input, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  return stat.isDirectory() ? newestInDir(input, root, skip) : stat.mtimeMs;
+}
+
+/**
+ * Why `target` must be rebuilt, or null when it is fresh. Fresh = its stamp and outputs exist and
+ * no input is newer than the stamp (the time the last complete build started).
+ */
+export function staleReason(root: string, target: BuildTarget): string | null {
+  const stamp = statSync(path.join(root, target.stamp), { throwIfNoEntry: false });
+  if (!stamp || !target.outputs.every((output) => existsSync(path.join(root, output)))) {
+    return `no complete build in ${path.dirname(target.stamp)}/`;
+  }
+  const newest = Math.max(0, ...target.inputs.map((input) => newestOf(path.join(root, input), root, target.skip)));
   return newest > stamp.mtimeMs ? 'sources changed since the last build' : null;
 }
