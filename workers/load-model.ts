@@ -1,7 +1,7 @@
 import type { OpenedCache } from './cache/open-cache.ts';
 import { loadBundle } from './loader/load-bundle.ts';
 import type { ModelRequest } from './loader/manifest.ts';
-import type { Engine } from './runtime/engine.ts';
+import { placementOf, type Engine } from './runtime/engine.ts';
 import { createOrtEngine } from './runtime/ort-engine.ts';
 import { loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { createTransformersEngine } from './runtime/transformers-engine.ts';
@@ -54,10 +54,9 @@ export async function loadModel(
     version: bundle.manifest.version,
     task: bundle.manifest.task,
     runtime: engine.runtime,
-    backend: engine.backend,
+    ...placementOf(engine),
     // Read back: onnxruntime-web lowers it to 1 itself where threads cannot work.
     threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
-    ...(engine.fallbackReason ? { fallbackReason: engine.fallbackReason } : {}),
     ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
     fromCache: bundle.fromCache,
     bytesDownloaded: bundle.bytesDownloaded,

@@ -58,7 +58,25 @@ export async function createPlaced<T>(
   }
 }
 
-const withReason = (reason: string | undefined) => (reason === undefined ? {} : { fallbackReason: reason });
+const withReason = (reason: string | undefined) => (reason ? { fallbackReason: reason } : {});
+
+/** `backend`, and `fallbackReason` only when there is one, of a placed session (or an engine). */
+export function placementOf(
+  placed: Pick<Placed<unknown>, 'backend' | 'fallbackReason'>,
+): Pick<Engine, 'backend' | 'fallbackReason'> {
+  return { backend: placed.backend, ...withReason(placed.fallbackReason) };
+}
+
+/** Milliseconds taken by each of `iterations` awaited calls of `fn`, one after the other. */
+export async function timeRuns(iterations: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
 
 /** Copies tensor data out of memory the runtime may reuse, so it can be transferred. */
 export function ownedCopy<T extends TensorOutput['data']>(data: T): T {

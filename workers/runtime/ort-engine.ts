@@ -5,7 +5,7 @@ import { asFerryError } from '../errors-transfer.ts';
 import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorOutput } from '../types.ts';
-import { createPlaced, ownedCopy, type Engine, type EngineResult } from './engine.ts';
+import { createPlaced, ownedCopy, placementOf, timeRuns, type Engine, type EngineResult } from './engine.ts';
 import { imageSizeOf, toFeeds } from './inputs.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
 import { boxesFrom, scoresFrom } from './postprocess.ts';
@@ -59,8 +59,7 @@ export async function createOrtEngine(
 
   return {
     runtime: 'onnxruntime',
-    backend: placed.backend,
-    ...(placed.fallbackReason ? { fallbackReason: placed.fallbackReason } : {}),
+    ...placementOf(placed),
     async run(input: RunInput): Promise<EngineResult> {
       const outputs = await infer(toTensors(toFeeds(manifest, input)));
       const scores = scoresFrom(manifest, outputs);
@@ -69,13 +68,7 @@ export async function createOrtEngine(
     },
     async measure(input, iterations) {
       const tensors = toTensors(toFeeds(manifest, input));
-      const times: number[] = [];
-      for (let i = 0; i < iterations; i++) {
-        const start = performance.now();
-        await session.run(tensors);
-        times.push(performance.now() - start);
-      }
-      return times;
+      return timeRuns(iterations, () => session.run(tensors));
     },
     dispose: () => session.release(),
   };

@@ -4,7 +4,15 @@ import { asFerryError } from '../errors-transfer.ts';
 import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorArray, TensorOutput } from '../types.ts';
-import { createPlaced, ownedCopy, type Engine, type EngineResult, type Placed } from './engine.ts';
+import {
+  createPlaced,
+  ownedCopy,
+  placementOf,
+  timeRuns,
+  type Engine,
+  type EngineResult,
+  type Placed,
+} from './engine.ts';
 import { textOf } from './inputs.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
 import { scoresFrom } from './postprocess.ts';
@@ -111,18 +119,11 @@ export async function createTransformersEngine(
 
   return {
     runtime: 'transformers',
-    backend: placed.backend,
-    ...(placed.fallbackReason ? { fallbackReason: placed.fallbackReason } : {}),
+    ...placementOf(placed),
     run: (input) => infer(text(input)),
     async measure(input, iterations) {
       const value = text(input);
-      const times: number[] = [];
-      for (let i = 0; i < iterations; i++) {
-        const start = performance.now();
-        await infer(value);
-        times.push(performance.now() - start);
-      }
-      return times;
+      return timeRuns(iterations, () => infer(value));
     },
     dispose: () => pipe.dispose(),
   };
