@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBundles, readBundleJson, readManifest } from '../../models/lib/bundle-files.ts';
 import { SampleSet } from '../../shared/schemas/samples.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
-import { createBrowserProfile, type BrowserProfile } from './support/browser.ts';
+import { launchBrowser, type LaunchedBrowser } from './support/browser.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const shotsDir = path.join(root, 'test-results');
@@ -19,7 +19,7 @@ const bundles = listBundles().map((bundle) => ({
 }));
 
 let server: FerryServer;
-let profile: BrowserProfile;
+let browser: LaunchedBrowser;
 let context: BrowserContext;
 let page: Page;
 
@@ -53,15 +53,15 @@ async function shownScores(): Promise<Map<string, number>> {
 beforeAll(async () => {
   // Exactly what the README tells a newcomer: `npm start` publishes every bundle in models/.
   server = await startFerryServer({ npmStart: true });
-  profile = createBrowserProfile();
-  context = await profile.launch();
+  browser = await launchBrowser();
+  context = browser.context;
   page = await context.newPage();
   await page.setViewportSize({ width: 1200, height: 860 });
   mkdirSync(shotsDir, { recursive: true });
 });
 
 afterAll(async () => {
-  await profile?.dispose();
+  await browser?.close();
   await server?.stop();
 });
 

@@ -148,4 +148,3 @@ window.harness = {
     };
   },
 };
-window.dispatchEvent(new Event('harness-ready'));

@@ -21,43 +21,38 @@ export interface LaunchOptions {
   webgpu?: boolean;
 }
 
-/** A persistent Chromium profile: close and relaunch it to see what survived. */
-export interface BrowserProfile {
-  userDataDir: string;
-  launch(): Promise<BrowserContext>;
-  /** Closes any open context and deletes the profile. */
-  dispose(): Promise<void>;
+/** Chromium running on a profile of its own. */
+export interface LaunchedBrowser {
+  context: BrowserContext;
+  /** Closes the browser and deletes its profile. */
+  close(): Promise<void>;
 }
 
 /**
- * A fresh Chromium profile (its own `--user-data-dir`) for one test file, launched headless with
+ * Chromium on a fresh profile (its own `--user-data-dir`) for one test file, launched headless with
  * the flags of DEVELOPERS.md. Fails with a one-line how-to when Chromium is missing: browser
  * tests never skip.
  */
-export function createBrowserProfile(options: LaunchOptions = {}): BrowserProfile {
+export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or .ci/run)`,
     );
   }
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'ferry-chromium-'));
+  const removeProfile = () => rmSync(userDataDir, { recursive: true, force: true });
   const args = options.webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : [...BASE_ARGS, '--disable-gpu'];
-  let context: BrowserContext | undefined;
+  const context = await chromium
+    .launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args })
+    .catch((error: unknown) => {
+      removeProfile();
+      throw error;
+    });
   return {
-    userDataDir,
-    async launch() {
-      await context?.close();
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args,
-      });
-      return context;
-    },
-    async dispose() {
-      await context?.close();
-      context = undefined;
-      rmSync(userDataDir, { recursive: true, force: true });
+    context,
+    async close() {
+      await context.close();
+      removeProfile();
     },
   };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
 import { publishOverHttp } from '../../support/registry-http.ts';
-import { createBrowserProfile, type BrowserProfile, type LaunchOptions } from './browser.ts';
+import { launchBrowser, type LaunchedBrowser, type LaunchOptions } from './browser.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { harness } from './harness.ts';
 import { startStaticServer, type StaticServer } from './static-server.ts';
@@ -17,7 +17,7 @@ export interface Stack {
   server: FerryServer;
   /** In front of `server`; pages use `proxy.url` as their serverUrl. */
   proxy: CountingProxy;
-  profile: BrowserProfile;
+  browser: LaunchedBrowser;
   context: BrowserContext;
   page: Page;
   h: ReturnType<typeof harness>;
@@ -39,8 +39,8 @@ export async function startStack(
   const origins = [site.origin, ...(options.alsoAllow ?? [])].join(',');
   const server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: origins, ...options.env } });
   const proxy = await startCountingProxy(server.url);
-  const profile = createBrowserProfile(options);
-  const context = await profile.launch();
+  const browser = await launchBrowser(options);
+  const { context } = browser;
   const page = await context.newPage();
   const h = harness(page);
   await h.goto(site.url);
@@ -48,7 +48,7 @@ export async function startStack(
     site,
     server,
     proxy,
-    profile,
+    browser,
     context,
     page,
     h,
@@ -59,7 +59,7 @@ export async function startStack(
     },
     clientOptions: (extra = {}) => ({ serverUrl: proxy.url, publicKey: server.publicKey, ...extra }),
     async close() {
-      await profile.dispose();
+      await browser.close();
       await proxy.close();
       await server.stop();
       await site.close();
