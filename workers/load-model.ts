@@ -3,7 +3,7 @@ import { loadBundle } from './loader/load-bundle.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import { placementOf, type Engine } from './runtime/engine.ts';
 import { createOrtEngine } from './runtime/ort-engine.ts';
-import { loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { currentThreads, loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { createTransformersEngine } from './runtime/transformers-engine.ts';
 import { loseWebGpuAdapter } from './runtime/webgpu-probe.ts';
 import type { LoadProgress, ModelInfo, VersionChange } from './types.ts';
@@ -55,8 +55,7 @@ export async function loadModel(
     task: bundle.manifest.task,
     runtime: engine.runtime,
     ...placementOf(engine),
-    // Read back: onnxruntime-web lowers it to 1 itself where threads cannot work.
-    threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
+    threads: currentThreads(runtime),
     ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
     fromCache: bundle.fromCache,
     bytesDownloaded: bundle.bytesDownloaded,

@@ -6,7 +6,7 @@ import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import type { Engine } from './runtime/engine.ts';
-import type { OrtRuntime } from './runtime/ort-runtime.ts';
+import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { loadModel } from './load-model.ts';
 import type {
   FerryStatus,
@@ -165,7 +165,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         runtime: runtime
           ? {
               build: runtime.build,
-              threads: runtime.ort.env.wasm.numThreads ?? runtime.threads,
+              threads: currentThreads(runtime),
               webgpuAdapter: runtime.adapter.description,
             }
           : null,

@@ -48,6 +48,14 @@ async function importBuild(build: OrtBuild): Promise<{ ort: Ort; wasmUrl: string
 let loading: Promise<OrtRuntime> | undefined;
 
 /**
+ * The WASM threads sessions really get: read back from onnxruntime-web, which lowers its setting
+ * to 1 itself where threads cannot work; what was asked for until it has one.
+ */
+export function currentThreads(runtime: OrtRuntime): number {
+  return runtime.ort.env.wasm.numThreads ?? runtime.threads;
+}
+
+/**
  * Loads and configures onnxruntime-web once per worker (its thread count is fixed per realm
  * once the first session exists, so later calls get the same runtime whatever they pass).
  */
