@@ -1,10 +1,27 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { FerryQueryable } from '../db/open.ts';
+import { preparedPerHandle } from '../db/prepared.ts';
 import { blobs, models, versions } from '../db/schema.ts';
 
 function prepare(db: FerryQueryable) {
   const name = sql.placeholder('name');
   return {
+    /** Every version of every model with its model's fields, by model name. */
+    modelList: db
+      .select({
+        name: models.name,
+        task: models.task,
+        description: models.description,
+        version: versions.version,
+        status: versions.status,
+        publishedAt: versions.publishedAt,
+        metadataVersion: versions.metadataVersion,
+        size: versions.size,
+      })
+      .from(models)
+      .innerJoin(versions, eq(versions.modelId, models.id))
+      .orderBy(asc(models.name))
+      .prepare(),
     /** One version of a model by exact semver: its signed manifest and what a status change needs. */
     version: db
       .select({
@@ -33,21 +50,9 @@ function prepare(db: FerryQueryable) {
   };
 }
 
-/** The read queries of the hot delivery paths, prepared once per database handle. */
-type RegistryQueries = ReturnType<typeof prepare>;
-
-const cache = new WeakMap<FerryQueryable, RegistryQueries>();
-
 /**
- * The prepared registry queries for `db` (statements are compiled on first use, then reused). A
+ * The read queries of the hot registry paths for `db`, prepared on first use and then reused. A
  * transaction handle gets its own set, compiled once per transaction, so a helper given one runs
  * inside its caller's transaction.
  */
-export function registryQueries(db: FerryQueryable): RegistryQueries {
-  let queries = cache.get(db);
-  if (!queries) {
-    queries = prepare(db);
-    cache.set(db, queries);
-  }
-  return queries;
-}
+export const registryQueries = preparedPerHandle(prepare);

@@ -1,8 +1,6 @@
-import { asc, eq } from 'drizzle-orm';
 import semver from 'semver';
 import { ErrorCode, FerryError, type ModelList, type Task, type VersionStatus } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
-import { models, versions } from '../db/schema.ts';
 import { registryQueries } from './registry-queries.ts';
 
 /** A version row as the alias resolution needs it. */
@@ -25,21 +23,7 @@ export function resolveLatest(candidates: readonly Candidate[]): string | null {
 
 /** Every model with its versions (newest first by semver) and its `latest` alias. */
 export function listModels(db: FerryQueryable): ModelList {
-  const rows = db
-    .select({
-      name: models.name,
-      task: models.task,
-      description: models.description,
-      version: versions.version,
-      status: versions.status,
-      publishedAt: versions.publishedAt,
-      metadataVersion: versions.metadataVersion,
-      size: versions.size,
-    })
-    .from(models)
-    .innerJoin(versions, eq(versions.modelId, models.id))
-    .orderBy(asc(models.name))
-    .all();
+  const rows = registryQueries(db).modelList.all();
   const byName = new Map<string, ModelList['models'][number]>();
   for (const { name, task, description, ...version } of rows) {
     let model = byName.get(name);

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { ErrorCode, FerryError, TokenScope, type TokenInfo } from '$shared';
 import type { FerryDb } from '../db/open.ts';
+import { preparedPerHandle } from '../db/prepared.ts';
 import { apiTokens } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor } from './deps.ts';
@@ -55,17 +56,28 @@ function toInfo(row: typeof apiTokens.$inferSelect): TokenInfo {
   return { id, name, prefix, scopes: scopesOf(row.scopes), createdAt, lastUsedAt, revokedAt };
 }
 
-/** The actor a bearer secret stands for. Throws `UNAUTHENTICATED` for unknown or revoked tokens. */
-export function authenticate(db: FerryDb, secret: string): Actor {
-  const row = db
+// Every authenticated request runs these two: compiled once per database handle.
+const authQueries = preparedPerHandle((db: FerryDb) => ({
+  byHash: db
     .select()
     .from(apiTokens)
-    .where(eq(apiTokens.hash, hashOf(secret)))
-    .get();
+    .where(eq(apiTokens.hash, sql.placeholder('hash')))
+    .prepare(),
+  touch: db
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`${sql.placeholder('lastUsedAt')}` })
+    .where(eq(apiTokens.id, sql.placeholder('id')))
+    .prepare(),
+}));
+
+/** The actor a bearer secret stands for. Throws `UNAUTHENTICATED` for unknown or revoked tokens. */
+export function authenticate(db: FerryDb, secret: string): Actor {
+  const queries = authQueries(db);
+  const row = queries.byHash.get({ hash: hashOf(secret) });
   if (!row || row.revokedAt !== null) {
     throw new FerryError(ErrorCode.UNAUTHENTICATED, 'Authorization: unknown or revoked API token');
   }
-  db.update(apiTokens).set({ lastUsedAt: new Date().toISOString() }).where(eq(apiTokens.id, row.id)).run();
+  queries.touch.run({ lastUsedAt: new Date().toISOString(), id: row.id });
   return { tokenId: row.id, name: row.name, scopes: scopesOf(row.scopes) };
 }
 
