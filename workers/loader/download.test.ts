@@ -125,6 +125,27 @@ describe('downloadVerified', () => {
     });
   });
 
+  it('fetches an empty file once and verifies it', async () => {
+    const empty = new Uint8Array(0);
+    const server = fakeServer({ body: empty });
+    const emptyFile = {
+      path: 'empty.txt',
+      size: 0,
+      sha256: createHash('sha256').update(empty).digest('hex'),
+    };
+    expect(await downloadVerified({ url: 'x', file: emptyFile, fetch: server.fetch })).toEqual(empty);
+    expect(server.requests).toEqual([null]);
+  });
+
+  it('makes no request when checkpoints already hold every byte', async () => {
+    const partials = createPartialStore(createMemoryStore().partials);
+    await partials.append(file.sha256, 0, content.subarray(0, 6000));
+    await partials.append(file.sha256, 6000, content.subarray(6000));
+    const server = fakeServer();
+    expect(await download(server, { partials })).toEqual(content);
+    expect(server.requests).toEqual([]);
+  });
+
   it('reports a missing blob as BLOB_NOT_FOUND without retrying', async () => {
     let calls = 0;
     const notFound = (async () => (calls++, new Response('{}', { status: 404 }))) as typeof fetch;

@@ -52,9 +52,9 @@ export async function downloadVerified(options: DownloadOptions): Promise<Uint8A
   }
   let failures = 0;
   let attempted = false;
-  while (received.bytes < file.size || !attempted) {
+  // An empty file still takes one request; bytes already all there (checkpoints) take none.
+  while (received.bytes < file.size || (file.size === 0 && !attempted)) {
     attempted = true;
-    if (received.bytes === file.size && file.size > 0) break;
     try {
       await transfer(received, options);
       if (received.bytes < file.size) throw new TypeError('connection closed early');
