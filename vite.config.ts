@@ -22,13 +22,13 @@ function crossOriginIsolation(): Plugin {
 }
 
 export default defineConfig({
-  // ferryWorkerPlugin: the Ferry worker (imported by the demo) bundles one onnxruntime-web build.
+  // ferryWorkerPlugin: the Ferry worker (imported by the demo) bundles one onnxruntime-web build, and
+  // workers are ES modules (the plugin sets worker.format).
   plugins: [crossOriginIsolation(), ferryWorkerPlugin(), sveltekit()],
   server: {
     // Kit sets its own allow list; the worker and shared code live outside web/.
     fs: { allow: ['workers', 'shared', 'server'] },
   },
-  worker: { format: 'es' },
   test: {
     projects: [
       {
