@@ -34,11 +34,13 @@ export function serveBlob(request: Request, ferry: Ferry, sha256: string): Promi
     if (decision.kind === 'unsatisfiable') {
       return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
     }
-    const range = decision.kind === 'partial' ? decision.range : undefined;
-    const length = range ? range.end - range.start + 1 : size;
-    const status = range ? 206 : 200;
-    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+    const partial = decision.kind === 'partial';
+    // The whole blob is the range 0…size-1: the size is known here, so the store need not stat it.
+    const range = partial ? decision.range : { start: 0, end: size - 1 };
+    const length = range.end - range.start + 1;
+    if (partial) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
     headers['Content-Length'] = String(length);
+    const status = partial ? 206 : 200;
     if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
     return new Response(await ferry.deps.blobs.read(sha256, range), { status, headers });
   });
