@@ -44,13 +44,15 @@ export function withIsolationHeaders(request: Request, response: Response, confi
   return result;
 }
 
-/** The answer to an OPTIONS preflight on a public read route, or null for any other request. */
+/**
+ * The answer to an OPTIONS preflight on a public read route, or null for any other request. It
+ * carries what only a preflight says; `Vary` and `Access-Control-Allow-Origin` are set by
+ * {@link withIsolationHeaders}, which every response passes through.
+ */
 export function preflight(request: Request, config: FerryConfig): Response | null {
   if (request.method !== 'OPTIONS' || !isPublicReadPath(new URL(request.url).pathname)) return null;
-  const origin = allowedOrigin(request, config);
-  const headers: Record<string, string> = { Vary: 'Origin' };
-  if (origin !== null) {
-    headers['Access-Control-Allow-Origin'] = origin;
+  const headers: Record<string, string> = {};
+  if (allowedOrigin(request, config) !== null) {
     headers['Access-Control-Allow-Methods'] = 'GET, HEAD, OPTIONS';
     headers['Access-Control-Allow-Headers'] = 'Range, If-None-Match, If-Range';
     headers['Access-Control-Max-Age'] = '600';
