@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobPath } from '../../server/storage/fs-blob-store.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { callTrpc, publishOverHttp } from '../support/registry-http.ts';
 import { addFile, bundleVariant } from '../support/bundles.ts';
@@ -33,10 +34,7 @@ beforeAll(async () => {
   // The fixture: the stored blob is altered on the server's disk (same length, one byte differs).
   const altered = Buffer.from(calibration);
   altered[100] = (altered[100] ?? 0) ^ 0xff;
-  writeFileSync(
-    path.join(stack.server.dataDir, 'blobs', 'sha256', calibrationSha.slice(0, 2), calibrationSha),
-    altered,
-  );
+  writeFileSync(blobPath(stack.server.dataDir, calibrationSha), altered);
 });
 afterAll(() => stack?.close());
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyManifest } from '$shared';
+import { blobPath } from '../../server/storage/fs-blob-store.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
@@ -33,7 +34,6 @@ afterEach(async () => {
 const modelSha = createHash('sha256')
   .update(readFileSync(path.join(tinyDir, 'model.onnx')))
   .digest('hex');
-const blobFile = (dir: string, sha: string) => path.join(dir, 'blobs', 'sha256', sha.slice(0, 2), sha);
 const tmpFiles = (dir: string) =>
   existsSync(path.join(dir, 'tmp')) ? readdirSync(path.join(dir, 'tmp')) : [];
 const publish = (server: FerryServer) => publishWithCli(server, tinyDir);
@@ -46,7 +46,7 @@ describe('kill -9 during a publish leaves the version fully there or absent', ()
     await first.waitForOutput(/FAILPOINT publish\.before-commit/);
     await first.kill('SIGKILL');
     expect((await cli).code).not.toBe(0);
-    expect(existsSync(blobFile(dir, modelSha))).toBe(true);
+    expect(existsSync(blobPath(dir, modelSha))).toBe(true);
 
     const second = await start(dir);
     expect(second.adminToken).toBe(first.adminToken);
@@ -100,7 +100,7 @@ describe('kill -9 during an upload leaves no blob behind', () => {
 
     const second = await start(dir);
     expect(tmpFiles(dir)).toEqual([]);
-    expect(existsSync(blobFile(dir, sha))).toBe(false);
+    expect(existsSync(blobPath(dir, sha))).toBe(false);
     expect((await headUpload(second.url, sha, second.adminToken)).status).toBe(404);
     expect((await fetch(`${second.url}/api/v1/blobs/${sha}`)).status).toBe(404);
   });
@@ -130,7 +130,7 @@ describe('kill -9 during an upload leaves no blob behind', () => {
 
     const second = await start(dir);
     expect(tmpFiles(dir)).toEqual([]);
-    expect(existsSync(blobFile(dir, sha))).toBe(false);
+    expect(existsSync(blobPath(dir, sha))).toBe(false);
     expect((await fetch(`${second.url}/api/v1/blobs/${sha}`)).status).toBe(404);
   });
 });
