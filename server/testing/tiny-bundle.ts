@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BundleManifestInput, UploadedFile } from '$shared';
+import { readLocalBundle, storeLocalFiles } from '../services/local-bundle.ts';
 import type { TempDeps } from './temp-deps.ts';
 
 /** The committed tiny test bundle (test/fixtures/bundles/tiny, made by test/fixtures/make-fixtures.py). */
@@ -11,10 +12,7 @@ export function tinyManifest(): BundleManifestInput {
   return JSON.parse(readFileSync(path.join(tinyDir, 'ferry.json'), 'utf8')) as BundleManifestInput;
 }
 
-/** Uploads the tiny bundle's files into `deps`' blob store. */
+/** Uploads the files the tiny bundle's ferry.json lists, in its order, into `deps`' blob store. */
 export async function uploadTiny(deps: TempDeps): Promise<UploadedFile[]> {
-  return [
-    await deps.upload(path.join(tinyDir, 'model.onnx'), 'model.onnx'),
-    await deps.upload(path.join(tinyDir, 'labels.txt'), 'labels.txt'),
-  ];
+  return storeLocalFiles(await readLocalBundle(tinyDir), deps.blobs, deps.maxFileBytes);
 }
