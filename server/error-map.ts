@@ -6,6 +6,9 @@ export type TrpcCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_SUPPORTED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TIMEOUT'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'PRECONDITION_FAILED'
@@ -24,6 +27,10 @@ const table: Record<Code, { status: number; trpc: TrpcCode }> = {
   ONNX_INVALID: { status: 400, trpc: 'BAD_REQUEST' },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   INVALID_INPUT: { status: 400, trpc: 'BAD_REQUEST' },
+  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
+  REQUEST_TIMEOUT: { status: 408, trpc: 'TIMEOUT' },
   UNAUTHENTICATED: { status: 401, trpc: 'UNAUTHORIZED' },
   FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
   BACKEND_UNAVAILABLE: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
