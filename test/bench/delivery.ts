@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
-import { addFile, bundleVariant } from '../support/bundles.ts';
+import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { downloadLoad } from './download-load.ts';
 import { row, type BenchResult } from './report.ts';
@@ -126,5 +126,6 @@ export async function deliveryBenchmark(): Promise<BenchResult> {
     }
   } finally {
     await ferry.stop();
+    removeTempDir(dir);
   }
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { removeTempDir } from '../support/bundles.ts';
 import { pixelsInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 import { startStaticServer, type StaticServer } from './support/static-server.ts';
@@ -114,6 +115,7 @@ describe('the SDK build', () => {
 
   it('ships type declarations a strict TypeScript consumer compiles against', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ferry-consumer-'));
+    onTestFinished(() => removeTempDir(dir));
     const file = path.join(dir, 'app.ts');
     writeFileSync(
       file,

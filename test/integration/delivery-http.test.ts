@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
-import { addFile, bundleVariant } from '../support/bundles.ts';
+import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
@@ -12,14 +12,16 @@ const allowed = 'https://app.example';
 const server = useFerryServer({ env: { FERRY_ALLOWED_ORIGINS: `${allowed},https://other.example` } });
 let blobUrl: string;
 let manifestUrl: string;
+let dir: string | undefined;
 beforeAll(async () => {
-  const dir = bundleVariant(tinyDir, (m, folder) => {
+  dir = bundleVariant(tinyDir, (m, folder) => {
     addFile(m, folder, { path: 'sample.bin', bytes: sample, role: 'sample' });
   });
   expect((await publishOverHttp(server().url, server().adminToken, dir)).status).toBe(200);
   blobUrl = `${server().url}/api/v1/blobs/${sampleSha}`;
   manifestUrl = `${server().url}/api/v1/models/tiny/versions/1.0.0/manifest`;
 });
+afterAll(() => dir && removeTempDir(dir));
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
-import { bundleVariant } from '../support/bundles.ts';
+import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
@@ -28,6 +28,7 @@ describe('publishing refuses bad bundles before anything is visible', () => {
       (m.signature as { inputs: { name: string }[] }).inputs[0]!.name = 'pixels';
       (m.preprocessing as { input: string }).input = 'pixels';
     });
+    onTestFinished(() => removeTempDir(dir));
     const reply = await publishOverHttp(server().url, server().adminToken, dir);
     expect(reply.status).toBe(400);
     expect(reply.body.error?.data.ferryCode).toBe('SIGNATURE_MISMATCH');
@@ -45,6 +46,7 @@ describe('publishing refuses bad bundles before anything is visible', () => {
       const model = path.join(folder, 'model.onnx');
       writeFileSync(model, readFileSync(model).subarray(0, 120));
     });
+    onTestFinished(() => removeTempDir(dir));
     const reply = await publishOverHttp(server().url, server().adminToken, dir);
     expect(reply.status).toBe(400);
     expect(reply.body.error?.data.ferryCode).toBe('ONNX_INVALID');
@@ -55,6 +57,7 @@ describe('publishing refuses bad bundles before anything is visible', () => {
     const dir = bundleVariant(tinyDir, (m) => {
       m.version = 'latest-and-greatest';
     });
+    onTestFinished(() => removeTempDir(dir));
     const reply = await publishOverHttp(server().url, server().adminToken, dir);
     expect(reply.status).toBe(400);
     expect(reply.body.error?.message).toMatch(/^manifest\.version: must be a semantic version/);

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -22,6 +22,11 @@ export function bundleVariant(
   edit(manifest, dir);
   writeFileSync(file, JSON.stringify(manifest, null, 2));
   return dir;
+}
+
+/** Removes a folder made by {@link bundleVariant} (or any temp folder); missing is fine. */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Writes `file.bytes` into a bundle variant and lists it in the variant's manifest with `file.role`. */
