@@ -60,6 +60,23 @@ export {
   SampleSet,
 } from './schemas/samples.ts';
 export { ServerInfo } from './schemas/server-info.ts';
+export {
+  Count,
+  FallbackReason,
+  FeatureCounts,
+  LATENCY_EDGES_MS,
+  LOAD_TIME_EDGES_MS,
+  LatencyHistogram,
+  LoadTimeHistogram,
+  MAX_COUNT,
+  MAX_WINDOW_MINUTES,
+  TELEMETRY_MAX_BYTES,
+  TOP_SCORE_EDGES,
+  TelemetryBatch,
+  ThreadBucket,
+  TopScoreHistogram,
+  threadBucket,
+} from './schemas/telemetry.ts';
 export { canonicalBytes, canonicalJson } from './signing/canonical-json.ts';
 export { verifyEd25519 } from './signing/ed25519.ts';
 export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './signing/verify.ts';
