@@ -4,6 +4,7 @@ import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { systemActor } from './deps.ts';
 import { publishVersion } from './publish.ts';
 import { getEnvelope, listModels, resolveLatest } from './registry.ts';
+import { setVersionStatus } from './status.ts';
 
 describe('resolveLatest', () => {
   it('picks the highest published semver, ignoring higher deprecated and yanked ones', () => {
@@ -56,6 +57,23 @@ describe('registry reads', () => {
     );
     expect(() => getEnvelope(deps.db, 'tiny', '9.9.9')).toThrow(
       expect.objectContaining({ code: 'BUNDLE_NOT_FOUND' }),
+    );
+  });
+
+  it('says every version is yanked when `latest` has nothing left to point at', async () => {
+    const files = await uploadTiny(deps);
+    for (const version of ['1.0.0', '1.1.0']) {
+      await publishVersion(deps, { manifest: { ...tinyManifest(), version }, files }, systemActor);
+      setVersionStatus(deps, { name: 'tiny', version, status: 'yanked' }, systemActor);
+    }
+    expect(() => getEnvelope(deps.db, 'tiny', 'latest')).toThrow(
+      expect.objectContaining({
+        code: 'BUNDLE_NOT_FOUND',
+        message: 'model "tiny" has no version "latest": every version is yanked',
+      }),
+    );
+    expect(getEnvelope(deps.db, 'tiny', '1.1.0').version, 'a yanked version stays readable by number').toBe(
+      '1.1.0',
     );
   });
 });

@@ -53,13 +53,16 @@ export interface StoredEnvelope {
  */
 export function getEnvelope(db: FerryQueryable, name: string, version: string): StoredEnvelope {
   const queries = registryQueries(db);
-  const wanted = version === 'latest' ? resolveLatest(queries.candidates.all({ name })) : version;
+  const candidates = version === 'latest' ? queries.candidates.all({ name }) : [];
+  const wanted = version === 'latest' ? resolveLatest(candidates) : version;
   const row = wanted === null ? undefined : queries.version.get({ name, version: wanted });
   if (row) return { version: row.version, body: row.body, sha256: row.sha256 };
   if (!queries.model.get({ name })) {
     throw new FerryError(ErrorCode.MODEL_NOT_FOUND, `model "${name}" does not exist`);
   }
-  throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `model "${name}" has no version "${version}"`);
+  // resolveLatest skips only yanked versions, so a model with versions and no `latest` has all yanked.
+  const why = candidates.length > 0 ? ': every version is yanked' : '';
+  throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `model "${name}" has no version "${version}"${why}`);
 }
 
 /** The size of a blob that a committed version references, or null: only those are served. */

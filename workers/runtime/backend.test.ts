@@ -40,9 +40,15 @@ describe('chooseProvider', () => {
   it('falls back to WASM and says why', () => {
     expect(choose({ adapter: none }).reason).toBe('no WebGPU adapter (navigator.gpu is missing)');
     expect(choose({ adapter: software, build: 'wasm' }).reason).toMatch(/software WebGPU adapter/);
-    expect(choose({ allowed: ['wasm'] }).reason).toBe('the bundle allows only WASM');
     expect(choose({ build: 'wasm' }).reason).toMatch(/already loaded the WASM-only runtime/);
     expect(choose({ preference: 'wasm' })).toEqual({ provider: 'wasm' });
+  });
+
+  it('gives no fallback reason when nothing fell back (a WASM-only bundle, or WASM asked for)', () => {
+    expect(choose({ allowed: ['wasm'] })).toEqual({ provider: 'wasm' });
+    expect(choose({ allowed: ['wasm'], adapter: none })).toEqual({ provider: 'wasm' });
+    expect(choose({ allowed: ['wasm'], build: 'wasm' })).toEqual({ provider: 'wasm' });
+    expect(choose({ preference: 'wasm', adapter: none })).toEqual({ provider: 'wasm' });
   });
 
   it('refuses a bundle that requires WebGPU where there is none', () => {

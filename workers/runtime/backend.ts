@@ -27,8 +27,10 @@ export function chooseBuild(preference: BackendPreference, adapter: AdapterProbe
 }
 
 /**
- * The execution provider for one bundle, and why it is not WebGPU when WebGPU was in play.
- * Throws `BACKEND_UNAVAILABLE` for a bundle that requires WebGPU where there is none.
+ * The execution provider for one bundle, and, only when WebGPU was in play and the model still
+ * ended up on WASM, why (`reason`). A bundle that allows only WASM, or `backend: "wasm"`, is a
+ * choice, not a fallback: no reason. Throws `BACKEND_UNAVAILABLE` for a bundle that requires
+ * WebGPU where there is none.
  */
 export function chooseProvider(options: {
   preference: BackendPreference;
@@ -37,19 +39,31 @@ export function chooseProvider(options: {
   allowed: readonly ExecutionProvider[];
   requiresWebGpu: boolean;
 }): { provider: Backend; reason?: string } {
-  const { preference, adapter, build, allowed } = options;
-  let reason: string | undefined;
-  if (preference === 'wasm') reason = 'WASM was asked for (backend: "wasm")';
-  else if (!allowed.includes('webgpu')) reason = 'the bundle allows only WASM';
-  else if (!adapter.available) reason = `no WebGPU adapter (${adapter.error ?? 'unknown'})`;
-  else if (preference === 'auto' && adapter.isFallback) {
-    reason = `only a software WebGPU adapter (${adapter.description}), slower than WASM; ask for backend "webgpu" to use it`;
-  } else if (build !== 'webgpu') reason = 'this worker already loaded the WASM-only runtime';
-  if (reason === undefined) return { provider: 'webgpu' };
+  const blocker = webGpuBlocker(options);
+  if (blocker === undefined) return { provider: 'webgpu' };
   if (options.requiresWebGpu) {
-    throw new FerryError(ErrorCode.BACKEND_UNAVAILABLE, `runtime.requirements.webgpu: ${reason}`);
+    throw new FerryError(ErrorCode.BACKEND_UNAVAILABLE, `runtime.requirements.webgpu: ${blocker}`);
   }
-  return preference === 'wasm' ? { provider: 'wasm' } : { provider: 'wasm', reason };
+  const wanted = options.preference !== 'wasm' && options.allowed.includes('webgpu');
+  return wanted ? { provider: 'wasm', reason: blocker } : { provider: 'wasm' };
+}
+
+/** Why this bundle cannot run on WebGPU here, or undefined when it can. */
+function webGpuBlocker(options: {
+  preference: BackendPreference;
+  adapter: AdapterProbe;
+  build: OrtBuild;
+  allowed: readonly ExecutionProvider[];
+}): string | undefined {
+  const { preference, adapter, build, allowed } = options;
+  if (preference === 'wasm') return 'WASM was asked for (backend: "wasm")';
+  if (!allowed.includes('webgpu')) return 'the bundle allows only WASM';
+  if (!adapter.available) return `no WebGPU adapter (${adapter.error ?? 'unknown'})`;
+  if (preference === 'auto' && adapter.isFallback) {
+    return `only a software WebGPU adapter (${adapter.description}), slower than WASM; ask for backend "webgpu" to use it`;
+  }
+  if (build !== 'webgpu') return 'this worker already loaded the WASM-only runtime';
+  return undefined;
 }
 
 /**
