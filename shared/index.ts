@@ -50,6 +50,7 @@ export {
   UploadResult,
   UploadedFile,
   VersionSummary,
+  scopeGrants,
   type PublishInputRaw,
 } from './schemas/registry.ts';
 export {

@@ -42,7 +42,11 @@ export function tokenCommand(): Command {
   const token = new Command('token').description('manage API tokens (scope: admin)');
   withConnection(token.command('create'))
     .description('create a token; its secret is printed once')
-    .requiredOption('--scope <scopes>', 'publish and/or admin (repeat or comma-separate)', scopeList)
+    .requiredOption(
+      '--scope <scopes>',
+      'publish, admin, read and/or metrics (repeat or comma-separate)',
+      scopeList,
+    )
     .option('--name <name>', 'a label to tell tokens apart', 'cli token')
     .action(async (options: ConnectionOptions & { scope: TokenScope[]; name: string }) => {
       const connection = connectionOf(options);

@@ -57,9 +57,21 @@ export const PublishResult = z.object({
 });
 export type PublishResult = z.infer<typeof PublishResult>;
 
-/** Scopes an API token may carry; they are independent (admin does not imply publish). */
-export const TokenScope = z.enum(['publish', 'admin']);
+/**
+ * Scopes an API token may carry: `publish` (upload and publish), `admin` (tokens, statuses, audit),
+ * `read` (telemetry summaries and drift reports) and `metrics` (the Prometheus scrape). `admin`
+ * implies `read` ({@link scopeGrants}); otherwise they are independent (admin does not imply publish).
+ */
+export const TokenScope = z.enum(['publish', 'admin', 'read', 'metrics']);
 export type TokenScope = z.infer<typeof TokenScope>;
+
+/** Scopes that holding another one grants as well. */
+const IMPLIED: Partial<Record<TokenScope, readonly TokenScope[]>> = { admin: ['read'] };
+
+/** Whether a token holding `held` may act where `required` is needed (`admin` implies `read`). */
+export function scopeGrants(held: readonly TokenScope[], required: TokenScope): boolean {
+  return held.some((scope) => scope === required || (IMPLIED[scope]?.includes(required) ?? false));
+}
 
 /** A token as listed (the secret itself is shown once, at creation, and never again). */
 export const TokenInfo = z.object({
