@@ -1,5 +1,6 @@
 import type { OpenedCache } from './cache/open-cache.ts';
 import { loadBundle } from './loader/load-bundle.ts';
+import type { SharedDownloads } from './loader/shared-downloads.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import { placementOf, type Engine } from './runtime/engine.ts';
 import { createOrtEngine } from './runtime/ort-engine.ts';
@@ -14,6 +15,8 @@ export interface LoadContext {
   config: WorkerConfig;
   opened: OpenedCache;
   fetch: typeof fetch;
+  /** The worker's downloads in flight: concurrent loads of the same blob share one request. */
+  downloads: SharedDownloads;
   onProgress: (progress: LoadProgress) => void;
   onVersionChange: (change: VersionChange) => void;
 }
@@ -37,6 +40,8 @@ export async function loadModel(
     key: { publicKey: config.publicKey, ...(config.keyid ? { keyid: config.keyid } : {}) },
     cache: opened.cache,
     fetch: context.fetch,
+    downloads: context.downloads,
+    origin: self.location.origin,
     onProgress: context.onProgress,
     onVersionChange: context.onVersionChange,
   });

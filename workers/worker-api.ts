@@ -5,9 +5,12 @@ import { transferablesOf } from './client/transferables.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
 import type { ModelRequest } from './loader/manifest.ts';
+import { createSharedDownloads } from './loader/shared-downloads.ts';
 import type { Engine } from './runtime/engine.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { loadModel } from './load-model.ts';
+import { startTelemetry } from './telemetry/start.ts';
+import type { Telemetry } from './telemetry/telemetry.ts';
 import type {
   FerryStatus,
   LoadProgress,
@@ -17,7 +20,7 @@ import type {
   RunResult,
   VersionChange,
 } from './types.ts';
-import { parseWorkerConfig, type WorkerConfig } from './worker-config.ts';
+import { parseWorkerConfig, type WorkerConfig, type WorkerOptions } from './worker-config.ts';
 
 /** What the worker tells the page while a model loads. */
 export type WorkerEvent =
@@ -38,7 +41,9 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   let config: WorkerConfig | undefined;
   let opened: Promise<OpenedCache> | undefined;
   let runtime: OrtRuntime | undefined;
+  let telemetry: Telemetry | undefined;
   const slots = new Map<string, Slot>();
+  const downloads = createSharedDownloads();
   const fetchFn = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => self.fetch(input, init));
 
   const configured = () => {
@@ -72,6 +77,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           config: cfg,
           opened: await cacheReady,
           fetch: fetchFn,
+          downloads,
           onProgress: (progress) => emit({ type: 'progress', progress }),
           onVersionChange: (change) => emit({ type: 'versionChanged', change }),
         },
@@ -84,6 +90,10 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed while loading`);
       }
       Object.assign(slot, { engine, info, state: 'ready' });
+      telemetry?.loaded(id, info, {
+        crossOriginIsolated: self.crossOriginIsolated,
+        webgpuAvailable: loaded.runtime.adapter.available,
+      });
       return info;
     } catch (error) {
       if (slot.state !== 'disposed') slot.state = 'error';
@@ -95,21 +105,30 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
 
   return {
     /** Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. */
-    async init(options: WorkerConfig): Promise<void> {
+    async init(options: WorkerOptions): Promise<void> {
       config = parseWorkerConfig(options);
       opened = openCache(config.cache, config.cacheBudgetBytes);
+      telemetry?.stop();
+      telemetry = startTelemetry(config, fetchFn);
     },
     load,
     /** Runs a loaded model; output buffers are transferred to the page. */
     async run(id: string, input: RunInput): Promise<RunResult> {
       try {
         const started = performance.now();
-        const result = await slotFor(id).engine.run(input);
-        const buffers = transferablesOf(result.outputs);
-        return transfer({ ...result, latencyMs: performance.now() - started }, buffers);
+        const { inputs, ...result } = await slotFor(id).engine.run(input);
+        const latencyMs = performance.now() - started;
+        telemetry?.ran(id, { input, result: { ...result, ...(inputs ? { inputs } : {}) }, latencyMs });
+        return transfer({ ...result, latencyMs }, transferablesOf(result.outputs));
       } catch (error) {
-        throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+        const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
+        telemetry?.failed(id, ferryError.code);
+        throw ferryError;
       }
+    },
+    /** Seals what telemetry counted so far into the queue and starts sending (the page hides). */
+    async flushTelemetry(): Promise<void> {
+      await telemetry?.flush();
     },
     /** Benchmarks only: times bare `session.run` calls inside the worker, no messaging involved. */
     async measure(id: string, input: RunInput, iterations: number): Promise<number[]> {
@@ -169,6 +188,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
               webgpuAdapter: runtime.adapter.description,
             }
           : null,
+        telemetry: telemetry ? await telemetry.status() : { enabled: false },
         models: [...slots.values()].map((s) => ({
           name: s.request.name,
           version: s.info?.version ?? s.request.version ?? null,

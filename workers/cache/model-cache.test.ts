@@ -99,4 +99,38 @@ describe('partial downloads', () => {
     await cache.partials.append('f', 5, new Uint8Array([3]));
     expect(await cache.partials.load('f')).toEqual([]);
   });
+
+  it('remembers newer verified metadata of a cached version, and its envelope, without touching blobs', async () => {
+    const { store, cache } = setup(10_000);
+    await cache.commit({ ...request('digits', '1.0.0', { a: 10 }), channel: 'latest' });
+    const yanked = { signed: { name: 'digits', version: '1.0.0', status: 'yanked' } };
+    await cache.remember({ name: 'digits', version: '1.0.0', envelope: yanked, metadataVersion: 7 });
+    const record = await cache.record('digits');
+    expect(record?.seenMetadata).toEqual({ '1.0.0': 7 });
+    expect(record?.versions).toMatchObject([{ version: '1.0.0', metadataVersion: 7, envelope: yanked }]);
+    expect(record?.channels).toEqual({ latest: '1.0.0' });
+    expect(await store.blobs.keys()).toEqual(['a']);
+  });
+
+  it('remembers metadata of a version it never cached, and never goes back to older metadata', async () => {
+    const { store, cache } = setup(10_000);
+    const envelope = { signed: {} };
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 4 });
+    expect(await cache.record('cancer')).toEqual({
+      name: 'cancer',
+      versions: [],
+      channels: {},
+      seenMetadata: { '2.0.0': 4 },
+    });
+    let writes = 0;
+    const put = store.records.put.bind(store.records);
+    store.records.put = async (key, value) => {
+      writes++;
+      await put(key, value);
+    };
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 3 });
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 4 });
+    expect(writes, 'nothing new, nothing written').toBe(0);
+    expect((await cache.record('cancer'))?.seenMetadata).toEqual({ '2.0.0': 4 });
+  });
 });

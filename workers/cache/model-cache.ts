@@ -14,6 +14,14 @@ export interface CommitRequest {
   channel?: string;
 }
 
+/** A manifest this device verified, whatever its status: what {@link ModelCache.remember} keeps. */
+export interface VerifiedMetadata {
+  name: string;
+  version: string;
+  envelope: unknown;
+  metadataVersion: number;
+}
+
 /** Whether the commit reached persistent storage. */
 export interface CommitResult {
   persisted: boolean;
@@ -34,6 +42,13 @@ export interface ModelCache {
    * bytes stay in memory for this session and the result says why. Commits run one at a time.
    */
   commit(request: CommitRequest): Promise<CommitResult>;
+  /**
+   * Remembers a verified manifest even when it will not run (yanked): its `metadataVersion` as the
+   * highest seen for that version, and, when newer than the cached copy of that version, its
+   * envelope in place of the cached one, so an offline load applies the status seen last. Touches
+   * no blob and no channel; writes nothing when it teaches nothing new. Queued with commits.
+   */
+  remember(verified: VerifiedMetadata): Promise<void>;
   /** Bytes of verified blobs kept (persistent plus memory-only). */
   usage(): Promise<number>;
 }
@@ -111,6 +126,20 @@ export function createModelCache(
     return { persisted: true };
   }
 
+  async function remember(verified: VerifiedMetadata): Promise<void> {
+    const previous = await store.records.match(verified.name);
+    const next = rememberedRecord(previous, verified);
+    if (next !== previous) await store.records.put(verified.name, next);
+  }
+
+  const queued =
+    <A, R>(fn: (arg: A) => Promise<R>) =>
+    (arg: A): Promise<R> => {
+      const run = queue.then(() => fn(arg));
+      queue = run.catch(() => undefined);
+      return run;
+    };
+
   return {
     kind: store.kind,
     partials: createPartialStore(store.partials),
@@ -118,11 +147,8 @@ export function createModelCache(
       return memoryOnly.get(sha256) ?? (await store.blobs.match(sha256));
     },
     record: (name) => store.records.match(name),
-    commit(request) {
-      const run = queue.then(() => commit(request));
-      queue = run.catch(() => undefined);
-      return run;
-    },
+    commit: queued(commit),
+    remember: queued(remember),
     async usage() {
       const sizes = referencedBytes(await allRecords());
       for (const [sha, bytes] of memoryOnly) sizes.set(sha, bytes.byteLength);
@@ -148,5 +174,26 @@ function nextRecord(previous: ModelRecord | undefined, request: CommitRequest, a
     versions: [current, ...record.versions.filter((v) => v.version !== request.version)].slice(0, 2),
     channels: request.channel ? { ...record.channels, [request.channel]: request.version } : record.channels,
     seenMetadata: { ...record.seenMetadata, [request.version]: Math.max(seen, request.metadataVersion) },
+  };
+}
+
+/** `previous` updated with what `verified` teaches, or `previous` itself when nothing is new. */
+function rememberedRecord(previous: ModelRecord | undefined, verified: VerifiedMetadata): ModelRecord {
+  const record = previous ?? { name: verified.name, versions: [], channels: {}, seenMetadata: {} };
+  const seen = record.seenMetadata[verified.version];
+  const stale = (v: CachedVersion) =>
+    v.version === verified.version && v.metadataVersion < verified.metadataVersion;
+  if (previous && seen !== undefined && seen >= verified.metadataVersion && !record.versions.some(stale)) {
+    return previous;
+  }
+  return {
+    ...record,
+    versions: record.versions.map((v) =>
+      stale(v) ? { ...v, envelope: verified.envelope, metadataVersion: verified.metadataVersion } : v,
+    ),
+    seenMetadata: {
+      ...record.seenMetadata,
+      [verified.version]: Math.max(seen ?? 0, verified.metadataVersion),
+    },
   };
 }

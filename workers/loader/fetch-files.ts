@@ -6,6 +6,7 @@ import type { LoadProgress } from '../types.ts';
 import { downloadVerified } from './download.ts';
 import { blobUrl } from './manifest.ts';
 import { createProgressTracker } from './progress.ts';
+import type { DownloadLease } from './shared-downloads.ts';
 
 /** What {@link fetchFiles} needs. */
 export interface FetchFilesOptions {
@@ -14,6 +15,8 @@ export interface FetchFilesOptions {
   cache: ModelCache;
   fetch: typeof fetch;
   offline: boolean;
+  /** Joins downloads of the same blob that another load of this worker has in flight. */
+  downloads: DownloadLease;
   onProgress?: (progress: LoadProgress) => void;
   /** Files downloaded at once. */
   concurrency?: number;
@@ -22,7 +25,7 @@ export interface FetchFilesOptions {
 /**
  * Every file of `manifest` as verified bytes: from the cache when its sha256 is there (checked
  * again: a damaged entry is downloaded anew), else downloaded with progress. A blob two paths
- * share is fetched once. Offline, a file missing from the cache is a `NETWORK_ERROR` naming it.
+ * share is fetched once, and so is one that another load is downloading (`downloads`). Offline, a file missing from the cache is a `NETWORK_ERROR` naming it.
  */
 export async function fetchFiles(
   options: FetchFilesOptions,
@@ -57,13 +60,20 @@ export async function fetchFiles(
         },
       );
     }
-    const bytes = await downloadVerified({
-      url: blobUrl(options.serverUrl, file.sha256),
-      file,
-      fetch: options.fetch,
-      partials: cache.partials,
-      onBytes: (n) => tracker.update(file.path, n),
-    });
+    // Keyed by sha256 and size: a joined download was verified against exactly these two.
+    const { bytes } = await options.downloads.obtain(
+      `${file.sha256}:${file.size}`,
+      (onBytes) =>
+        downloadVerified({
+          url: blobUrl(options.serverUrl, file.sha256),
+          file,
+          fetch: options.fetch,
+          partials: cache.partials,
+          onBytes,
+        }),
+      (n) => tracker.update(file.path, n),
+    );
+    // A download joined from another load counts here too: this load waited for those bytes.
     return { bytes, downloaded: true };
   }
 

@@ -7,6 +7,7 @@ import { createMemoryStore } from '../cache/memory-store.ts';
 import { createModelCache } from '../cache/model-cache.ts';
 import type { LoadProgress, VersionChange } from '../types.ts';
 import { loadBundle } from './load-bundle.ts';
+import { createSharedDownloads } from './shared-downloads.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const spki = publicKey.export({ format: 'der', type: 'spki' });
@@ -20,6 +21,11 @@ function fakeRegistry() {
   const requests: string[] = [];
   let online = true;
   let metadataVersion = 0;
+  const order: string[] = [];
+  async function signEnvelope(signed: Record<string, unknown>) {
+    const sig = toBase64(new Uint8Array(sign(null, canonicalBytes(signed), privateKey)));
+    return { signed, signatures: [{ keyid: await keyIdOf(raw), sig }] };
+  }
   async function publish(version: string, files: Record<string, string>) {
     const entries = Object.entries(files).map(([path, text]) => {
       const bytes = new TextEncoder().encode(text);
@@ -49,12 +55,18 @@ function fakeRegistry() {
       publishedAt: '2026-11-25T12:00:00.000Z',
       status: 'published',
     };
-    const sig = toBase64(new Uint8Array(sign(null, canonicalBytes(signed), privateKey)));
-    const envelope = { signed, signatures: [{ keyid: await keyIdOf(raw), sig }] };
-    manifests.set(version, envelope);
-    manifests.set('latest', envelope);
+    manifests.set(version, await signEnvelope(signed));
+    order.push(version);
     return entries;
   }
+  /** Re-signs `version` with `status` and a new metadataVersion, as versions.setStatus does. */
+  async function setStatus(version: string, status: 'published' | 'deprecated' | 'yanked') {
+    const { signed } = manifests.get(version) as { signed: Record<string, unknown> };
+    manifests.set(version, await signEnvelope({ ...signed, status, metadataVersion: ++metadataVersion }));
+  }
+  /** The newest version not yanked, as the server's `latest` alias. */
+  const latest = () =>
+    order.findLast((v) => (manifests.get(v) as { signed: { status: string } }).signed.status !== 'yanked');
   const fetchFn = (async (input: RequestInfo | URL) => {
     const url = new URL(String(input));
     requests.push(url.pathname);
@@ -65,32 +77,43 @@ function fakeRegistry() {
       return bytes ? new Response(bytes.slice()) : new Response('{}', { status: 404 });
     }
     const version = /\/versions\/([^/]+)\/manifest$/.exec(url.pathname)?.[1] ?? '';
-    const envelope = manifests.get(decodeURIComponent(version));
+    const ref = decodeURIComponent(version);
+    const envelope = manifests.get(ref === 'latest' ? (latest() ?? '') : ref);
     return envelope
       ? Response.json(envelope)
       : Response.json({ error: { code: 'BUNDLE_NOT_FOUND', message: 'no' } }, { status: 404 });
   }) as typeof fetch;
   const blobRequests = () => requests.filter((p) => p.includes('/blobs/')).length;
-  return { publish, blobs, fetch: fetchFn, blobRequests, setOnline: (v: boolean) => (online = v) };
+  return {
+    publish,
+    setStatus,
+    blobs,
+    fetch: fetchFn,
+    requests,
+    blobRequests,
+    setOnline: (v: boolean) => (online = v),
+  };
 }
 
 function setup() {
   const registry = fakeRegistry();
   const store = createMemoryStore();
   const cache = createModelCache(store, { budgetBytes: 1e6 });
+  const downloads = createSharedDownloads();
   const progress: LoadProgress[] = [];
   const changes: VersionChange[] = [];
-  const load = (request: { version?: string } = {}) =>
+  const load = (request: { version?: string } = {}, onProgress = (p: LoadProgress) => progress.push(p)) =>
     loadBundle({
       request: { name: 'digits', ...request },
       serverUrl: 'http://ferry.test',
       key: { publicKey: raw },
       cache,
       fetch: registry.fetch,
-      onProgress: (p) => progress.push(p),
+      downloads,
+      onProgress,
       onVersionChange: (c) => changes.push(c),
     });
-  return { registry, store, load, progress, changes };
+  return { registry, store, cache, downloads, load, progress, changes };
 }
 
 const decode = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
@@ -152,5 +175,71 @@ describe('loadBundle', () => {
     await registry.publish('1.1.0', { 'model.onnx': 'weights-2' });
     expect((await load()).manifest.version).toBe('1.1.0');
     expect(changes).toEqual([{ name: 'digits', from: '1.0.0', to: '1.1.0' }]);
+  });
+
+  it('remembers a yank of an exact version it refused, and keeps refusing it offline', async () => {
+    const { registry, load, cache } = setup();
+    await registry.publish('1.0.0', { 'model.onnx': 'weights' });
+    await load({ version: '1.0.0' });
+    await registry.setStatus('1.0.0', 'yanked');
+    await expect(load({ version: '1.0.0' })).rejects.toMatchObject({ code: 'BUNDLE_NOT_FOUND' });
+    const record = await cache.record('digits');
+    expect(record?.seenMetadata).toEqual({ '1.0.0': 2 });
+    expect(record?.versions[0]).toMatchObject({ version: '1.0.0', metadataVersion: 2 });
+    registry.setOnline(false);
+    await expect(load({ version: '1.0.0' })).rejects.toMatchObject({
+      code: 'BUNDLE_NOT_FOUND',
+      message: 'manifest: digits@1.0.0 was yanked by its publisher',
+    });
+  });
+
+  it('learns the yank behind a channel that resolves to nothing, so it holds offline', async () => {
+    const { registry, load } = setup();
+    await registry.publish('1.0.0', { 'model.onnx': 'weights' });
+    await load();
+    await registry.setStatus('1.0.0', 'yanked');
+    await expect(load()).rejects.toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: 'manifest: no' });
+    expect(registry.requests.filter((p) => p.endsWith('/versions/1.0.0/manifest'))).toHaveLength(1);
+    registry.setOnline(false);
+    await expect(load()).rejects.toMatchObject({
+      code: 'BUNDLE_NOT_FOUND',
+      message: expect.stringContaining('yanked by its publisher'),
+    });
+  });
+
+  it('runs a version again once its publisher restores it', async () => {
+    const { registry, load } = setup();
+    await registry.publish('1.0.0', { 'model.onnx': 'weights' });
+    await load({ version: '1.0.0' });
+    await registry.setStatus('1.0.0', 'yanked');
+    await expect(load({ version: '1.0.0' })).rejects.toMatchObject({ code: 'BUNDLE_NOT_FOUND' });
+    await registry.setStatus('1.0.0', 'published');
+    expect((await load({ version: '1.0.0' })).manifest.metadataVersion).toBe(3);
+    registry.setOnline(false);
+    expect((await load({ version: '1.0.0' })).offline).toBe(true);
+  });
+
+  it('shares one request per blob between concurrent loads, with progress for each', async () => {
+    const { registry, load, downloads } = setup();
+    await registry.publish('1.0.0', { 'model.onnx': 'weights', 'labels.txt': 'a,b' });
+    const first: LoadProgress[] = [];
+    const second: LoadProgress[] = [];
+    const [a, b] = await Promise.all([load({}, (p) => first.push(p)), load({}, (p) => second.push(p))]);
+    expect(registry.blobRequests()).toBe(2);
+    expect(decode(a.files.get('model.onnx'))).toBe('weights');
+    expect(decode(b.files.get('model.onnx'))).toBe('weights');
+    for (const progress of [first, second]) expect(progress.at(-1)).toMatchObject({ fraction: 1 });
+    expect(downloads.size, 'released once both loads committed').toBe(0);
+  });
+
+  it('forgets a failed download so that the next load downloads it again', async () => {
+    const { registry, load, downloads } = setup();
+    const [file] = await registry.publish('1.0.0', { 'model.onnx': 'weights' });
+    registry.blobs.delete(file!.sha256);
+    await expect(load()).rejects.toMatchObject({ code: 'BLOB_NOT_FOUND' });
+    expect(downloads.size).toBe(0);
+    registry.blobs.set(file!.sha256, new TextEncoder().encode('weights'));
+    expect(decode((await load()).files.get('model.onnx'))).toBe('weights');
+    expect(registry.blobRequests()).toBe(2);
   });
 });

@@ -5,7 +5,15 @@ import type { ModelCache } from '../cache/model-cache.ts';
 import type { CachedVersion, ModelRecord } from '../cache/types.ts';
 import type { LoadProgress, ModelInfo, VersionChange } from '../types.ts';
 import { fetchFiles } from './fetch-files.ts';
-import { fetchEnvelope, manifestUrl, requestRef, verifyForRequest, type ModelRequest } from './manifest.ts';
+import {
+  fetchEnvelope,
+  manifestUrl,
+  refuseYanked,
+  requestRef,
+  verifyForRequest,
+  type ModelRequest,
+} from './manifest.ts';
+import { createSharedDownloads, type DownloadLease, type SharedDownloads } from './shared-downloads.ts';
 
 /** Options of {@link loadBundle}. */
 export interface LoadBundleOptions {
@@ -14,6 +22,10 @@ export interface LoadBundleOptions {
   key: TrustedKey;
   cache: ModelCache;
   fetch: typeof fetch;
+  /** The worker's downloads in flight, shared by its concurrent loads (default: this load's own). */
+  downloads?: SharedDownloads;
+  /** The origin the requests come from, named in the hint when the server seems to refuse it (CORS). */
+  origin?: string;
   onProgress?: (progress: LoadProgress) => void;
   onVersionChange?: (change: VersionChange) => void;
 }
@@ -48,28 +60,46 @@ function cachedVersion(record: ModelRecord | undefined, request: ModelRequest): 
 
 /**
  * Fetches and verifies the signed manifest, then every file (cache first, by sha256), and commits
- * the verified version to the cache. When the server is unreachable the cached manifest for the
- * request is used (verified again). When a channel's new version fails (altered blob, bad
- * signature, …) the last good cached version is loaded instead and `fallbackFrom` says why; an
- * exact-version request fails instead.
+ * the verified version to the cache. Every manifest that verifies is remembered before anything
+ * else (its metadataVersion, and a yank), even one that will not run. When the server is
+ * unreachable the cached manifest for the request is used (verified again, with the status last
+ * seen). When a channel's new version fails (altered blob, bad signature, …) the last good cached
+ * version is loaded instead and `fallbackFrom` says why; an exact-version request fails instead.
  */
 export async function loadBundle(options: LoadBundleOptions): Promise<LoadedBundle> {
+  const lease = (options.downloads ?? createSharedDownloads()).lease();
+  try {
+    return await loadLeased({ ...options, lease });
+  } finally {
+    lease.release();
+  }
+}
+
+type LeasedOptions = LoadBundleOptions & { lease: DownloadLease };
+
+async function loadLeased(options: LeasedOptions): Promise<LoadedBundle> {
   const { request, cache } = options;
   const record = await cache.record(request.name);
   let envelope: unknown;
   try {
-    envelope = await fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request));
+    envelope = await fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request), {
+      ...(options.origin ? { origin: options.origin } : {}),
+    });
   } catch (error) {
     const cached = cachedVersion(record, request);
+    if (isFerryError(error) && error.code === ErrorCode.BUNDLE_NOT_FOUND && cached && !request.version) {
+      await learnStatus(options, cached.version);
+    }
     if (!cached || !isFerryError(error) || error.code !== ErrorCode.NETWORK_ERROR) throw error;
-    return fromEnvelope(options, { envelope: cached.envelope, record, offline: true });
+    return fromEnvelope(options, { envelope: cached.envelope, offline: true });
   }
   try {
-    return await fromEnvelope(options, { envelope, record, offline: false });
+    return await fromEnvelope(options, { envelope, offline: false });
   } catch (error) {
-    const cached = request.version ? undefined : cachedVersion(record, request);
+    // Read again: the failed attempt may have remembered newer metadata for the cached version.
+    const cached = request.version ? undefined : cachedVersion(await cache.record(request.name), request);
     if (!cached || !isFerryError(error) || !RECOVERABLE.has(error.code)) throw error;
-    const fallback = await fromEnvelope(options, { envelope: cached.envelope, record, offline: false });
+    const fallback = await fromEnvelope(options, { envelope: cached.envelope, offline: false });
     return {
       ...fallback,
       fallbackFrom: { requested: requestRef(request), code: error.code, message: error.message },
@@ -77,17 +107,50 @@ export async function loadBundle(options: LoadBundleOptions): Promise<LoadedBund
   }
 }
 
+/**
+ * A channel that resolves to nothing any more (every version yanked) is an unsigned 404: asks for
+ * the signed manifest of the version the channel last gave this device, and remembers it, so the
+ * yank holds offline too. Best effort by design: its failure leaves the caller's error to report.
+ */
+async function learnStatus(options: LeasedOptions, version: string): Promise<void> {
+  const request = { name: options.request.name, version };
+  const record = await options.cache.record(request.name);
+  try {
+    const envelope = await fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request));
+    await verifyAndRemember(options, { envelope, request, record });
+  } catch {
+    // The channel's own BUNDLE_NOT_FOUND, which the caller throws next, is the error to report.
+  }
+}
+
+async function verifyAndRemember(
+  options: LeasedOptions,
+  source: { envelope: unknown; request: ModelRequest; record: ModelRecord | undefined },
+): Promise<PublishedManifest> {
+  const manifest = await verifyForRequest(source.envelope, options.key, {
+    request: source.request,
+    seenMetadata: source.record?.seenMetadata,
+  });
+  await options.cache.remember({
+    name: manifest.name,
+    version: manifest.version,
+    envelope: source.envelope,
+    metadataVersion: manifest.metadataVersion,
+  });
+  return manifest;
+}
+
 async function fromEnvelope(
-  options: LoadBundleOptions,
-  source: { envelope: unknown; record: ModelRecord | undefined; offline: boolean },
+  options: LeasedOptions,
+  source: { envelope: unknown; offline: boolean },
 ): Promise<LoadedBundle> {
   const { request, cache, onVersionChange } = options;
-  const { envelope, record, offline } = source;
-  const manifest = await verifyForRequest(envelope, options.key, {
-    request,
-    seenMetadata: record?.seenMetadata,
-  });
-  const fetched = await fetchFiles({ ...options, manifest, offline });
+  const { envelope, offline } = source;
+  // Read again: a concurrent load may have remembered newer metadata since this load started.
+  const record = await cache.record(request.name);
+  const manifest = await verifyAndRemember(options, { envelope, request, record });
+  refuseYanked(manifest);
+  const fetched = await fetchFiles({ ...options, manifest, offline, downloads: options.lease });
   const channel = request.version ? undefined : requestRef(request);
   const previous = channel ? record?.channels[channel] : undefined;
   if (previous && previous !== manifest.version) {

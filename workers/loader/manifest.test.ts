@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toBase64 } from '$shared/encoding/bytes.ts';
 import { canonicalBytes } from '$shared/signing/canonical-json.ts';
 import { keyIdOf } from '$shared/signing/verify.ts';
-import { fetchEnvelope, manifestUrl, verifyForRequest } from './manifest.ts';
+import { fetchEnvelope, manifestUrl, refuseYanked, verifyForRequest } from './manifest.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const spki = publicKey.export({ format: 'der', type: 'spki' });
@@ -71,10 +71,20 @@ describe('verifyForRequest', () => {
     ).resolves.toMatchObject({ metadataVersion: 4 });
   });
 
-  it('refuses a yanked version', async () => {
-    await expect(
-      verifyForRequest(await envelope({ status: 'yanked' }), key, { request: { name: 'digits' } }),
-    ).rejects.toMatchObject({ code: 'BUNDLE_NOT_FOUND' });
+  it('verifies a yanked manifest (so it can be remembered) and refuseYanked refuses to run it', async () => {
+    const yanked = await verifyForRequest(await envelope({ status: 'yanked' }), key, {
+      request: { name: 'digits' },
+    });
+    expect(() => refuseYanked(yanked)).toThrow(
+      expect.objectContaining({
+        code: 'BUNDLE_NOT_FOUND',
+        message: 'manifest: digits@1.1.0 was yanked by its publisher',
+      }),
+    );
+    const deprecated = await verifyForRequest(await envelope({ status: 'deprecated' }), key, {
+      request: { name: 'digits' },
+    });
+    expect(() => refuseYanked(deprecated)).not.toThrow();
   });
 
   it('refuses a tampered manifest as SIGNATURE_INVALID', async () => {
@@ -118,5 +128,41 @@ describe('fetchEnvelope', () => {
       code: 'NETWORK_ERROR',
       message: 'manifest: no such thing',
     });
+  });
+
+  it('names CORS as the likely cause when a cross-origin server answers a no-cors request', async () => {
+    const modes: (RequestMode | undefined)[] = [];
+    const corsBlocked = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      modes.push(init?.mode);
+      if (init?.mode === 'no-cors') return new Response(null, { status: 200 });
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    const url = 'http://ferry.test:3000/api/v1/models/digits/versions/latest/manifest';
+    await expect(fetchEnvelope(corsBlocked, url, { origin: 'http://app.test' })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: expect.stringMatching(
+        /likely blocked by CORS; check that FERRY_ALLOWED_ORIGINS on the server includes http:\/\/app\.test$/,
+      ),
+    });
+    expect(modes).toEqual([undefined, 'no-cors']);
+  });
+
+  it('says unreachable, without a CORS hint, when the no-cors request fails too or the URL is same-origin', async () => {
+    const down = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    const url = 'http://ferry.test/m';
+    await expect(fetchEnvelope(down, url, { origin: 'http://app.test' })).rejects.toMatchObject({
+      message: `manifest: ${url} unreachable`,
+    });
+    let calls = 0;
+    const sameOrigin = (async () => {
+      calls++;
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    await expect(fetchEnvelope(sameOrigin, url, { origin: 'http://ferry.test' })).rejects.toMatchObject({
+      message: `manifest: ${url} unreachable`,
+    });
+    expect(calls, 'no probe for a same-origin URL').toBe(1);
   });
 });

@@ -34,14 +34,21 @@ const base = (serverUrl: string) => (serverUrl.endsWith('/') ? serverUrl : `${se
 /**
  * Fetches the signed envelope (not yet verified). Throws `NETWORK_ERROR` when the server cannot
  * be reached or fails, and the server's own code (`MODEL_NOT_FOUND`, `BUNDLE_NOT_FOUND`) on 404.
+ * `origin`: where the request comes from; a failed cross-origin request then gets a hint about
+ * CORS when the server turns out to answer (see {@link unreachableMessage}).
  */
-export async function fetchEnvelope(fetchFn: typeof fetch, url: string): Promise<unknown> {
+export async function fetchEnvelope(
+  fetchFn: typeof fetch,
+  url: string,
+  options: { origin?: string } = {},
+): Promise<unknown> {
   let response: Response;
   try {
     // no-cache: revalidate with the ETag every time (a 304 costs no body).
     response = await fetchFn(url, { cache: 'no-cache' });
   } catch (error) {
-    throw new FerryError(ErrorCode.NETWORK_ERROR, `manifest: ${url} unreachable`, { cause: error });
+    const message = await unreachableMessage(fetchFn, url, options.origin);
+    throw new FerryError(ErrorCode.NETWORK_ERROR, message, { cause: error });
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (response.ok) return body;
@@ -53,9 +60,34 @@ export async function fetchEnvelope(fetchFn: typeof fetch, url: string): Promise
 }
 
 /**
+ * Why a fetch of `url` failed, as far as a page can tell. A browser hides CORS refusals behind the
+ * same TypeError as a dead server, so for a cross-origin URL this asks again with
+ * `mode: 'no-cors'`: an opaque answer means the server is up and the likely cause is that it does
+ * not allow `origin` (FERRY_ALLOWED_ORIGINS). Only a likely cause: it cannot be read directly.
+ */
+async function unreachableMessage(
+  fetchFn: typeof fetch,
+  url: string,
+  origin: string | undefined,
+): Promise<string> {
+  const unreachable = `manifest: ${url} unreachable`;
+  if (origin === undefined || new URL(url).origin === origin) return unreachable;
+  const answers = await fetchFn(url, { mode: 'no-cors', cache: 'no-store' }).then(
+    () => true,
+    () => false,
+  );
+  if (!answers) return unreachable;
+  return (
+    `manifest: ${url} answered, but the browser refused the response to ${origin}: ` +
+    `likely blocked by CORS; check that FERRY_ALLOWED_ORIGINS on the server includes ${origin}`
+  );
+}
+
+/**
  * Verifies `envelope` with the pinned key and checks it is what was asked for: the same model,
- * the exact version if one was requested, not yanked, and not older metadata than this device
- * already accepted for that version (`METADATA_STALE`, a replay or freeze attack).
+ * the exact version if one was requested, and not older metadata than this device already
+ * accepted for that version (`METADATA_STALE`, a replay or freeze attack). A yanked manifest
+ * passes: the caller remembers it before {@link refuseYanked} refuses to run it.
  */
 export async function verifyForRequest(
   envelope: unknown,
@@ -79,8 +111,16 @@ export async function verifyForRequest(
       { details: { metadataVersion: manifest.metadataVersion, seen: seenMetadataVersion } },
     );
   }
-  if (manifest.status === 'yanked') {
-    throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `manifest: ${got} was yanked by its publisher`);
-  }
   return manifest;
+}
+
+/** Throws `BUNDLE_NOT_FOUND` for a version its publisher yanked; a deprecated one still runs. */
+export function refuseYanked(manifest: PublishedManifest): void {
+  if (manifest.status === 'yanked') {
+    throw new FerryError(
+      ErrorCode.BUNDLE_NOT_FOUND,
+      `manifest: ${manifest.name}@${manifest.version} was yanked by its publisher`,
+      { details: { status: 'yanked', metadataVersion: manifest.metadataVersion } },
+    );
+  }
 }
