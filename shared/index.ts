@@ -1,4 +1,15 @@
 export { fromBase64, sha256Hex, toBase64, toHex } from './encoding/bytes.ts';
+export { binIndex } from './features/bin-index.ts';
+export { FULL_INK, INK_THRESHOLD, imageFeatures, inkGrid, type InkGrid } from './features/image-features.ts';
+export { measureFeatures, type MeasuredInput } from './features/measure.ts';
+export {
+  characterCount,
+  textFeatures,
+  tokenCount,
+  unknownTokenRate,
+  wordCount,
+  type Tokenized,
+} from './features/text-features.ts';
 export {
   ErrorCode,
   FerryError,
@@ -35,9 +46,12 @@ export {
 } from './schemas/manifest.ts';
 export {
   CategoricalFeatureProfile,
+  FeatureMeasure,
   FeatureProfile,
+  ImageExtractor,
   NumericFeatureProfile,
   ReferenceProfile,
+  TextExtractor,
 } from './schemas/reference-profile.ts';
 export {
   HttpErrorBody,

@@ -88,7 +88,13 @@ def reference_profile(specs, x_train, x_test, predicted) -> dict:
         qs = np.quantile(x_train[:, j], np.linspace(0, 1, 11))
         edges = np.unique([fm.clean_number(q) for q in qs])
         features.append(
-            fm.numeric_profile(spec["name"], x_test[:, j].astype(np.float64), edges, f"{spec['label']} (input {j})")
+            fm.numeric_profile(
+                spec["name"],
+                x_test[:, j].astype(np.float64),
+                edges,
+                f"{spec['label']} (input {j})",
+                {"kind": "column", "column": spec["name"]},
+            )
         )
     return {
         "sampleCount": int(len(x_test)),
@@ -183,7 +189,7 @@ def main() -> None:
     manifest = {
         "schemaVersion": 1,
         "name": "breast-cancer",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "task": "tabular-classification",
         "description": (
             "Breast mass classifier (malignant or benign) from 30 numeric features of a digitised fine "

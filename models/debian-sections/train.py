@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 import ferry_models as fm  # noqa: E402
 from bert import SmallBert  # noqa: E402
 from quantize import quantize_model, quantize_rows  # noqa: E402
+from reference import text_profile  # noqa: E402
 from wordpiece import CLS, MASK, PAD, SEP, SPECIALS, WordPiece, train_vocab  # noqa: E402
 
 SEED = 20240603
@@ -211,20 +212,6 @@ def export(model: SmallBert, path: pathlib.Path) -> None:
     onnx.save(quantize_model(graph, "word_embeddings.weight"), str(path))
 
 
-def text_profile(texts, predicted) -> dict:
-    chars = np.array([len(t) for t in texts], dtype=np.float64)
-    words = np.array([len(t.split()) for t in texts], dtype=np.float64)
-    return {
-        "sampleCount": len(texts),
-        "description": "Held-out descriptions (whole source packages, 20%): input lengths and predicted sections.",
-        "features": [
-            fm.numeric_profile("text_chars", chars, [0, 100, 200, 300, 400, 600, 800, 1200, 2000, 5000], "characters in the input text"),
-            fm.numeric_profile("text_words", words, [0, 15, 30, 45, 60, 90, 120, 180, 300, 800], "whitespace-separated words in the input text"),
-        ],
-        "predictions": {"labels": LABELS, "counts": np.bincount(predicted, minlength=len(LABELS)).tolist()},
-    }
-
-
 def write_hf_files(out: pathlib.Path, tok: WordPiece) -> None:
     config = {
         "architectures": ["BertForSequenceClassification"],
@@ -357,7 +344,7 @@ def main() -> None:
     manifest = {
         "schemaVersion": 1,
         "name": "debian-sections",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "task": "text-classification",
         "description": "Guesses a Debian package's archive section (admin, devel, games, graphics, python, science, sound, web) from its description; a small BERT for transformers.js.",
         "license": "Apache-2.0",
@@ -384,7 +371,7 @@ def main() -> None:
         "preprocessing": {"kind": "text", "maxLength": MAX_LENGTH},
         "postprocessing": {"kind": "softmax", "output": "logits"},
         "labels": LABELS,
-        "reference": text_profile([r["text"] for r in test], predicted),
+        "reference": text_profile([r["text"] for r in test], predicted, LABELS),
     }
     fm.write_json(out / "ferry.json", manifest)
     log(f"done in {time.time() - started:.0f} s; model_quantized.onnx {size} bytes, sha256 {fm.sha256_file(out / 'onnx' / 'model_quantized.onnx')}")

@@ -17,16 +17,16 @@ from torch import nn
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "pylib"))
+sys.path.insert(0, str(HERE))
 import ferry_models as fm  # noqa: E402
+from reference import LABELS, reference_profile  # noqa: E402
 
 SEED = 20240601
 EPOCHS = 60
 BATCH = 64
-LABELS = [str(d) for d in range(10)]
 # Pixel statistics of the training split, baked into the graph so the input stays in the 0–16 ink scale.
 PIXEL_MEAN = 4.88
 PIXEL_STD = 6.02
-INK = 4.0  # a pixel "has ink" from a quarter of full ink on
 
 
 class DigitsCNN(nn.Module):
@@ -75,49 +75,6 @@ def train(x_train: np.ndarray, y_train: np.ndarray) -> DigitsCNN:
             opt.step()
         sched.step()
     return model.eval()
-
-
-def image_features(images: np.ndarray) -> dict:
-    """Per-image statistics the reference profile describes; images are [n, 8, 8] in the 0–16 scale."""
-    n = len(images)
-    flat = images.reshape(n, -1)
-    total = flat.sum(axis=1) + 1e-9
-    rows, cols = np.mgrid[0:8, 0:8]
-    ink = images >= INK
-    return {
-        "mean_ink": flat.mean(axis=1),
-        "ink_fraction": ink.reshape(n, -1).mean(axis=1),
-        "centroid_x": (images * cols).reshape(n, -1).sum(axis=1) / total,
-        "centroid_y": (images * rows).reshape(n, -1).sum(axis=1) / total,
-        "ink_width": ink.any(axis=1).sum(axis=1).astype(np.float64),
-        "ink_height": ink.any(axis=2).sum(axis=1).astype(np.float64),
-    }
-
-
-FEATURE_DOCS = {
-    "mean_ink": ("mean of the 64 input values (0–16 ink scale)", np.linspace(0, 10, 11)),
-    "ink_fraction": (f"fraction of the 64 pixels with value >= {INK:g}", np.linspace(0, 1, 11)),
-    "centroid_x": ("ink-weighted mean column index (0 = left, 7 = right)", np.linspace(0, 7, 15)),
-    "centroid_y": ("ink-weighted mean row index (0 = top, 7 = bottom)", np.linspace(0, 7, 15)),
-    "ink_width": (f"number of columns holding a pixel >= {INK:g}", np.arange(0, 10) - 0.5),
-    "ink_height": (f"number of rows holding a pixel >= {INK:g}", np.arange(0, 10) - 0.5),
-}
-
-
-def reference_profile(images: np.ndarray, predicted: np.ndarray) -> dict:
-    feats = image_features(images)
-    return {
-        "sampleCount": int(len(images)),
-        "description": (
-            "Held-out split of scikit-learn's digits (20%, stratified, random_state=0): input statistics "
-            "computed on the model input (0–16 ink scale, 8×8) and predicted classes. Values outside the "
-            "edges count in the first or last bin."
-        ),
-        "features": [
-            fm.numeric_profile(name, feats[name], edges, doc) for name, (doc, edges) in FEATURE_DOCS.items()
-        ],
-        "predictions": {"labels": LABELS, "counts": np.bincount(predicted, minlength=10).tolist()},
-    }
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -220,7 +177,7 @@ def main() -> None:
     manifest = {
         "schemaVersion": 1,
         "name": "digits",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "task": "image-classification",
         "description": (
             "Handwritten digit classifier (0–9) for 8×8 images: a 9,930-parameter CNN trained on "

@@ -98,8 +98,12 @@ def sha256_file(path: pathlib.Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def numeric_profile(name: str, values: np.ndarray, edges, description: str) -> dict:
-    """A NumericFeatureProfile: counts per bin, outliers clamped into the first/last bin."""
+def numeric_profile(name: str, values: np.ndarray, edges, description: str, measure: dict) -> dict:
+    """A NumericFeatureProfile: counts per bin, outliers clamped into the first/last bin.
+
+    `measure` says how the runtime computes the feature on the device (FeatureMeasure in
+    shared/schemas/reference-profile.ts), e.g. {"kind": "image", "extractor": "mean_ink"}.
+    """
     edges = np.asarray(edges, dtype=np.float64)
     idx = np.searchsorted(edges, values, side="right") - 1
     idx = np.clip(idx, 0, len(edges) - 2)
@@ -107,6 +111,7 @@ def numeric_profile(name: str, values: np.ndarray, edges, description: str) -> d
     return {
         "name": name,
         "kind": "numeric",
+        "measure": measure,
         "description": description,
         "edges": [clean_number(e) for e in edges],
         "counts": [int(c) for c in counts],

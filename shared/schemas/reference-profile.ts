@@ -1,10 +1,38 @@
 import { z } from 'zod';
 
+/** Image extractors the runtime computes on the 0–16 ink grid (shared/features/image-features.ts). */
+export const ImageExtractor = z.enum([
+  'mean_ink',
+  'ink_fraction',
+  'centroid_x',
+  'centroid_y',
+  'ink_width',
+  'ink_height',
+]);
+export type ImageExtractor = z.infer<typeof ImageExtractor>;
+
+/** Text extractors the runtime computes (shared/features/text-features.ts). */
+export const TextExtractor = z.enum(['characters', 'words', 'tokens', 'unknown_token_rate']);
+export type TextExtractor = z.infer<typeof TextExtractor>;
+
+/**
+ * How the runtime measures a feature on the device from one raw input: a named column of the
+ * tabular input, or a named extractor over the image or the text. A feature without one is
+ * described but not measured.
+ */
+export const FeatureMeasure = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('column'), column: z.string().min(1).max(128) }),
+  z.strictObject({ kind: z.literal('image'), extractor: ImageExtractor }),
+  z.strictObject({ kind: z.literal('text'), extractor: TextExtractor }),
+]);
+export type FeatureMeasure = z.infer<typeof FeatureMeasure>;
+
 /** A histogram over a numeric feature: `counts[i]` values fell in `[edges[i], edges[i + 1])`. */
 export const NumericFeatureProfile = z
   .object({
     name: z.string().min(1).max(128),
     kind: z.literal('numeric'),
+    measure: FeatureMeasure.optional(),
     description: z.string().max(1000).optional(),
     edges: z.array(z.number()).min(2).max(1025),
     counts: z.array(z.number().int().nonnegative()).min(1).max(1024),
@@ -32,6 +60,7 @@ export const CategoricalFeatureProfile = z
   .object({
     name: z.string().min(1).max(128),
     kind: z.literal('categorical'),
+    measure: FeatureMeasure.optional(),
     description: z.string().max(1000).optional(),
     categories: z.array(z.string().max(256)).min(1).max(4096),
     counts: z.array(z.number().int().nonnegative()).min(1).max(4096),

@@ -33,7 +33,7 @@ describe('loading through the IndexedDB cache', () => {
       'boolean',
     );
     expect(load.info).toMatchObject({
-      version: '1.0.0',
+      version: '1.1.0',
       fromCache: false,
       offline: false,
       cache: { persisted: true },
@@ -99,7 +99,7 @@ describe('loading through the IndexedDB cache', () => {
     await stack.h.open('c', stack.clientOptions());
     const load = await stack.h.load('c', 'digits');
     expect(load.error).toBeUndefined();
-    expect(load.info).toMatchObject({ version: '1.0.0', offline: true, fromCache: true });
+    expect(load.info).toMatchObject({ version: '1.1.0', offline: true, fromCache: true });
     const run = await stack.h.run('digits', digitsInput);
     expect(run.result?.scores).toHaveLength(10);
     const missing = await stack.h.load('c', 'breast-cancer');

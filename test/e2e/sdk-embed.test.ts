@@ -42,7 +42,7 @@ describe('the plain-HTML embed of dist/sdk', () => {
     expect(new URL(stack.site.url).origin).not.toBe(new URL(stack.server.url).origin);
     const { state, result } = await openEmbed(stack.site);
     expect(state, JSON.stringify(result)).toBe('done');
-    expect(result).toMatchObject({ version: '1.0.0', backend: 'wasm', top: { label: expect.any(String) } });
+    expect(result).toMatchObject({ version: '1.1.0', backend: 'wasm', top: { label: expect.any(String) } });
     expect(result.threads).toBeGreaterThan(1);
     expect(stack.site.requests).toContain('/sdk/client.js');
     expect(stack.site.requests.some((p) => p.endsWith('.wasm'))).toBe(true);
@@ -122,7 +122,7 @@ describe('the SDK build', () => {
       [
         `import { createFerryClient, type ModelInfo, type RunResult } from '${path.join(sdk, 'client.js')}';`,
         `const client = createFerryClient({ serverUrl: 'https://ferry.example', publicKey: 'AAAA' });`,
-        `const model = client.model('digits', { version: '1.0.0' });`,
+        `const model = client.model('digits', { version: '1.1.0' });`,
         `model.on('progress', (p) => p.fraction.toFixed(2));`,
         `export const info: Promise<ModelInfo> = model.ready();`,
         `export const run: Promise<RunResult> = model.run({ pixels: { data: new Float32Array(64), dims: [1, 1, 8, 8] } });`,

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { characterCount, textFeatures, tokenCount, unknownTokenRate, wordCount } from './text-features.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+interface Values {
+  text_chars: number[];
+  text_words: number[];
+}
+/** Per-text values from models/debian-sections/reference.py (test/fixtures/features/make-reference-values.py). */
+const reference = (
+  JSON.parse(readFileSync(path.join(root, 'test/fixtures/features/reference-values.json'), 'utf8')) as {
+    'debian-sections': { heldout: Values; extra: Values & { texts: string[] } };
+  }
+)['debian-sections'];
+const heldout = gunzipSync(readFileSync(path.join(root, 'models/debian-sections/heldout.jsonl.gz')))
+  .toString('utf8')
+  .trim()
+  .split('\n')
+  .map((line) => (JSON.parse(line) as { text: string }).text);
+
+describe('characterCount and wordCount', () => {
+  it('match the debian-sections training code on all 2,705 held-out descriptions', () => {
+    expect(heldout).toHaveLength(2705);
+    expect(heldout.map(characterCount)).toEqual(reference.heldout.text_chars);
+    expect(heldout.map(wordCount)).toEqual(reference.heldout.text_words);
+  });
+
+  it('match Python on odd whitespace, astral code points, a lone surrogate and empty text', () => {
+    const { texts } = reference.extra;
+    expect(texts.length).toBeGreaterThan(10);
+    expect(texts.map(characterCount)).toEqual(reference.extra.text_chars);
+    expect(texts.map(wordCount)).toEqual(reference.extra.text_words);
+  });
+
+  it('count code points, not UTF-16 units, and split on U+001C and U+0085 but not U+FEFF', () => {
+    expect(characterCount('🎉a')).toBe(2);
+    expect(wordCount('a\x1cb\x85c d\ufeffe')).toBe(4);
+  });
+});
+
+describe('tokenCount and unknownTokenRate', () => {
+  const tokens = { unkId: 1, specialIds: new Set([0, 1, 2, 3]) };
+
+  it('count the input’s tokens without [CLS], [SEP] and padding, and the unknown share of them', () => {
+    const ids = [2, 2555, 1, 1, 185, 3, 0, 0];
+    expect(tokenCount({ ...tokens, ids })).toBe(4);
+    expect(unknownTokenRate({ ...tokens, ids })).toBe(0.5);
+    expect(textFeatures('x y', { ...tokens, ids })).toEqual({
+      characters: 3,
+      words: 2,
+      tokens: 4,
+      unknown_token_rate: 0.5,
+    });
+  });
+
+  it('give an empty input 0 tokens and an unknown rate of 0, and omit both without a tokenizer', () => {
+    expect(tokenCount({ ...tokens, ids: [2, 3] })).toBe(0);
+    expect(unknownTokenRate({ ...tokens, ids: [2, 3] })).toBe(0);
+    expect(textFeatures('')).toEqual({ characters: 0, words: 0 });
+  });
+});
