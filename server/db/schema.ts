@@ -94,3 +94,43 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: integer('value').notNull(),
 });
+
+/**
+ * Idempotency records of ingested telemetry batches: a batch id here was merged into its bucket
+ * in the same transaction, so a replay is recognised and changes nothing. Pruned after the
+ * dedup retention (server/telemetry/retention.ts).
+ */
+export const telemetryBatches = sqliteTable(
+  'telemetry_batches',
+  {
+    batchId: text('batch_id').primaryKey(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id),
+    /** ISO UTC instant the batch was accepted. */
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('telemetry_batches_received_at').on(t.receivedAt)],
+);
+
+/**
+ * Telemetry of one version summed over one minute or hour: the merged aggregate as JSON
+ * (server/telemetry/store.ts `TelemetryAggregate`). Minute buckets are rolled up into hour
+ * buckets after the minute retention.
+ */
+export const telemetryBuckets = sqliteTable(
+  'telemetry_buckets',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id),
+    /** First instant of the bucket, ISO UTC with milliseconds (`2026-12-01T23:41:00.000Z`), so text order is time order. */
+    start: text('start').notNull(),
+    granularity: text('granularity', { enum: ['minute', 'hour'] }).notNull(),
+    aggregate: text('aggregate').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.versionId, t.start, t.granularity] }),
+    index('telemetry_buckets_granularity_start').on(t.granularity, t.start),
+  ],
+);
