@@ -37,6 +37,7 @@ const table: Record<Code, { status: number; trpc: TrpcCode }> = {
   NETWORK_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   QUOTA_EXCEEDED: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   MODEL_DISPOSED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+  WORKER_CRASHED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   MODEL_NOT_READY: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   INFERENCE_FAILED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   UNSUPPORTED_TASK: { status: 400, trpc: 'BAD_REQUEST' },
