@@ -26,6 +26,7 @@ const table: Record<Code, { status: number; trpc: TrpcCode }> = {
   SIGNATURE_MISMATCH: { status: 400, trpc: 'BAD_REQUEST' },
   ONNX_INVALID: { status: 400, trpc: 'BAD_REQUEST' },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  BATCH_TOO_LARGE: { status: 400, trpc: 'BAD_REQUEST' },
   INVALID_INPUT: { status: 400, trpc: 'BAD_REQUEST' },
   NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
