@@ -4,6 +4,7 @@ import {
   FerryError,
   ReferenceProfile,
   describeIssue,
+  type FeatureMeasure,
   type PublishedFile,
   type UploadedFile,
 } from '$shared';
@@ -16,8 +17,64 @@ import { checkSignature, readGraphSignature } from './onnx-check.ts';
  */
 export function parseBundleManifest(raw: unknown, prefix: string): BundleManifest {
   const parsed = BundleManifest.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new FerryError(ErrorCode.MANIFEST_INVALID, `${prefix}${describeIssue(parsed.error, '')}`);
+  if (!parsed.success) {
+    throw new FerryError(ErrorCode.MANIFEST_INVALID, `${prefix}${describeIssue(parsed.error, '')}`);
+  }
+  if (parsed.data.reference) checkFeatureMeasures(parsed.data, parsed.data.reference, `${prefix}reference.`);
+  return parsed.data;
+}
+
+/** Why the runtime cannot measure `measure` on this bundle's input, or undefined when it can. */
+function unmeasurable(manifest: BundleManifest, measure: FeatureMeasure): string | undefined {
+  const input = manifest.preprocessing.kind;
+  if (measure.kind === 'column') {
+    if (manifest.preprocessing.kind !== 'tabular') {
+      return `reads column ${JSON.stringify(measure.column)}, but the bundle's input is not tabular (preprocessing.kind ${input})`;
+    }
+    const columns = manifest.preprocessing.features.map((f) => f.name);
+    return columns.includes(measure.column)
+      ? undefined
+      : `reads column ${JSON.stringify(measure.column)}, which is not a column of the tabular input (preprocessing.features)`;
+  }
+  if (measure.kind !== input) {
+    return `uses the ${measure.kind} extractor ${measure.extractor}, but the bundle's input is ${input} (preprocessing.kind)`;
+  }
+  const needsTokens = measure.extractor === 'tokens' || measure.extractor === 'unknown_token_rate';
+  if (needsTokens && !manifest.files.some((file) => file.role === 'tokenizer')) {
+    return `uses the text extractor ${measure.extractor}, which needs a file with role "tokenizer"`;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a reference feature the runtime cannot measure on the device (a column the tabular input
+ * lacks, an extractor for another kind of input, a categorical feature with a measure) and
+ * duplicate feature names, which telemetry keys its counts on. A feature without `measure` is
+ * accepted: it is described but not measured. Throws `MANIFEST_INVALID` naming the feature.
+ */
+export function checkFeatureMeasures(
+  manifest: BundleManifest,
+  profile: ReferenceProfile,
+  prefix: string,
+): void {
+  const seen = new Set<string>();
+  profile.features.forEach((feature, index) => {
+    const at = `${prefix}features.${index}`;
+    if (seen.has(feature.name)) {
+      throw new FerryError(ErrorCode.MANIFEST_INVALID, `${at}.name: duplicate feature ${feature.name}`);
+    }
+    seen.add(feature.name);
+    if (!feature.measure) return;
+    const why =
+      feature.kind === 'categorical'
+        ? 'is categorical; the runtime measures numeric features only'
+        : unmeasurable(manifest, feature.measure);
+    if (why !== undefined) {
+      throw new FerryError(ErrorCode.MANIFEST_INVALID, `${at}.measure: feature ${feature.name} ${why}`, {
+        details: { feature: feature.name },
+      });
+    }
+  });
 }
 
 /**
@@ -93,9 +150,14 @@ export async function checkOnnxFiles(
 /**
  * Parses every `reference` file as a reference profile (shared/schemas/reference-profile.ts):
  * drift detection will compare live histograms against it, so a broken one is refused now
- * rather than discovered when the first telemetry arrives. Throws naming the file and field.
+ * rather than discovered when the first telemetry arrives, and so is a feature the runtime cannot
+ * measure ({@link checkFeatureMeasures}). Throws naming the file and field.
  */
-export async function checkReferenceFiles(deps: ServiceDeps, files: readonly PublishedFile[]): Promise<void> {
+export async function checkReferenceFiles(
+  deps: ServiceDeps,
+  manifest: BundleManifest,
+  files: readonly PublishedFile[],
+): Promise<void> {
   for (const file of files) {
     if (file.role !== 'reference') continue;
     let json: unknown;
@@ -122,5 +184,6 @@ export async function checkReferenceFiles(deps: ServiceDeps, files: readonly Pub
         },
       );
     }
+    checkFeatureMeasures(manifest, parsed.data, `${file.path}: `);
   }
 }

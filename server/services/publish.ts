@@ -40,7 +40,7 @@ export async function publishVersion(
   if (isPublished(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
   const files = await resolveFiles(deps, manifest, input.files);
   await checkOnnxFiles(deps, manifest, files);
-  await checkReferenceFiles(deps, files);
+  await checkReferenceFiles(deps, manifest, files);
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 

@@ -70,8 +70,11 @@ export const CategoricalFeatureProfile = z
     message: 'must have one count per category',
   });
 
-/** One feature's reference distribution. */
-export const FeatureProfile = z.union([NumericFeatureProfile, CategoricalFeatureProfile]);
+/** One feature's reference distribution; discriminated by `kind`, so an error names the field inside it. */
+export const FeatureProfile = z.discriminatedUnion('kind', [
+  NumericFeatureProfile,
+  CategoricalFeatureProfile,
+]);
 export type FeatureProfile = z.infer<typeof FeatureProfile>;
 
 /**
