@@ -12,6 +12,22 @@ const config = {
       src: 'web/src',
       assets: 'web/static',
     },
+    // Kit's own check answers a cross-site form post before `handle` runs, as text; Ferry refuses
+    // it at its front door instead (server/http/csrf.ts, same rule), in its JSON error format
+    // under /api/ and with room for the routes that must accept it (sendBeacon telemetry).
+    csrf: { trustedOrigins: ['*'] },
+    // Kit adds a nonce (SSR) or hash (prerendered) for its inline bootstrap script, so scripts
+    // need neither 'unsafe-inline' nor 'unsafe-eval'; 'wasm-unsafe-eval' lets pages compile wasm.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'script-src': ['self', 'wasm-unsafe-eval'],
+        'worker-src': ['self', 'blob:'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'frame-ancestors': ['self'],
+      },
+    },
     alias: {
       $shared: 'shared',
       $server: 'server',

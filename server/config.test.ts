@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ FERRY_ROOT: '/srv/ferry' });
     expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, dataDir: '/srv/ferry/data' });
     expect(config.modelsDir).toBe(path.join('/srv/ferry', 'models'));
+    expect(config.uploadIdleTimeoutMs).toBe(30_000);
   });
 
   it('disables example publishing with an empty FERRY_MODELS_DIR and splits allowed origins', () => {
@@ -21,5 +22,8 @@ describe('loadConfig', () => {
   it('names the variable at fault', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^PORT: /);
     expect(() => loadConfig({ FERRY_MAX_FILE_BYTES: '-1' })).toThrow(/^FERRY_MAX_FILE_BYTES: /);
+    expect(() => loadConfig({ FERRY_UPLOAD_IDLE_TIMEOUT_MS: '0' })).toThrow(
+      /^FERRY_UPLOAD_IDLE_TIMEOUT_MS: /,
+    );
   });
 });

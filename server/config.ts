@@ -12,8 +12,11 @@ const EnvSchema = z.object({
   FERRY_DATA_DIR: z.string().min(1).default('data'),
   FERRY_ALLOWED_ORIGINS: z.string().default(''),
   FERRY_MAX_FILE_BYTES: bytes.default(512 * 1024 * 1024),
+  FERRY_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   FERRY_MODELS_DIR: z.string().optional(),
   FERRY_FAILPOINTS: z.string().default(''),
+  FERRY_TRPC_MAX_BATCH: z.coerce.number().int().positive().default(50),
+  FERRY_TOKEN_LAST_USED_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 /** Everything the server reads from its environment, parsed and resolved to absolute paths. */
@@ -26,9 +29,15 @@ export interface FerryConfig {
   /** Origins allowed to read public routes cross-origin; `['*']` allows any. */
   allowedOrigins: readonly string[];
   maxFileBytes: number;
+  /** An upload that sends no bytes for this long is abandoned (408) and its temp file removed. */
+  uploadIdleTimeoutMs: number;
   /** Folder of example bundles published at start, or null when disabled (empty FERRY_MODELS_DIR). */
   modelsDir: string | null;
   failpoints: readonly string[];
+  /** Most calls one tRPC batch request may carry. */
+  trpcMaxBatch: number;
+  /** How often, at most, a token's `lastUsedAt` is written (0: on every use). */
+  tokenLastUsedIntervalMs: number;
 }
 
 function list(value: string): string[] {
@@ -57,7 +66,10 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     dataDir: path.resolve(rootDir, e.FERRY_DATA_DIR),
     allowedOrigins: list(e.FERRY_ALLOWED_ORIGINS),
     maxFileBytes: e.FERRY_MAX_FILE_BYTES,
+    uploadIdleTimeoutMs: e.FERRY_UPLOAD_IDLE_TIMEOUT_MS,
     modelsDir: models === '' ? null : path.resolve(rootDir, models ?? 'models'),
     failpoints: list(e.FERRY_FAILPOINTS),
+    trpcMaxBatch: e.FERRY_TRPC_MAX_BATCH,
+    tokenLastUsedIntervalMs: e.FERRY_TOKEN_LAST_USED_INTERVAL_MS,
   };
 }

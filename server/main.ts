@@ -1,13 +1,13 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBuild } from './build/ensure-build.ts';
 import { loadConfig, type FerryConfig } from './config.ts';
 import type { Ferry } from './ferry.ts';
+import { createFrontDoor, type NodeHandler } from './http/node/front-door.ts';
+import { createStaticFiles } from './http/node/static-files.ts';
 import { initFerry } from './runtime.ts';
 import { printStartup } from './startup-log.ts';
-
-type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
 const root = path.resolve(import.meta.dirname, '..');
 process.env.FERRY_ROOT ??= root;
@@ -42,14 +42,14 @@ try {
   process.exit(1);
 }
 
-// adapter-node serves build/client before hooks run, so static files, the worker script and the
-// wasm get their isolation headers here; routes may override CORP (hooks.server.ts).
-const server = createServer((req, res) => {
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  handler(req, res);
+// adapter-node's own static handler (sirv) crashes the process on some Range headers and answers
+// any method, so build/client is served by the front door and SvelteKit gets only the rest.
+const frontDoor = createFrontDoor({
+  staticFiles: createStaticFiles(path.join(root, 'build', 'client'), '/_app/immutable/'),
+  routes: [],
+  fallback: handler,
 });
+const server = createServer(frontDoor);
 
 server.listen(config.port, config.host, () => {
   const address = server.address();

@@ -14,17 +14,37 @@ export function json(
 
 /**
  * The error response of the plain HTTP routes: `{ error: { code, message } }` with the status
- * the code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged.
+ * the code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged,
+ * with `context` (e.g. the method and path) when given.
  */
-export function errorResponse(error: unknown): Response {
+export function errorResponse(error: unknown, context?: string): Response {
   if (isExposable(error)) {
     const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
     return json(body, { status: statusOf(error.code).status });
   }
-  console.error('ferry: unexpected error while serving a request', error);
+  console.error(`ferry: unexpected error while serving ${context ?? 'a request'}`, error);
   const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
   const body: HttpErrorBody = { error: { code, message: 'Internal server error' } };
   return json(body, { status: 500 });
+}
+
+/** Whether `pathname` belongs to the JSON API, whose errors are always `{ error: { code, message } }`. */
+export function isApiPath(pathname: string): boolean {
+  return pathname === '/api' || pathname.startsWith('/api/') || pathname.startsWith('/.well-known/');
+}
+
+/**
+ * {@link errorResponse} under the JSON API ({@link isApiPath}); elsewhere (pages, static files)
+ * the same status with the message as plain text.
+ */
+export function errorResponseFor(pathname: string, error: unknown, context?: string): Response {
+  const response = errorResponse(error, context);
+  if (isApiPath(pathname)) return response;
+  const message = isExposable(error) ? error.message : 'Internal server error';
+  return new Response(`${message}\n`, {
+    status: response.status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  });
 }
 
 /** Runs `handler` and turns anything it throws into {@link errorResponse}. */

@@ -2,25 +2,73 @@ import { ErrorCode, FerryError, type UploadResult } from '$shared';
 import type { Ferry } from '../ferry.ts';
 import { authorize } from '../services/authorize.ts';
 import { assertDigest, payloadTooLarge } from '../storage/blob-store.ts';
+import { withIdleTimeout } from './idle-timeout.ts';
 import { guarded, json } from './respond.ts';
+
+const UPLOAD_TYPE = 'application/octet-stream';
+
+function assertOctetStream(contentType: string | null): void {
+  if (contentType === null) {
+    throw new FerryError(
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `Content-Type: an upload needs the header Content-Type: ${UPLOAD_TYPE}`,
+    );
+  }
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== UPLOAD_TYPE) {
+    throw new FerryError(
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `Content-Type: "${contentType.slice(0, 100)}" is not ${UPLOAD_TYPE}`,
+    );
+  }
+}
+
+/** Whether `error` is the request body failing because the client went away (not our fault). */
+function isClientAbort(request: Request, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return request.signal.aborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
 
 /**
  * `PUT /api/v1/uploads/{sha256}` (scope `publish`): streams the body into the blob store,
  * hashing on the fly. 201 when stored, 200 when those bytes were already there, 400 when they
- * hash to something else, 413 beyond the size limit. Nothing becomes visible until a publish.
+ * hash to something else, 413 beyond the size limit, 415 unless the body is
+ * `application/octet-stream`, 408 when the client stops sending for FERRY_UPLOAD_IDLE_TIMEOUT_MS.
+ * An empty body is an empty file. Nothing becomes visible until a publish.
  */
-export function receiveUpload(request: Request, ferry: Ferry, sha256: string): Promise<Response> {
-  return guarded(async () => {
+export async function receiveUpload(request: Request, ferry: Ferry, sha256: string): Promise<Response> {
+  const response = await guarded(async () => {
     authorize(ferry.deps.db, request.headers.get('authorization'), 'publish');
     assertDigest(sha256);
+    assertOctetStream(request.headers.get('content-type'));
     const max = ferry.deps.maxFileBytes;
     const declared = Number(request.headers.get('content-length') ?? NaN);
     if (declared > max) throw payloadTooLarge(max);
-    if (!request.body) throw new FerryError(ErrorCode.INVALID_INPUT, 'body: an upload needs a request body');
-    const put = await ferry.deps.blobs.put(request.body, { expectedSha256: sha256, maxBytes: max });
-    const body: UploadResult = { sha256: put.sha256, size: put.size };
-    return json(body, { status: put.created ? 201 : 200 });
+    const idleMs = ferry.config.uploadIdleTimeoutMs;
+    const body = withIdleTimeout(
+      // SvelteKit gives a body of Content-Length 0 as null.
+      request.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+      idleMs,
+      () =>
+        new FerryError(
+          ErrorCode.REQUEST_TIMEOUT,
+          `body: no bytes received for ${idleMs} ms, upload abandoned`,
+        ),
+    );
+    try {
+      const put = await ferry.deps.blobs.put(body, { expectedSha256: sha256, maxBytes: max });
+      const result: UploadResult = { sha256: put.sha256, size: put.size };
+      return json(result, { status: put.created ? 201 : 200 });
+    } catch (error) {
+      if (!isClientAbort(request, error)) throw error;
+      // The store has removed its temp file; there is nobody left to answer.
+      console.error(`ferry: upload of ${sha256} aborted by the client`);
+      throw new FerryError(ErrorCode.INVALID_INPUT, 'body: the client aborted the upload');
+    }
   });
+  // A stalled client's connection is closed once it has its answer, releasing the socket.
+  if (response.status === 408) response.headers.set('Connection', 'close');
+  return response;
 }
 
 /**

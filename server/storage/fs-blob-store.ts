@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError, Sha256 } from '$shared';
 import {
@@ -11,6 +11,7 @@ import {
   type PutOptions,
   type PutResult,
 } from './blob-store.ts';
+import { fileStream } from './file-stream.ts';
 
 /** Options for {@link createFsBlobStore}. */
 export interface FsBlobStoreOptions {
@@ -29,10 +30,6 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-// Large reads mean few stream round trips per blob: measured ~1.6× the throughput of
-// Readable.toWeb(createReadStream()) with its 64 KiB chunks (test/bench).
-const CHUNK_BYTES = 1024 * 1024;
-
 /**
  * Where the blob with this digest lives under a data directory: `blobs/sha256/<first two hex digits>/<sha256>`.
  * Throws INVALID_INPUT unless `sha256` is 64 lowercase hex digits.
@@ -40,29 +37,6 @@ const CHUNK_BYTES = 1024 * 1024;
 export function blobPath(dataDir: string, sha256: string): string {
   assertDigest(sha256);
   return path.join(dataDir, 'blobs', 'sha256', sha256.slice(0, 2), sha256);
-}
-
-/** A pull-driven web stream of bytes [start, end) of an open file; closes the file when done or cancelled. */
-function fileStream(handle: FileHandle, span: { start: number; end: number }): ReadableStream<Uint8Array> {
-  let position = span.start;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const length = Math.min(CHUNK_BYTES, span.end - position);
-        const buffer = length > 0 ? Buffer.allocUnsafe(length) : null;
-        const { bytesRead } = buffer ? await handle.read(buffer, 0, length, position) : { bytesRead: 0 };
-        if (!buffer || bytesRead === 0) {
-          await handle.close();
-          controller.close();
-          return;
-        }
-        position += bytesRead;
-        controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-      },
-      cancel: () => handle.close(),
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 /** A {@link BlobStore} on the local filesystem: temp file, hash while streaming, fsync, rename. */

@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequest, setResponse } from '@sveltejs/kit/node';
+import { ErrorCode, FerryError } from '$shared';
+import { isCrossSiteForm } from '../csrf.ts';
+import { errorResponseFor } from '../respond.ts';
+import type { StaticFiles } from './static-files.ts';
+
+/** A Node request handler in the shape adapter-node's `handler` has. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown;
+
+/**
+ * A route served at the front door, ahead of SvelteKit (issue 8's fast lane: telemetry ingest,
+ * blob and manifest GETs, SSE). It sees a web `Request` and answers a `Response`; it must not
+ * throw (wrap it in `guarded`), though the front door survives it if it does.
+ */
+export interface FastRoute {
+  pattern: RegExp;
+  handle(request: Request, match: RegExpExecArray): Response | Promise<Response>;
+}
+
+/** What {@link createFrontDoor} serves. */
+export interface FrontDoorOptions {
+  /** build/client, served here so that adapter-node's static handler never sees a request. */
+  staticFiles: StaticFiles;
+  /** Tried in order after the static files. */
+  routes: readonly FastRoute[];
+  /** Everything else: adapter-node's `handler` (SvelteKit). */
+  fallback: NodeHandler;
+}
+
+// Set before anything else writes, so that every response carries them, errors included; a
+// response may override CORP (public read routes send `cross-origin`, server/http/cors.ts).
+const BASELINE_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+};
+
+/** The request line's target as sent (`raw`) and its path before any `?`. */
+interface RequestTarget {
+  raw: string;
+  pathname: string;
+}
+
+/** Whether every segment of `pathname` is valid percent-encoded UTF-8. */
+function isDecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first problem that stops a request before any route sees it, or null. */
+function screen(req: IncomingMessage, target: RequestTarget): FerryError | null {
+  const { raw, pathname } = target;
+  if (!raw.startsWith('/')) {
+    return new FerryError(ErrorCode.INVALID_INPUT, `request target: "${raw.slice(0, 100)}" is not a path`);
+  }
+  if (!isDecodable(pathname)) {
+    return new FerryError(ErrorCode.INVALID_INPUT, 'path: malformed percent-encoding (not UTF-8)');
+  }
+  if (!req.headers.host) return new FerryError(ErrorCode.INVALID_INPUT, 'Host: the header is required');
+  const facts = {
+    method: req.method ?? 'GET',
+    pathname,
+    contentType: req.headers['content-type'] ?? null,
+    origin: req.headers.origin ?? null,
+    host: req.headers.host,
+  };
+  if (isCrossSiteForm(facts)) {
+    return new FerryError(
+      ErrorCode.FORBIDDEN,
+      `Origin: cross-site ${facts.method} form submissions are forbidden`,
+    );
+  }
+  return null;
+}
+
+function fail(res: ServerResponse, request: string, error: unknown): void {
+  if (!res.headersSent) {
+    void setResponse(res, errorResponseFor(request.split(' ')[1] ?? '/', error, request));
+    return;
+  }
+  console.error(`ferry: ${request} failed mid-response`, error);
+  // The client must not take a truncated body for a whole one.
+  res.destroy();
+}
+
+/**
+ * The Node request listener in front of SvelteKit: isolation and nosniff headers on every
+ * response, malformed requests and cross-site form posts refused in Ferry's error format, the
+ * built client served with correct ranges and methods, fast routes, then SvelteKit. Whatever a
+ * handler throws, synchronously or not, becomes a logged 500 (JSON under /api/), never an exit.
+ */
+export function createFrontDoor(
+  options: FrontDoorOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const serve = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => {
+    const refused = screen(req, target);
+    if (refused) return setResponse(res, errorResponseFor(target.pathname, refused));
+    const file = options.staticFiles.find(target.pathname);
+    const route = file ? null : matchRoute(options.routes, target.pathname);
+    if (!file && !route) return options.fallback(req, res);
+    const request = await getRequest({ request: req, base: `http://${req.headers.host}` });
+    const response = file
+      ? await options.staticFiles.serve(request, file)
+      : await route!.route.handle(request, route!.match);
+    return setResponse(res, response);
+  };
+  return (req, res) => {
+    for (const [name, value] of Object.entries(BASELINE_HEADERS)) res.setHeader(name, value);
+    const raw = req.url ?? '/';
+    const target = { raw, pathname: raw.split('?', 1)[0] ?? '/' };
+    const failed = (error: unknown) => fail(res, `${req.method} ${target.pathname.slice(0, 200)}`, error);
+    // `serve` is async: a synchronous throw of adapter-node's handler becomes a rejection too.
+    serve(req, res, target).catch(failed);
+  };
+}
+
+function matchRoute(routes: readonly FastRoute[], pathname: string) {
+  for (const route of routes) {
+    const match = route.pattern.exec(pathname);
+    if (match) return { route, match };
+  }
+  return null;
+}
