@@ -165,7 +165,8 @@ export type Postprocessing = z.infer<typeof Postprocessing>;
 /** Where a bundle's weights and data came from. */
 export const BundleSource = z.object({
   description: z.string().min(1).max(2000),
-  url: z.url().optional(),
+  // Shown as a link in consoles and demos: javascript:, data: or file: URLs would run or leak there.
+  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
   authors: z.array(z.string().max(200)).max(50).optional(),
 });
 
