@@ -70,14 +70,42 @@ const authQueries = preparedPerHandle((db: FerryDb) => ({
     .prepare(),
 }));
 
-/** The actor a bearer secret stands for. Throws `UNAUTHENTICATED` for unknown or revoked tokens. */
-export function authenticate(db: FerryDb, secret: string): Actor {
+/** How often, at most, a token's `lastUsedAt` is written when nothing else is set. */
+export const DEFAULT_LAST_USED_INTERVAL_MS = 60_000;
+
+const lastUsedIntervals = new WeakMap<FerryDb, number>();
+
+/**
+ * Sets how often, at most, {@link authenticate} writes a token's `lastUsedAt` on this database
+ * handle: once per `intervalMs` per token (0: on every use). One minute by default.
+ */
+export function setLastUsedInterval(db: FerryDb, intervalMs: number): void {
+  lastUsedIntervals.set(db, intervalMs);
+}
+
+// The row just read carries the last write, so the throttle needs no state of its own: it holds
+// across restarts and processes, and costs nothing per token. A clock that went back also writes.
+function lastUsedIsStale(lastUsedAt: string | null, now: number, intervalMs: number): boolean {
+  if (lastUsedAt === null) return true;
+  const last = Date.parse(lastUsedAt);
+  return !(now - last < intervalMs && now >= last);
+}
+
+/**
+ * The actor a bearer secret stands for. Throws `UNAUTHENTICATED` for unknown or revoked tokens.
+ * Records the use in `lastUsedAt` at most once per interval ({@link setLastUsedInterval}), so a
+ * burst of calls costs one lookup each and no write.
+ */
+export function authenticate(db: FerryDb, secret: string, now = Date.now()): Actor {
   const queries = authQueries(db);
   const row = queries.byHash.get({ hash: hashOf(secret) });
   if (!row || row.revokedAt !== null) {
     throw new FerryError(ErrorCode.UNAUTHENTICATED, 'Authorization: unknown or revoked API token');
   }
-  queries.touch.run({ lastUsedAt: new Date().toISOString(), id: row.id });
+  const interval = lastUsedIntervals.get(db) ?? DEFAULT_LAST_USED_INTERVAL_MS;
+  if (lastUsedIsStale(row.lastUsedAt, now, interval)) {
+    queries.touch.run({ lastUsedAt: new Date(now).toISOString(), id: row.id });
+  }
   return { tokenId: row.id, name: row.name, scopes: scopesOf(row.scopes) };
 }
 
