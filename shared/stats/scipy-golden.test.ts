@@ -6,7 +6,13 @@ import { chiSquareHomogeneity } from './chi-square.ts';
 import { jensenShannonDistance } from './jensen-shannon.ts';
 import { binnedKolmogorovSmirnov } from './kolmogorov-smirnov.ts';
 import { psi } from './psi.ts';
-import { chiSquareSurvival, kolmogorovSurvival, logGamma, regularizedGammaQ } from './special-functions.ts';
+import {
+  chiSquareSurvival,
+  kolmogorovSurvival,
+  logGamma,
+  normalCdf,
+  regularizedGammaQ,
+} from './special-functions.ts';
 import { binSupport, binnedWasserstein, weightedStd } from './wasserstein.ts';
 
 interface GoldenHistogram {
@@ -30,6 +36,7 @@ interface Golden {
     chiSquareSf: { x: number; dof: number; sf: number }[];
     kolmogorovSf: { x: number; sf: number }[];
     logGamma: { x: number; value: number }[];
+    normalCdf: { x: number; cdf: number }[];
   };
   histograms: GoldenHistogram[];
 }
@@ -80,6 +87,13 @@ describe(`special functions against scipy ${all.scipy}`, () => {
     for (const { x, sf } of golden.kolmogorovSf) {
       expect(kolmogorovSurvival(x)).toBeCloseTo(sf, 12);
       expectClose(kolmogorovSurvival(x), sf, [RELATIVE, `kstwobign.sf(${x})`]);
+    }
+  });
+
+  it(`normalCdf matches scipy.stats.norm.cdf at ${golden.normalCdf.length} points, far tails included`, () => {
+    for (const { x, cdf } of golden.normalCdf) {
+      expect(normalCdf(x)).toBeCloseTo(cdf, 14);
+      expectClose(normalCdf(x), cdf, [RELATIVE, `Φ(${x})`]);
     }
   });
 

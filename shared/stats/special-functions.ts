@@ -135,3 +135,10 @@ export function kolmogorovSurvival(x: number): number {
   }
   return Math.min(1, Math.max(0, 2 * sum));
 }
+
+/** The standard normal CDF Φ(x) = ½ erfc(−x/√2), with erfc(z) = Q(½, z²) (scipy's `norm.cdf`). */
+export function normalCdf(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const tail = 0.5 * regularizedGammaQ(0.5, (x * x) / 2);
+  return x < 0 ? tail : 1 - tail;
+}
