@@ -3,13 +3,14 @@
 import path from 'node:path';
 import { ensureBuild } from '../../server/build/ensure-build.ts';
 import { deliveryBenchmark } from './delivery.ts';
+import { driftBenchmark } from './drift.ts';
 import { writeResults, type BenchResult } from './report.ts';
 import { runtimeBenchmark } from './runtime.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 ensureBuild(root);
 
-const benchmarks: (() => Promise<BenchResult>)[] = [deliveryBenchmark, runtimeBenchmark];
+const benchmarks: (() => Promise<BenchResult>)[] = [deliveryBenchmark, runtimeBenchmark, driftBenchmark];
 const results: BenchResult[] = [];
 for (const benchmark of benchmarks) {
   const result = await benchmark();
