@@ -12,6 +12,7 @@ export type TrpcCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'PRECONDITION_FAILED'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_SERVER_ERROR';
 
 const table: Record<Code, { status: number; trpc: TrpcCode }> = {
@@ -37,6 +38,7 @@ const table: Record<Code, { status: number; trpc: TrpcCode }> = {
   BACKEND_UNAVAILABLE: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   NETWORK_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   QUOTA_EXCEEDED: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
   MODEL_DISPOSED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   WORKER_CRASHED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   MODEL_NOT_READY: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
