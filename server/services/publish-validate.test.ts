@@ -75,6 +75,18 @@ describe('publishing refuses a reference feature the runtime cannot measure', ()
     );
   });
 
+  it('refuses an image extractor on a three-channel image', () => {
+    const asImage = (channels: 1 | 3) => (m: BundleManifestInput) => {
+      m.task = 'image-classification';
+      m.preprocessing = { kind: 'image', input: 'features', width: 2, height: 2, channels };
+    };
+    const ink = feature('ink', { kind: 'image', extractor: 'ink_width' });
+    expect(verdict(withProfile([ink], asImage(1)))).toBe('ok');
+    expect(verdict(withProfile([ink], asImage(3)))).toBe(
+      'manifest.reference.features.0.measure: feature ink uses the image extractor ink_width, which needs a one-channel image (preprocessing.channels is 3)',
+    );
+  });
+
   it('refuses a column on a text bundle, and token extractors without a tokenizer file', () => {
     expect(verdict(withProfile([feature('a', { kind: 'column', column: 'a' })], asText))).toMatch(
       /^manifest\.reference\.features\.0\.measure: feature a reads column "a", but the bundle's input is not tabular \(preprocessing\.kind text\)$/,

@@ -39,6 +39,10 @@ function unmeasurable(manifest: BundleManifest, measure: FeatureMeasure): string
   if (measure.kind !== input) {
     return `uses the ${measure.kind} extractor ${measure.extractor}, but the bundle's input is ${input} (preprocessing.kind)`;
   }
+  // The ink grid is one plane: the runtime measures one-channel images only (workers/telemetry).
+  if (manifest.preprocessing.kind === 'image' && manifest.preprocessing.channels !== 1) {
+    return `uses the image extractor ${measure.extractor}, which needs a one-channel image (preprocessing.channels is ${manifest.preprocessing.channels})`;
+  }
   const needsTokens = measure.extractor === 'tokens' || measure.extractor === 'unknown_token_rate';
   if (needsTokens && !manifest.files.some((file) => file.role === 'tokenizer')) {
     return `uses the text extractor ${measure.extractor}, which needs a file with role "tokenizer"`;

@@ -21,7 +21,8 @@ export const INK_THRESHOLD = 4;
 /**
  * The ink grid of a resampled 0–255 luminance plane (what workers/runtime/image-input.ts computes
  * before scaling): inverted when the bundle's preprocessing inverts (dark ink on light paper), then
- * × 16/255. For the digits bundle this is its model input up to float32 rounding.
+ * × 16/255. For the digits bundle this is its model input up to float32 rounding. Only one-channel
+ * image bundles are measured (publishing refuses image extractors on others).
  */
 export function inkGrid(
   luminance: ArrayLike<number>,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeIssue } from '../zod-issue.ts';
 import {
@@ -63,6 +65,22 @@ describe('TelemetryBatch', () => {
   it('parses a complete batch unchanged, well under the byte bound', () => {
     expect(TelemetryBatch.parse(example())).toEqual(example());
     expect(new TextEncoder().encode(JSON.stringify(example())).length).toBeLessThan(TELEMETRY_MAX_BYTES / 16);
+  });
+
+  it('parses the complete example of docs/http-api.md', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/http-api.md'), 'utf8');
+    const block = /### A complete batch\n[^`]*```json\n([^`]+)```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    const batch = TelemetryBatch.parse(JSON.parse(block ?? ''));
+    expect(batch).toMatchObject({ model: 'digits', version: '1.1.0', runs: 40 });
+    // The counts fit the digits profile: edges + 1 per feature, one per label.
+    const manifest = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, '../../models/digits/ferry.json'), 'utf8'),
+    ) as { labels: string[]; reference: { features: { name: string; edges: number[] }[] } };
+    expect(batch.features.map((f) => [f.name, f.counts.length])).toEqual(
+      manifest.reference.features.map((f) => [f.name, f.edges.length + 1]),
+    );
+    expect(batch.predictions?.counts).toHaveLength(manifest.labels.length);
   });
 
   it('fits the byte bound for 30 numeric features of 10 bins, 10 labels and every count at its maximum', () => {
