@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest } from '$shared';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
+import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { runFerryCli } from '../support/ferry-cli.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
@@ -53,6 +54,25 @@ describe('the ferry CLI', () => {
     expect(after.status).toBe('yanked');
     expect(after.metadataVersion).toBeGreaterThan(before.metadataVersion);
     expect((await fetch(`${server().url}/api/v1/models/tiny/versions/latest/manifest`)).status).toBe(404);
+  });
+
+  it('publishes a bundle holding an empty file, which is then served as 0 bytes', async () => {
+    const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const dir = bundleVariant(tinyDir, (manifest, folder) => {
+      manifest.version = '1.5.0';
+      addFile(manifest, folder, { path: 'empty.bin', bytes: new Uint8Array(0), role: 'sample' });
+    });
+    try {
+      const published = await runFerryCli(['publish', dir, '--json'], admin);
+      expect(published.stderr).toBe('');
+      expect(published.code).toBe(0);
+      const blob = await fetch(`${server().url}/api/v1/blobs/${empty}`);
+      expect(blob.status).toBe(200);
+      expect(blob.headers.get('content-length')).toBe('0');
+      expect((await blob.arrayBuffer()).byteLength).toBe(0);
+    } finally {
+      removeTempDir(dir);
+    }
   });
 
   it('exits 2 on usage errors and 7 when the server cannot be reached', async () => {
