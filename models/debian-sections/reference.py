@@ -22,26 +22,21 @@ def text_features(texts) -> dict:
     }
 
 
+# name: (text extractor that measures it on the device, description, edges)
+FEATURES = {
+    "text_chars": ("characters", "characters in the input text", [0, 100, 200, 300, 400, 600, 800, 1200, 2000, 5000]),
+    "text_words": ("words", "whitespace-separated words in the input text", [0, 15, 30, 45, 60, 90, 120, 180, 300, 800]),
+}
+
+
 def text_profile(texts, predicted, labels) -> dict:
     feats = text_features(texts)
     return {
         "sampleCount": len(texts),
         "description": "Held-out descriptions (whole source packages, 20%): input lengths and predicted sections.",
         "features": [
-            fm.numeric_profile(
-                "text_chars",
-                feats["text_chars"],
-                [0, 100, 200, 300, 400, 600, 800, 1200, 2000, 5000],
-                "characters in the input text",
-                {"kind": "text", "extractor": "characters"},
-            ),
-            fm.numeric_profile(
-                "text_words",
-                feats["text_words"],
-                [0, 15, 30, 45, 60, 90, 120, 180, 300, 800],
-                "whitespace-separated words in the input text",
-                {"kind": "text", "extractor": "words"},
-            ),
+            fm.numeric_profile(name, feats[name], edges, doc, {"kind": "text", "extractor": extractor})
+            for name, (extractor, doc, edges) in FEATURES.items()
         ],
         "predictions": {"labels": labels, "counts": np.bincount(predicted, minlength=len(labels)).tolist()},
     }
