@@ -92,12 +92,16 @@ function numericRate(setting: {
 }): Rate {
   const random = mulberry32(setting.seed);
   let edges: number[] = [];
+  let reference: number[] = [];
+  let shifted: number[] = [];
   let trial = 0;
   return alarmRate(TRIALS, () => {
-    if (trial++ % TRIALS_PER_EDGES === 0)
+    if (trial++ % TRIALS_PER_EDGES === 0) {
       edges = numericEdges(setting.binning, setting.referenceSize, random);
-    const reference = binChances(edges, 0);
-    const counts = sampleCounts(random, reference.folded, setting.referenceSize);
+      reference = binChances(edges, 0).folded;
+      shifted = binChances(edges, setting.shift).live;
+    }
+    const counts = sampleCounts(random, reference, setting.referenceSize);
     const feature = {
       name: 'x',
       kind: 'numeric' as const,
@@ -106,7 +110,7 @@ function numericRate(setting: {
       std: countsStd(counts, binSupport(edges).slice(1, -1)),
     };
     const profile: ReferenceProfile = { sampleCount: setting.referenceSize, features: [feature] };
-    const live = sampleCounts(random, binChances(edges, setting.shift).live, setting.liveSize);
+    const live = sampleCounts(random, shifted, setting.liveSize);
     const result = driftReport(profile, { features: [{ name: 'x', counts: live }] }).features[0];
     return { drifted: result?.status === 'drifted', method: result?.method ?? '' };
   });
