@@ -72,12 +72,14 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
   if (!options.serverUrl) throw new FerryError(ErrorCode.INVALID_INPUT, 'serverUrl: required');
   if (!options.publicKey) throw new FerryError(ErrorCode.INVALID_INPUT, 'publicKey: required');
   registerFerryErrorTransfer();
-  const worker = options.worker
-    ? options.worker()
-    : new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'ferry' });
-  const connection = connect(worker);
-  const initialized = connection.call((api) =>
+  const createWorker = () =>
+    options.worker
+      ? options.worker()
+      : new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'ferry' });
+  // Each worker, the first and any started after a crash, gets the same settings.
+  const connection = connect(createWorker, (api, lifeLock) =>
     api.init({
+      lifeLock,
       serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
       publicKey: options.publicKey,
       ...(options.keyid ? { keyid: options.keyid } : {}),
@@ -89,7 +91,7 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       testHooks: options.testHooks ?? {},
     }),
   );
-  initialized.then(connection.started, () => undefined);
+  const initialized = connection.call(async () => undefined);
   const persisted = options.persist ? requestPersistence() : Promise.resolve(null);
   const models: FerryModel[] = [];
   let nextId = 0;
@@ -97,7 +99,7 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
   return {
     model(name, selector = {}) {
       const request = { name, ...selector };
-      const model = createModelHandle(connection, { id: `${name}#${nextId++}`, request, initialized });
+      const model = createModelHandle(connection, { id: `${name}#${nextId++}`, request });
       models.push(model);
       return model;
     },

@@ -8,6 +8,7 @@ import type { ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import type { Engine } from './runtime/engine.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { holdLifeLock } from './life-lock.ts';
 import { loadModel } from './load-model.ts';
 import { startTelemetry } from './telemetry/start.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
@@ -104,9 +105,13 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   }
 
   return {
-    /** Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. */
-    async init(options: WorkerOptions): Promise<void> {
+    /**
+     * Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. Resolves
+     * once the worker holds `lifeLock` (see life-lock.ts), whose release tells the page it is gone.
+     */
+    async init(options: WorkerOptions & { lifeLock?: string }): Promise<void> {
       config = parseWorkerConfig(options);
+      if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
       opened = openCache(config.cache, config.cacheBudgetBytes);
       telemetry?.stop();
       telemetry = startTelemetry(config, fetchFn);

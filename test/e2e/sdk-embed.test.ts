@@ -48,10 +48,15 @@ describe('the plain-HTML embed of dist/sdk', () => {
     expect(stack.site.requests.some((p) => p.endsWith('.wasm'))).toBe(true);
   });
 
-  it('is refused by the Ferry server for an origin FERRY_ALLOWED_ORIGINS does not list', async () => {
+  it('is refused for an origin FERRY_ALLOWED_ORIGINS does not list, with a message naming that cause', async () => {
     const { state, result } = await openEmbed(stranger);
     expect(state).toBe('error');
-    expect(result).toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(result).toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: expect.stringContaining(
+        `likely blocked by CORS; check that FERRY_ALLOWED_ORIGINS on the server includes ${stranger.origin}`,
+      ),
+    });
     const direct = await fetch(`${stack.server.url}/api/v1/models/digits/versions/latest/manifest`, {
       headers: { Origin: stranger.origin },
     });

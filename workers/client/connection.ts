@@ -1,59 +1,114 @@
 import { wrap, type Remote } from 'comlink';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { lifeLockName, watchLifeLock } from '../life-lock.ts';
 import type { WorkerApi } from '../worker.ts';
 
-/** A comlink connection that notices when its worker cannot start or is terminated. */
+/** Configures a new worker; `lifeLock` names the Web Lock it must hold for its life (life-lock.ts). */
+export type InitWorker = (api: Remote<WorkerApi>, lifeLock: string) => Promise<void>;
+
+/** A comlink connection to the Ferry worker that notices when it cannot start, dies, or is terminated. */
 export interface Connection {
   readonly state: 'running' | 'crashed' | 'terminated';
-  /** Calls the worker; rejects (instead of hanging) if the worker dies or is terminated first. */
-  call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T>;
-  /** Marks the worker as started: later `error` events no longer count as a failed start. */
-  started(): void;
+  /** Which worker runs now: 0 for the first, one more for each started after a crash; -1 when none. */
+  readonly generation: number;
+  /**
+   * Calls the worker once it is initialised, starting a new one if the last one died. Rejects
+   * (instead of hanging) with WORKER_CRASHED if the worker dies first, BACKEND_UNAVAILABLE if it
+   * never starts, MODEL_DISPOSED once terminated. `fn` learns which worker it runs on.
+   */
+  call<T>(fn: (api: Remote<WorkerApi>, generation: number) => Promise<T>): Promise<T>;
   terminate(): void;
 }
 
-/**
- * Wraps `worker` with comlink. An `error` event before {@link Connection.started} means the
- * worker script never ran (wrong URL, blocked by COEP/CORP, a syntax error): every pending and
- * later call rejects with BACKEND_UNAVAILABLE saying so.
- */
-export function connect(worker: Worker): Connection {
-  const api = wrap<WorkerApi>(worker);
-  let state: Connection['state'] = 'running';
-  let isStarted = false;
-  let fail: (error: FerryError) => void = () => undefined;
-  const dead = new Promise<never>((_, reject) => (fail = reject));
-  dead.catch(() => undefined);
+interface Incarnation {
+  worker: Worker;
+  api: Remote<WorkerApi>;
+  generation: number;
+  initialized: Promise<void>;
+  dead: Promise<never>;
+  fail: (error: FerryError) => void;
+}
 
-  worker.addEventListener('error', (event) => {
-    if (isStarted) return;
-    event.preventDefault();
-    state = 'crashed';
-    const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : '';
-    fail(
-      new FerryError(
+/**
+ * Starts a worker with `create` and keeps one running. An `error` event before `init`
+ * resolves means the script never ran (wrong URL, blocked by COEP/CORP, a syntax error): every
+ * pending and later call rejects with BACKEND_UNAVAILABLE. A worker that ends later, however it
+ * ends, releases its life lock: pending calls reject with WORKER_CRASHED and the next call starts
+ * a new worker.
+ */
+export function connect(create: () => Worker, init: InitWorker): Connection {
+  let state: Connection['state'] = 'running';
+  let current: Incarnation | undefined;
+  let broken: FerryError | undefined;
+  let generation = -1;
+
+  function start(): Incarnation {
+    const worker = create();
+    const api = wrap<WorkerApi>(worker);
+    let fail: (error: FerryError) => void = () => undefined;
+    const dead = new Promise<never>((_, reject) => (fail = reject));
+    dead.catch(() => undefined);
+    const incarnation: Incarnation = { worker, api, generation: ++generation, initialized: dead, dead, fail };
+    let isStarted = false;
+
+    worker.addEventListener('error', (event) => {
+      if (isStarted) return; // an uncaught error in a running worker does not end it
+      event.preventDefault();
+      const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : '';
+      broken = new FerryError(
         ErrorCode.BACKEND_UNAVAILABLE,
         `worker: the Ferry worker script failed to start${detail} (is it served with a JavaScript MIME type and headers COEP allows?)`,
-      ),
-    );
-  });
+      );
+      end(incarnation, broken);
+    });
+
+    const lock = lifeLockName();
+    incarnation.initialized = Promise.race([init(api, lock), dead]).then(() => {
+      isStarted = true;
+      watchLifeLock(lock, () => {
+        const message =
+          'worker: the Ferry worker stopped (crashed or killed by the browser); the next call starts a new one';
+        end(incarnation, new FerryError(ErrorCode.WORKER_CRASHED, message));
+      });
+    });
+    incarnation.initialized.catch(() => undefined);
+    return incarnation;
+  }
+
+  function end(incarnation: Incarnation, error: FerryError): void {
+    if (current !== incarnation) return;
+    current = undefined;
+    if (state !== 'terminated') state = 'crashed';
+    incarnation.worker.terminate();
+    incarnation.fail(error);
+  }
 
   return {
     get state() {
       return state;
     },
+    get generation() {
+      return current && state === 'running' ? current.generation : -1;
+    },
     call(fn) {
       if (state === 'terminated') {
         return Promise.reject(new FerryError(ErrorCode.MODEL_DISPOSED, 'client: terminated'));
       }
-      return Promise.race([fn(api), dead]);
+      if (broken) return Promise.reject(broken);
+      if (!current) {
+        current = start();
+        state = 'running';
+      }
+      const { api, dead, initialized, generation: on } = current;
+      return Promise.race([initialized.then(() => fn(api, on)), dead]);
     },
-    started: () => void (isStarted = true),
     terminate() {
-      if (state === 'terminated') return;
+      if (state === 'terminated' || !current) {
+        state = 'terminated';
+        return;
+      }
       state = 'terminated';
-      worker.terminate();
-      fail(new FerryError(ErrorCode.MODEL_DISPOSED, 'client: terminated'));
+      end(current, new FerryError(ErrorCode.MODEL_DISPOSED, 'client: terminated'));
     },
   };
 }

@@ -32,9 +32,16 @@ export interface FerryModel {
   readonly info: ModelInfo | undefined;
   on<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): () => void;
   off<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): void;
-  /** Resolves when the model can run; rejects with the load's FerryError. */
+  /**
+   * Resolves when the model can run; rejects with the load's FerryError. After WORKER_CRASHED
+   * (the worker died while loading), calling it again loads the model in a new worker.
+   */
   ready(): Promise<ModelInfo>;
-  /** Runs the model; waits for `ready()` first. Rejects with a FerryError (MODEL_DISPOSED, INVALID_INPUT, …). */
+  /**
+   * Runs the model; waits for `ready()` first. Rejects with a FerryError (MODEL_DISPOSED,
+   * INVALID_INPUT, WORKER_CRASHED when the worker dies under the call: the next call starts a
+   * new worker and loads the same version there from the verified cache, …).
+   */
   run(input: RunInput, options?: RunOptions): Promise<RunResult>;
   /**
    * Times `iterations` bare inferences of `input` inside the worker (the session's own `run`, no
@@ -51,52 +58,89 @@ export interface FerryModel {
   dispose(): Promise<void>;
 }
 
-/** Starts loading `request` in the worker and returns its handle. */
+/**
+ * Starts loading `request` in the worker and returns its handle. When the worker dies, the next
+ * call loads the same version again in the new worker (from the verified cache) before it runs.
+ */
 export function createModelHandle(
   connection: Connection,
-  options: { id: string; request: ModelRequest; initialized: Promise<void> },
+  options: { id: string; request: ModelRequest },
 ): FerryModel {
   const { id, request } = options;
   const events = createEmitter<ModelEvents>();
   let state: ModelState = 'loading';
   let info: ModelInfo | undefined;
+  // The worker generation this model is loaded in (see Connection.generation).
+  let loadedOn = -1;
 
   const onEvent = proxy((event: WorkerEvent) => {
     if (event.type === 'progress') events.emit('progress', event.progress);
     else events.emit('versionChanged', event.change);
   });
-  const loading = options.initialized
-    .then(() => connection.call((api) => api.load(id, request, onEvent)))
-    .then(
-      (loaded) => {
-        if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
-        state = 'ready';
-        info = loaded;
-        if (loaded.fallbackFrom) {
-          const { code, message } = loaded.fallbackFrom;
-          events.emit(
-            'error',
-            new FerryError(code, `${message} (running ${loaded.version}, the last good version)`),
-          );
-        }
-        events.emit('ready', loaded);
-        return loaded;
-      },
-      (error: unknown) => {
-        const ferryError = asFerryError(error);
-        if (state !== 'disposed') state = 'error';
-        events.emit('error', ferryError);
-        throw ferryError;
-      },
-    );
-  loading.catch(() => undefined); // reported through ready(), run() and the error event
 
-  /** Calls the worker once the model is loaded; every failure comes out as a FerryError. */
+  function startLoad(): Promise<ModelInfo> {
+    state = 'loading';
+    const attempt = connection
+      .call(async (api, generation) => {
+        const loaded = await api.load(id, request, onEvent);
+        loadedOn = generation;
+        return loaded;
+      })
+      .then(
+        (loaded) => {
+          if (state === 'disposed')
+            throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
+          state = 'ready';
+          info = loaded;
+          if (loaded.fallbackFrom) {
+            const { code, message } = loaded.fallbackFrom;
+            events.emit(
+              'error',
+              new FerryError(code, `${message} (running ${loaded.version}, the last good version)`),
+            );
+          }
+          events.emit('ready', loaded);
+          return loaded;
+        },
+        (error: unknown) => {
+          const ferryError = asFerryError(error);
+          if (state !== 'disposed') state = 'error';
+          events.emit('error', ferryError);
+          throw ferryError;
+        },
+      );
+    attempt.catch(() => undefined); // reported through ready(), run() and the error event
+    return attempt;
+  }
+
+  let loading = startLoad();
+
+  /** The loaded model's info; a load the worker died under starts again, in a new worker. */
+  async function settled(): Promise<ModelInfo> {
+    const attempt = loading;
+    try {
+      return await attempt;
+    } catch (error) {
+      const crashed = asFerryError(error).code === ErrorCode.WORKER_CRASHED;
+      if (!crashed || state === 'disposed') throw error;
+      if (loading === attempt) loading = startLoad();
+      return loading;
+    }
+  }
+
+  /** Calls the worker once the model is loaded there; every failure comes out as a FerryError. */
   async function whenLoaded<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
     if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
-    await loading;
+    const loaded = await settled();
     try {
-      return await connection.call(fn);
+      return await connection.call(async (api, generation) => {
+        if (generation !== loadedOn) {
+          // A new worker after a crash: the same version again, verified from the cache.
+          info = await api.load(id, { name: request.name, version: loaded.version }, onEvent);
+          loadedOn = generation;
+        }
+        return fn(api);
+      });
     } catch (error) {
       throw asFerryError(error);
     }
@@ -112,7 +156,7 @@ export function createModelHandle(
     },
     on: (event, listener) => events.on(event, listener),
     off: (event, listener) => events.off(event, listener),
-    ready: () => loading,
+    ready: settled,
     run(input, runOptions = {}) {
       return whenLoaded(async (api) => {
         const plain = plainImage(input);
@@ -131,7 +175,8 @@ export function createModelHandle(
     async dispose() {
       if (state === 'disposed') return;
       state = 'disposed';
-      if (connection.state !== 'running') return;
+      // A model of a worker that is gone (or was never loaded in the current one) holds nothing.
+      if (connection.state !== 'running' || connection.generation !== loadedOn) return;
       await connection
         .call((api) => api.dispose(id))
         .catch((error: unknown) => {

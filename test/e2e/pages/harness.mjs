@@ -6,6 +6,10 @@ import { createFerryClient } from '/sdk/client.js';
 
 const clients = new Map();
 const models = new Map();
+/** Client id → the Workers its `worker` factory made, newest last. */
+const madeWorkers = new Map();
+/** Calls started by `begin`, by handle key: their outcome, once settled. */
+const pending = new Map();
 
 const ARRAYS = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array };
 
@@ -51,7 +55,14 @@ window.harness = {
   /** Creates a client; `options.workerUrl` (not JSON-able as a function) becomes the `worker` factory. */
   open(id, options) {
     const { workerUrl, ...rest } = options;
-    const worker = workerUrl ? () => new Worker(workerUrl, { type: 'module', name: 'ferry' }) : undefined;
+    madeWorkers.set(id, []);
+    const worker = workerUrl
+      ? () => {
+          const made = new Worker(workerUrl, { type: 'module', name: 'ferry' });
+          madeWorkers.get(id).push(made);
+          return made;
+        }
+      : undefined;
     clients.set(id, createFerryClient(worker ? { ...rest, worker } : rest));
   },
   /** Loads `name` on client `clientId`; `options.key` names the handle (default: `name`). */
@@ -116,6 +127,35 @@ window.harness = {
     const result = await model.run({ image });
     const dims = Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, o.dims]));
     return { boxes: result.boxes, dims, fileBytes: bytes.byteLength };
+  },
+  /** Starts `model.measure(input, iterations)` on handle `key` without waiting: a pending call. */
+  begin(key, input, iterations) {
+    const call = models.get(key).measure(toInput(input), iterations);
+    pending.set(
+      key,
+      call.then(
+        () => ({ ok: true }),
+        (e) => ({ ok: false, error: plainError(e) }),
+      ),
+    );
+  },
+  /** The outcome of the call `begin` started on handle `key`, once it settles. */
+  outcome(key) {
+    return pending.get(key);
+  },
+  /**
+   * Terminates the newest Worker that client `clientId`'s `worker` factory made, from outside the
+   * SDK (as the browser does to a worker it kills): the client is not told. Returns how many
+   * Workers the factory has made so far.
+   */
+  killWorker(clientId) {
+    const made = madeWorkers.get(clientId);
+    made.at(-1).terminate();
+    return made.length;
+  },
+  /** How many Workers client `clientId`'s `worker` factory has made. */
+  workersMade(clientId) {
+    return madeWorkers.get(clientId).length;
   },
   async dispose(key) {
     await models.get(key).dispose();

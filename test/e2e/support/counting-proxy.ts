@@ -21,6 +21,11 @@ export interface CountingProxy {
   cutNext(pathSuffix: string, bytes: number): void;
   /** Rewrites the body of the next response for `path` (one shot): a man in the middle. */
   tamperNext(pathSuffix: string, rewrite: (body: string) => string): void;
+  /**
+   * Holds the next request for `path` (one shot) before it reaches the server. Resolves once it
+   * arrived, with a function that lets it through.
+   */
+  holdNext(pathSuffix: string): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -35,14 +40,17 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const requests: ProxiedRequest[] = [];
   const cuts = new Map<string, number>();
   const tampers = new Map<string, (body: string) => string>();
+  const holds = new Map<string, (release: () => void) => void>();
   const take = <T>(map: Map<string, T>, path: string) => {
     const key = [...map.keys()].find((suffix) => path.endsWith(suffix));
     const value = key === undefined ? undefined : map.get(key);
     if (key !== undefined) map.delete(key);
     return value;
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const path = req.url ?? '/';
+    const hold = take(holds, path);
+    if (hold) await new Promise<void>((release) => hold(release));
     const tamper = take(tampers, path);
     const cutAfter = take(cuts, path);
     const forward = httpRequest(
@@ -104,6 +112,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     blobRequests: () => requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/blobs/')),
     cutNext: (suffix, bytes) => void cuts.set(suffix, bytes),
     tamperNext: (suffix, rewrite) => void tampers.set(suffix, rewrite),
+    holdNext: (suffix) => new Promise((arrived) => void holds.set(suffix, arrived)),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

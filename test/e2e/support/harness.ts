@@ -94,6 +94,10 @@ interface HarnessWindow {
     ): Promise<FirstInference>;
     runBundleImage(key: string, path: string): Promise<BundleImageRun>;
     dispose(key: string): Promise<void>;
+    begin(key: string, input: HarnessInput, iterations: number): void;
+    outcome(key: string): Promise<{ ok: boolean; error?: PlainError }>;
+    killWorker(clientId: string): number;
+    workersMade(clientId: string): number;
     status(clientId: string): Promise<FerryStatus>;
     terminate(clientId: string): void;
     cached(): Promise<{ blobs: string[]; models: Record<string, string[]> }>;
@@ -134,6 +138,17 @@ export function harness(page: Page) {
     /** Runs the model on an image file of its own bundle, decoded in the page. */
     runBundleImage: (key: string, path: string) => call<BundleImageRun>('runBundleImage', [key, path]),
     dispose: (key: string) => call<void>('dispose', [key]),
+    /** Starts `measure(input, iterations)` on handle `key` without waiting for it (see `outcome`). */
+    begin: (key: string, input: HarnessInput, iterations: number) =>
+      call<void>('begin', [key, input, iterations]),
+    /** How the call `begin` started on handle `key` ended. */
+    outcome: (key: string) => call<{ ok: boolean; error?: PlainError }>('outcome', [key]),
+    /**
+     * Terminates the newest Worker that the client's `worker` factory (`workerUrl`) made, behind
+     * the SDK's back; returns how many it made so far.
+     */
+    killWorker: (clientId: string) => call<number>('killWorker', [clientId]),
+    workersMade: (clientId: string) => call<number>('workersMade', [clientId]),
     status: (clientId: string) => call<FerryStatus>('status', [clientId]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),
     cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
