@@ -4,7 +4,8 @@ import { LATENCY_EDGES_MS } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
 import { models, versions } from '../db/schema.ts';
-import type { TelemetryAggregate, TelemetryStore } from '../telemetry/store.ts';
+import { mergeAggregates } from '../telemetry/aggregate.ts';
+import type { TelemetryStore } from '../telemetry/store.ts';
 import { BinnedHistogram, type BinnedSeries } from './binned-histogram.ts';
 
 /** Where the fleet aggregates come from. */
@@ -31,35 +32,6 @@ const versionRefs = preparedPerHandle((db: FerryQueryable) =>
 
 // Devices with a fast clock send windows that start a little ahead of the server's.
 const CLOCK_SKEW_MS = 60 * 60_000;
-
-interface VersionTotals {
-  batches: number;
-  runs: number;
-  errors: Map<string, number>;
-  latency: Map<string, number[]>;
-}
-
-function addInto(target: number[], counts: readonly number[]): void {
-  counts.forEach((count, i) => (target[i] = (target[i] ?? 0) + count));
-}
-
-function totalsOf(aggregates: readonly TelemetryAggregate[]): VersionTotals {
-  const totals: VersionTotals = { batches: 0, runs: 0, errors: new Map(), latency: new Map() };
-  for (const aggregate of aggregates) {
-    totals.batches += aggregate.batches;
-    totals.runs += aggregate.runs;
-    for (const [code, count] of Object.entries(aggregate.errors)) {
-      totals.errors.set(code, (totals.errors.get(code) ?? 0) + (count ?? 0));
-    }
-    for (const [backend, counts] of Object.entries(aggregate.latencyMs)) {
-      if (!counts) continue;
-      let sum = totals.latency.get(backend);
-      if (!sum) totals.latency.set(backend, (sum = []));
-      addInto(sum, counts);
-    }
-  }
-  return totals;
-}
 
 /**
  * Registers the fleet series on `registry`: `ferry_fleet_batches`, `ferry_fleet_runs`,
@@ -108,12 +80,13 @@ export function createFleetMetrics(registry: Registry, source: FleetSource): Fle
       for (const { ref, buckets } of found) {
         if (buckets.length === 0) continue;
         const labels = { model: ref.model, version: ref.version };
-        const totals = totalsOf(buckets.map((bucket) => bucket.aggregate));
-        batches.set(labels, totals.batches);
-        runs.set(labels, totals.runs);
-        for (const [code, count] of totals.errors) errors.set({ ...labels, code }, count);
-        for (const [backend, counts] of totals.latency)
-          series.push({ labels: { ...labels, backend }, counts });
+        const total = buckets.map((bucket) => bucket.aggregate).reduce(mergeAggregates);
+        batches.set(labels, total.batches);
+        runs.set(labels, total.runs);
+        for (const [code, count] of Object.entries(total.errors)) errors.set({ ...labels, code }, count ?? 0);
+        for (const [backend, counts] of Object.entries(total.latencyMs)) {
+          if (counts) series.push({ labels: { ...labels, backend }, counts });
+        }
       }
       latency.setSeries(series);
     },
