@@ -7,6 +7,8 @@ import {
   type RunOptions,
 } from './client/model-handle.ts';
 import { registerFerryErrorTransfer } from './errors-transfer.ts';
+import type { TelemetryOptions } from './telemetry/config.ts';
+import { onPageHide } from './telemetry/page-hide.ts';
 import type { BackendPreference, FerryStatus } from './types.ts';
 
 /** Options of {@link createFerryClient}. */
@@ -37,6 +39,11 @@ export interface FerryClientOptions {
    * the fallback to WASM runs.
    */
   testHooks?: { loseWebGpuAdapter?: boolean };
+  /**
+   * Aggregated, anonymous telemetry per model version (on by default; see the README for what is
+   * collected and what never is). `false`: none at all, not even a queue.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** Which version of a model to load: an exact `version`, or a `channel` (default `latest`). */
@@ -49,8 +56,10 @@ export interface ModelSelector {
 export interface FerryClient {
   /** Starts loading `name` and returns its handle at once (listen for `progress`, await `ready()`). */
   model(name: string, selector?: ModelSelector): FerryModel;
-  /** The worker, runtime, models and cache as they are now. */
+  /** The worker, runtime, models, cache and telemetry as they are now. */
   status(): Promise<FerryStatus>;
+  /** Queues what telemetry counted so far as batches and starts sending them (resolves once queued). */
+  flushTelemetry(): Promise<void>;
   /** Stops the worker; every model is disposed. */
   terminate(): void;
 }
@@ -89,12 +98,22 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       ...(options.numThreads === undefined ? {} : { numThreads: options.numThreads }),
       ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
       testHooks: options.testHooks ?? {},
+      telemetry: options.telemetry ?? {},
     }),
   );
   const initialized = connection.call(async () => undefined);
   const persisted = options.persist ? requestPersistence() : Promise.resolve(null);
   const models: FerryModel[] = [];
   let nextId = 0;
+  const flushTelemetry = async () => {
+    await initialized;
+    await connection.call((api) => api.flushTelemetry());
+  };
+  // The worker queues what it counted while the page can still run code; sending may finish later.
+  const stopListening =
+    options.telemetry === false
+      ? () => undefined
+      : onPageHide(() => void flushTelemetry().catch(() => undefined));
 
   return {
     model(name, selector = {}) {
@@ -114,13 +133,22 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
           bytes: 0,
           budgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
         };
-        return { ...base, worker: connection.state, runtime: null, models: [], cache };
+        return {
+          ...base,
+          worker: connection.state,
+          runtime: null,
+          models: [],
+          cache,
+          telemetry: { enabled: false as const },
+        };
       }
       await initialized;
       const status = await connection.call((api) => api.status());
       return { ...status, ...base, crossOriginIsolated: status.crossOriginIsolated, worker: 'running' };
     },
+    flushTelemetry,
     terminate() {
+      stopListening();
       connection.terminate();
       // The worker is gone, so this only marks each model disposed (no message is sent).
       for (const model of models) void model.dispose();
@@ -139,6 +167,8 @@ async function requestPersistence(): Promise<boolean | null> {
 }
 
 export type { FerryModel, ModelEvents, RunOptions };
+export type { TelemetryOptions };
+export type { TelemetryStatus } from './telemetry/telemetry.ts';
 export type {
   Backend,
   BackendPreference,

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '$shared/errors.ts';
 import type { ElementType, PublishedManifest, Task } from '$shared/schemas/manifest.ts';
 import type { TextBox } from '$shared/vision/text-boxes.ts';
+import type { TelemetryStatus } from './telemetry/telemetry.ts';
 
 export type { TextBox };
 
@@ -145,4 +146,6 @@ export interface FerryStatus {
   cache: { kind: 'indexeddb' | 'memory'; bytes: number; budgetBytes: number; warning?: string };
   /** Result of `navigator.storage.persist()` when asked for with `persist: true`. */
   persisted: boolean | null;
+  /** Telemetry batches queued, sent and dropped; `{ enabled: false }` with `telemetry: false`. */
+  telemetry: TelemetryStatus | { enabled: false };
 }

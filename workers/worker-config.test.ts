@@ -8,6 +8,7 @@ const valid: WorkerConfig = {
   cacheBudgetBytes: 1024,
   backend: 'auto',
   testHooks: {},
+  telemetry: false,
 };
 
 describe('parseWorkerConfig', () => {
@@ -36,6 +37,8 @@ describe('parseWorkerConfig', () => {
     ['backend', { backend: 'cuda' }],
     ['numThreads', { numThreads: 1.5 }],
     ['assetsUrl', { assetsUrl: 'not a url' }],
+    ['telemetry.flushRuns', { telemetry: { flushRuns: 0 } }],
+    ['telemetry.queue.maxBytes', { telemetry: { queue: { maxBytes: 10 } } }],
   ])('names %s when it is wrong', (field, patch) => {
     expect(() => parseWorkerConfig({ ...valid, ...patch } as WorkerConfig)).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT', details: { field } }),

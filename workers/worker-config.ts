@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fromBase64 } from '$shared/encoding/bytes.ts';
 import { Sha256 } from '$shared/schemas/manifest.ts';
 import { invalidInput } from './errors.ts';
+import { TelemetrySetting } from './telemetry/config.ts';
 
 const isHttpUrl = (value: string) =>
   URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
@@ -42,11 +43,14 @@ const WorkerConfig = z.object({
     .refine((value) => URL.canParse(value), assetsUrlMessage)
     .optional(),
   testHooks: TestHooks,
+  telemetry: TelemetrySetting,
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
+/** What the client sends: telemetry settings may leave their defaults out. */
+export type WorkerOptions = z.input<typeof WorkerConfig>;
 
 /** Checks every option and names the first bad one (INVALID_INPUT, `details.field`). */
-export function parseWorkerConfig(options: WorkerConfig): WorkerConfig {
+export function parseWorkerConfig(options: WorkerOptions): WorkerConfig {
   const parsed = WorkerConfig.safeParse(options);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

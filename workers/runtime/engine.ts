@@ -9,6 +9,8 @@ export interface EngineResult {
   outputs: Record<string, TensorOutput>;
   scores?: Score[];
   boxes?: TextBox[];
+  /** The model's input tensors after preprocessing, for telemetry's features; never sent to the page. */
+  inputs?: Record<string, TensorOutput>;
 }
 
 /** A loaded model, ready to run. Implementations turn every failure into a FerryError. */

@@ -61,10 +61,11 @@ export async function createOrtEngine(
     runtime: 'onnxruntime',
     ...placementOf(placed),
     async run(input: RunInput): Promise<EngineResult> {
-      const outputs = await infer(toTensors(toFeeds(manifest, input)));
+      const inputs = toFeeds(manifest, input);
+      const outputs = await infer(toTensors(inputs));
       const scores = scoresFrom(manifest, outputs);
       const boxes = boxesFrom(manifest, outputs, imageSizeOf(input));
-      return { outputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}) };
+      return { outputs, inputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}) };
     },
     async measure(input, iterations) {
       const tensors = toTensors(toFeeds(manifest, input));

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { TELEMETRY_MAX_BYTES } from '$shared/schemas/telemetry.ts';
+
+/**
+ * Telemetry settings of `createFerryClient({ telemetry })`. Every field is optional; `false`
+ * instead of an object turns telemetry off (no queue, no request).
+ */
+export interface TelemetryOptions {
+  /** Flush a model version's aggregates after this many runs (default 100). */
+  flushRuns?: number;
+  /** …or this long after its first unflushed event, whichever comes first (default 60 s). */
+  flushIntervalMs?: number;
+  /** Local differential privacy: discrete Laplace noise on every count, ε per batch (see README). */
+  epsilon?: number;
+  /** Bounds of the device queue; past either, the oldest batches are dropped (and counted). */
+  queue?: { maxBatches?: number; maxBytes?: number };
+  /** Exponential backoff with full jitter between send attempts (default 1 s doubling to 5 min). */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+const positiveInt = (max: number) => z.int('must be a whole number').min(1, 'must be at least 1').max(max);
+
+/** The worker's checked telemetry settings, defaults filled in. */
+export const TelemetryConfig = z.strictObject({
+  flushRuns: positiveInt(1_000_000).default(100),
+  // An hour at most, so a window stays far below the wire format's 24 hours.
+  flushIntervalMs: positiveInt(60 * 60_000).default(60_000),
+  epsilon: z.number('must be a number').positive('must be positive').max(1000).optional(),
+  queue: z
+    .strictObject({
+      maxBatches: positiveInt(100_000).default(500),
+      maxBytes: positiveInt(1024 * 1024 * 1024)
+        .min(TELEMETRY_MAX_BYTES, `must hold one batch (${TELEMETRY_MAX_BYTES} bytes)`)
+        .default(5 * 1024 * 1024),
+    })
+    .prefault({}),
+  retry: z
+    .strictObject({
+      baseDelayMs: positiveInt(60 * 60_000).default(1000),
+      maxDelayMs: positiveInt(24 * 60 * 60_000).default(5 * 60_000),
+    })
+    .prefault({}),
+});
+export type TelemetryConfig = z.infer<typeof TelemetryConfig>;
+
+/** What the worker config carries: the checked settings, or `false` for off. */
+export const TelemetrySetting = z.union([z.literal(false), TelemetryConfig], {
+  error: 'false or { flushRuns, flushIntervalMs, epsilon, queue, retry }',
+});

@@ -1,0 +1,129 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TelemetryBatch } from '$shared/schemas/telemetry.ts';
+import { mulberry32 } from '$shared/stats/random.ts';
+import type { ModelInfo } from '../types.ts';
+import { TelemetryConfig } from './config.ts';
+import { publishedExample } from './example-manifests.test-support.ts';
+import { createMemoryQueue } from './queue.ts';
+import { createTelemetry, type Telemetry } from './telemetry.ts';
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((close) => close()));
+
+/** A real ingest endpoint that accepts everything and keeps the parsed batches. */
+async function ingest() {
+  const batches: TelemetryBatch[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      batches.push(TelemetryBatch.parse(JSON.parse(body)));
+      res.writeHead(200).end('{"status":"accepted"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/telemetry`, batches };
+}
+
+const manifest = publishedExample('breast-cancer');
+const info = {
+  name: manifest.name,
+  version: manifest.version,
+  backend: 'wasm',
+  threads: 1,
+  fromCache: false,
+  bytesDownloaded: 2048,
+  loadMs: 40,
+  manifest,
+} as ModelInfo;
+const values = Object.fromEntries(
+  manifest.preprocessing.kind === 'tabular'
+    ? manifest.preprocessing.features.map((f) => [f.name, f.default])
+    : [],
+);
+const run = {
+  input: values,
+  result: { outputs: {}, scores: [{ label: 'benign', index: 1, score: 0.8 }] },
+  latencyMs: 0.2,
+};
+
+async function setUp(config: Partial<TelemetryConfig>) {
+  const server = await ingest();
+  const queue = createMemoryQueue({ maxBatches: 10, maxBytes: 1 << 20 });
+  const telemetry = createTelemetry({
+    config: TelemetryConfig.parse(config),
+    queue: Promise.resolve(queue),
+    endpoint: server.url,
+    fetch,
+    keepalive: false,
+    uniform: mulberry32(11),
+  });
+  closers.push(() => telemetry.stop());
+  telemetry.loaded('m#0', info, { crossOriginIsolated: false, webgpuAvailable: false });
+  return { server, queue, telemetry };
+}
+
+async function sentAll(telemetry: Telemetry, expected: number) {
+  for (;;) {
+    const status = await telemetry.status();
+    if (status.sent >= expected && status.queued === 0) return status;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('createTelemetry', () => {
+  it('seals a batch after flushRuns runs, with exact counts when no ε is set', async () => {
+    const { server, telemetry } = await setUp({ flushRuns: 3 });
+    for (let i = 0; i < 3; i++) telemetry.ran('m#0', run);
+    const status = await sentAll(telemetry, 1);
+    expect(status).toMatchObject({ enabled: true, storage: 'memory', batches: 1, internalErrors: 0 });
+    const [batch] = server.batches;
+    expect(batch).toMatchObject({
+      model: 'breast-cancer',
+      runs: 3,
+      loads: { cold: 1, warm: 0, bytesDownloaded: 2048 },
+    });
+    expect(batch?.predictions?.counts).toEqual([0, 3]);
+    expect(batch?.features.every((f) => f.counts.reduce((a, b) => a + b, 0) === 3)).toBe(true);
+  });
+
+  it('flush() seals what was counted so far; an empty aggregate sends nothing', async () => {
+    const { server, telemetry } = await setUp({});
+    telemetry.ran('m#0', run);
+    telemetry.failed('m#0', 'INVALID_INPUT');
+    telemetry.failed('m#0', 'MODEL_DISPOSED'); // never reached the model: not counted
+    await telemetry.flush();
+    await sentAll(telemetry, 1);
+    await telemetry.flush();
+    expect((await telemetry.status()).batches).toBe(1);
+    expect(server.batches[0]).toMatchObject({ runs: 2, errors: { INVALID_INPUT: 1 } });
+  });
+
+  it('never throws into the caller: a recording that fails is counted and skipped', async () => {
+    const { telemetry } = await setUp({});
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    expect(() => telemetry.ran('m#0', { ...run, input: hostile })).not.toThrow();
+    expect(() => telemetry.ran('unknown slot', run)).not.toThrow();
+    expect((await telemetry.status()).internalErrors).toBe(1);
+  });
+
+  it('adds noise to counts when ε is set', async () => {
+    const { server, telemetry } = await setUp({ epsilon: 0.5 });
+    for (let i = 0; i < 50; i++) telemetry.ran('m#0', run);
+    await telemetry.flush();
+    await sentAll(telemetry, 1);
+    const [batch] = server.batches;
+    const featureTotals = batch!.features.map((f) => f.counts.reduce((a, b) => a + b, 0));
+    expect(featureTotals.some((total) => total !== 50)).toBe(true);
+  });
+});

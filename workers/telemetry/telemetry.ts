@@ -1,0 +1,227 @@
+import type { ErrorCode } from '$shared/errors.ts';
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { EngineResult } from '../runtime/engine.ts';
+import type { ModelInfo, RunInput } from '../types.ts';
+import { createAggregate, type Aggregate } from './aggregator.ts';
+import { noisedCounts, sealBatch } from './batch.ts';
+import type { TelemetryConfig } from './config.ts';
+import { fallbackReasonCode } from './fallback-reason.ts';
+import { measuredInput } from './measured-input.ts';
+import { cryptoUniform, type Uniform } from './noise.ts';
+import type { TelemetryQueue } from './queue.ts';
+import { SDK_VERSION } from './sdk-version.ts';
+import { createSender, type SenderStats } from './sender.ts';
+
+/** Telemetry as `client.status().telemetry` reports it. */
+export interface TelemetryStatus extends SenderStats {
+  enabled: true;
+  /** Where the queue lives: IndexedDB (survives reloads) or memory. */
+  storage: 'indexeddb' | 'memory';
+  /** Batches waiting to be sent, and their bytes. */
+  queued: number;
+  queuedBytes: number;
+  /** Batches sealed into the queue by this worker. */
+  batches: number;
+  /** Batches dropped over the queue's bounds, not yet reported in a batch. */
+  droppedBatches: number;
+  /** Recordings or flushes that failed inside telemetry (never seen by the host app). */
+  internalErrors: number;
+}
+
+/** What the worker tells telemetry; no method throws or rejects. */
+export interface Telemetry {
+  /** A model loaded: start (or keep) its version's aggregate and count the load. */
+  loaded(
+    slot: string,
+    info: ModelInfo,
+    environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
+  ): void;
+  /** A run of `slot` succeeded. Synchronous and allocation-light: it is on run()'s path. */
+  ran(slot: string, run: { input: RunInput; result: EngineResult; latencyMs: number }): void;
+  /** A run of `slot` failed with `code`. */
+  failed(slot: string, code: ErrorCode): void;
+  /** Seals every non-empty aggregate into the queue and starts sending; resolves once queued. */
+  flush(): Promise<void>;
+  status(): Promise<TelemetryStatus>;
+  stop(): void;
+}
+
+/** Options of {@link createTelemetry}. */
+export interface TelemetryDeps {
+  config: TelemetryConfig;
+  /** The queue, possibly still opening: recording never waits for it. */
+  queue: Promise<TelemetryQueue>;
+  endpoint: string;
+  fetch: typeof fetch;
+  keepalive: boolean;
+  /** Noise and jitter source; default the platform's CSPRNG. */
+  uniform?: Uniform;
+}
+
+interface Tracked {
+  aggregate: Aggregate;
+  manifest: PublishedManifest;
+  /** The interval flush of the current window, armed by its first event. */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Worker-side telemetry: one aggregate per model version (and backend), sealed into a batch after
+ * `flushRuns` runs or `flushIntervalMs` after its first event, or on `flush()` (the page hid);
+ * batches go to the persistent queue and from there to the server.
+ */
+export function createTelemetry(deps: TelemetryDeps): Telemetry {
+  const { config } = deps;
+  const uniform = deps.uniform ?? cryptoUniform();
+  const sender = createSender({
+    queue: deps.queue,
+    endpoint: deps.endpoint,
+    fetch: deps.fetch,
+    retry: config.retry,
+    uniform,
+    keepalive: deps.keepalive,
+  });
+  const tracked = new Map<string, Tracked>();
+  const slots = new Map<string, Tracked>();
+  let batches = 0;
+  let internalErrors = 0;
+  let lastInternal: string | undefined;
+  let sealing = Promise.resolve();
+  let stopped = false;
+
+  const internal = (error: unknown) => {
+    internalErrors++;
+    lastInternal = error instanceof Error ? error.message : String(error);
+  };
+
+  async function seal(entry: Tracked): Promise<void> {
+    const firstEventAt = entry.aggregate.firstEventAt;
+    clearTimeout(entry.timer);
+    delete entry.timer;
+    if (firstEventAt === undefined) return;
+    const exact = entry.aggregate.take();
+    const counts =
+      config.epsilon === undefined
+        ? exact
+        : noisedCounts(
+            exact,
+            { epsilon: config.epsilon, sensitivity: Math.max(entry.aggregate.countsPerRun, 3) },
+            uniform,
+          );
+    // One seal at a time, so each drop count is reported in exactly one batch.
+    const step = sealing.then(async () => {
+      const queue = await deps.queue;
+      const droppedBatches = await queue.dropped();
+      const { batch, body } = sealBatch(counts, {
+        firstEventAt,
+        now: Date.now(),
+        sdkVersion: SDK_VERSION,
+        droppedBatches,
+      });
+      await queue.push(
+        { batchId: batch.batchId, body, bytes: new TextEncoder().encode(body).byteLength },
+        { reportedDrops: batch.droppedBatches ?? 0 },
+      );
+      batches++;
+      sender.kick();
+    });
+    sealing = step.catch(internal);
+    return sealing;
+  }
+
+  function track(entry: Tracked) {
+    entry.timer ??= setTimeout(() => void seal(entry), config.flushIntervalMs);
+  }
+
+  sender.kick(); // batches left by an earlier page go first
+
+  return {
+    loaded(slot, info, environment) {
+      if (stopped) return;
+      try {
+        const key = `${info.name}@${info.version}#${info.manifest.metadataVersion}/${info.backend}`;
+        let entry = tracked.get(key);
+        if (!entry) {
+          const aggregate = createAggregate(info.manifest, {
+            backend: info.backend,
+            threads: info.threads,
+            ...environment,
+          });
+          entry = { aggregate, manifest: info.manifest };
+          tracked.set(key, entry);
+        }
+        slots.set(slot, entry);
+        track(entry);
+        const fallback = fallbackReasonCode(info.fallbackReason);
+        entry.aggregate.recordLoad({
+          fromCache: info.fromCache,
+          bytesDownloaded: info.bytesDownloaded,
+          loadMs: info.loadMs,
+          ...(fallback ? { fallback } : {}),
+        });
+      } catch (error) {
+        internal(error);
+      }
+    },
+    ran(slot, { input, result, latencyMs }) {
+      const entry = slots.get(slot);
+      if (!entry || stopped) return;
+      try {
+        track(entry);
+        const measured =
+          entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result.inputs) : undefined;
+        entry.aggregate.recordRun({
+          latencyMs,
+          ...(measured ? { measured } : {}),
+          ...(result.scores ? { scores: result.scores } : {}),
+        });
+        if (entry.aggregate.runs >= config.flushRuns) void seal(entry);
+      } catch (error) {
+        internal(error);
+      }
+    },
+    failed(slot, code) {
+      const entry = slots.get(slot);
+      // A disposed or unloaded model never ran: such calls are the app's, not the model's.
+      if (!entry || stopped || code === 'MODEL_DISPOSED' || code === 'MODEL_NOT_READY') return;
+      try {
+        track(entry);
+        entry.aggregate.recordError(code);
+        if (entry.aggregate.runs >= config.flushRuns) void seal(entry);
+      } catch (error) {
+        internal(error);
+      }
+    },
+    async flush() {
+      if (stopped) return;
+      await Promise.all([...tracked.values()].map(seal));
+    },
+    async status() {
+      const queue = await deps.queue;
+      const [size, droppedBatches] = await Promise.all([queue.size(), queue.dropped()]).catch(
+        (error: unknown) => {
+          internal(error);
+          return [{ batches: 0, bytes: 0 }, 0] as const;
+        },
+      );
+      const stats = sender.stats();
+      const lastError = stats.lastError ?? lastInternal;
+      return {
+        enabled: true,
+        storage: queue.kind,
+        queued: size.batches,
+        queuedBytes: size.bytes,
+        batches,
+        droppedBatches,
+        internalErrors,
+        ...stats,
+        ...(lastError ? { lastError } : {}),
+      };
+    },
+    stop() {
+      stopped = true;
+      for (const entry of tracked.values()) clearTimeout(entry.timer);
+      sender.stop();
+    },
+  };
+}
