@@ -371,7 +371,7 @@ def main() -> None:
         "preprocessing": {"kind": "text", "maxLength": MAX_LENGTH},
         "postprocessing": {"kind": "softmax", "output": "logits"},
         "labels": LABELS,
-        "reference": text_profile([r["text"] for r in test], predicted, LABELS),
+        "reference": text_profile([r["text"] for r in test], predicted, LABELS, tok),
     }
     fm.write_json(out / "ferry.json", manifest)
     log(f"done in {time.time() - started:.0f} s; model_quantized.onnx {size} bytes, sha256 {fm.sha256_file(out / 'onnx' / 'model_quantized.onnx')}")

@@ -8,18 +8,33 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 interface Values {
   text_chars: number[];
   text_words: number[];
+  text_tokens: number[];
+  text_unknown_rate: number[];
 }
 /** Per-text values from models/debian-sections/reference.py (test/fixtures/features/make-reference-values.py). */
 const reference = (
   JSON.parse(readFileSync(path.join(root, 'test/fixtures/features/reference-values.json'), 'utf8')) as {
-    'debian-sections': { heldout: Values; extra: Values & { texts: string[] } };
+    'debian-sections': { heldout: Values; extra: Values & { texts: string[]; input_ids: number[][] } };
   }
 )['debian-sections'];
-const heldout = gunzipSync(readFileSync(path.join(root, 'models/debian-sections/heldout.jsonl.gz')))
+const rows = gunzipSync(readFileSync(path.join(root, 'models/debian-sections/heldout.jsonl.gz')))
   .toString('utf8')
   .trim()
   .split('\n')
-  .map((line) => (JSON.parse(line) as { text: string }).text);
+  .map((line) => JSON.parse(line) as { text: string; input_ids: number[] });
+const heldout = rows.map((row) => row.text);
+
+/** The bundle's unknown and special token ids, from its tokenizer.json as transformers.js reads them. */
+function tokenizerIds(): { unkId: number; specialIds: Set<number> } {
+  const file = path.join(root, 'models/debian-sections/tokenizer.json');
+  const tokenizer = JSON.parse(readFileSync(file, 'utf8')) as {
+    added_tokens: { id: number; content: string; special: boolean }[];
+  };
+  const special = tokenizer.added_tokens.filter((t) => t.special);
+  const unkId = special.find((t) => t.content === '[UNK]')?.id;
+  if (unkId === undefined) throw new Error(`${file}: no [UNK] token`);
+  return { unkId, specialIds: new Set(special.map((t) => t.id)) };
+}
 
 describe('characterCount and wordCount', () => {
   it('match the debian-sections training code on all 2,705 held-out descriptions', () => {
@@ -42,6 +57,22 @@ describe('characterCount and wordCount', () => {
 });
 
 describe('tokenCount and unknownTokenRate', () => {
+  it('match the debian-sections training code on the ids of all 2,705 held-out descriptions and the edge cases', () => {
+    const ids = tokenizerIds();
+    const measure = (all: number[][]) => ({
+      tokens: all.map((list) => tokenCount({ ...ids, ids: list })),
+      unknown: all.map((list) => unknownTokenRate({ ...ids, ids: list })),
+    });
+    const held = measure(rows.map((row) => row.input_ids));
+    expect(held.tokens).toEqual(reference.heldout.text_tokens);
+    // The same IEEE division on both sides: equal, and so within 1e-9.
+    expect(held.unknown).toEqual(reference.heldout.text_unknown_rate);
+    const extra = measure(reference.extra.input_ids);
+    expect(extra.tokens).toEqual(reference.extra.text_tokens);
+    expect(extra.unknown).toEqual(reference.extra.text_unknown_rate);
+    expect(extra.unknown.some((rate) => rate > 0)).toBe(true);
+  });
+
   const tokens = { unkId: 1, specialIds: new Set([0, 1, 2, 3]) };
 
   it('count the input’s tokens without [CLS], [SEP] and padding, and the unknown share of them', () => {
