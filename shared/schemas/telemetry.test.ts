@@ -105,6 +105,10 @@ describe('TelemetryBatch', () => {
       /^windowStart: must be rounded to the minute/,
     );
     expect(verdict((b) => (b.windowEnd = '2026-12-01T23:46:00.500Z'))).toMatch(/^windowEnd: must be rounded/);
+    expect(verdict((b) => (b.windowEnd = '2026-12-01T23:46:00.0000001Z'))).toMatch(
+      /^windowEnd: must be rounded/,
+    );
+    expect(verdict((b) => (b.windowEnd = '2026-12-01T23:46:00.000Z'))).toBe('ok');
     expect(verdict((b) => (b.windowEnd = '2026-12-01T23:40:00Z'))).toBe(
       'windowEnd: must not be before windowStart',
     );

@@ -104,12 +104,11 @@ export const FeatureCounts = z.strictObject({
 export type FeatureCounts = z.infer<typeof FeatureCounts>;
 
 /** Minute-aligned UTC instant, e.g. `2026-12-01T23:41:00Z`. */
-const Minute = z.iso
-  .datetime({ offset: false })
-  .refine(
-    (s) => Date.parse(s) % 60_000 === 0,
-    'must be rounded to the minute (seconds and milliseconds zero)',
-  );
+const Minute = z.iso.datetime({ offset: false }).refine(
+  // Seconds spelled out as zero: Date.parse alone would round away digits past the millisecond.
+  (s) => /T\d\d:\d\d:00(?:\.0+)?Z$/.test(s) && Date.parse(s) % 60_000 === 0,
+  'must be rounded to the minute (seconds and milliseconds zero)',
+);
 
 /**
  * One telemetry batch: what one device saw of one model version over one window, aggregates only.
