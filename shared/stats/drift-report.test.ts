@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { isFerryError } from '../errors.ts';
 import { DriftReport } from '../schemas/drift.ts';
 import { ReferenceProfile } from '../schemas/reference-profile.ts';
+import type { TelemetryBatch } from '../schemas/telemetry.ts';
 import { driftReport, type LiveCounts } from './drift-report.ts';
 import { judgeDrift } from './judge-drift.ts';
 
@@ -42,6 +43,10 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('driftReport', () => {
+  it("takes the telemetry wire format's feature and prediction counts as they are (a type check)", () => {
+    expectTypeOf<Pick<TelemetryBatch, 'features' | 'predictions'>>().toExtend<LiveCounts>();
+  });
+
   it('reports every feature and the predictions with both histograms, method, statistic, threshold and status', () => {
     const report = driftReport(profile, likeReference(0.25));
     expect(DriftReport.parse(report)).toEqual(report);

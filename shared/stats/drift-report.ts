@@ -8,7 +8,7 @@ import {
 import type { FeatureProfile, ReferenceProfile } from '../schemas/reference-profile.ts';
 import { describeIssue } from '../zod-issue.ts';
 import { assertCounts } from './counts.ts';
-import { judgeDrift, type DriftJudgement } from './judge-drift.ts';
+import { judgeDrift } from './judge-drift.ts';
 import { binSupport, weightedStd } from './wasserstein.ts';
 
 /**
@@ -79,13 +79,22 @@ function featureDrift(
       ...judgement,
     };
   }
-  const reference = [...feature.counts, 0];
-  const counts = liveHistogram(live.get(feature.name), reference.length, field);
-  const judgement = judgeDrift({ kind: 'categorical', reference, live: counts }, options);
+  return categoricalDrift(feature, live.get(feature.name), { field, options });
+}
+
+/** A categorical histogram's drift: the reference with an empty "other" bin against the live counts. */
+function categoricalDrift(
+  source: { name: string; categories: string[]; counts: readonly number[] },
+  live: readonly number[] | undefined,
+  context: { field: string; options: DriftOptions },
+): FeatureDrift {
+  const reference = [...source.counts, 0];
+  const counts = liveHistogram(live, reference.length, context.field);
+  const judgement = judgeDrift({ kind: 'categorical', reference, live: counts }, context.options);
   return {
     kind: 'categorical',
-    name: feature.name,
-    categories: feature.categories,
+    name: source.name,
+    categories: source.categories,
     reference,
     live: [...counts],
     ...judgement,
@@ -97,19 +106,10 @@ function predictionDrift(
   live: readonly number[] | undefined,
   options: DriftOptions,
 ): FeatureDrift {
-  const reference = [...predictions.counts, 0];
   // Predictions may come without an "other" count: a model only predicts its own labels.
   const padded = live !== undefined && live.length === predictions.labels.length ? [...live, 0] : live;
-  const counts = liveHistogram(padded, reference.length, 'live.predictions');
-  const judgement: DriftJudgement = judgeDrift({ kind: 'categorical', reference, live: counts }, options);
-  return {
-    kind: 'categorical',
-    name: 'predictions',
-    categories: predictions.labels,
-    reference,
-    live: [...counts],
-    ...judgement,
-  };
+  const source = { name: 'predictions', categories: predictions.labels, counts: predictions.counts };
+  return categoricalDrift(source, padded, { field: 'live.predictions', options });
 }
 
 /**
