@@ -7,7 +7,7 @@ import type { ServiceDeps } from './services/deps.ts';
 import { systemActor } from './services/deps.ts';
 import { publishExamples, type ExamplesReport } from './services/examples.ts';
 import { sweepOrphanBlobs } from './services/orphans.ts';
-import { ensureBootstrapToken } from './services/tokens.ts';
+import { ensureBootstrapToken, setLastUsedInterval } from './services/tokens.ts';
 import { ensureKeyPair } from './signing/key-pair.ts';
 import { createSigner } from './signing/signer.ts';
 import { createFsBlobStore } from './storage/fs-blob-store.ts';
@@ -56,6 +56,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     path.join(config.dataDir, 'ferry.db'),
     path.join(config.rootDir, 'server', 'db', 'migrations'),
   );
+  setLastUsedInterval(database.db, config.tokenLastUsedIntervalMs);
   const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
   const signer = createSigner(keys);
   const deps: ServiceDeps = { db: database.db, blobs, signer, failpoints, maxFileBytes: config.maxFileBytes };

@@ -42,7 +42,9 @@ function endlessSource(size: number) {
 }
 
 function post(body: ReadableStream<Uint8Array> | string, headers: Record<string, string> = {}) {
-  return new Request('http://ferry.test/api/trpc/x', { method: 'POST', body, headers, duplex: 'half' });
+  // `duplex` is required for a stream body (fetch spec) but missing from TypeScript's RequestInit.
+  const init = { method: 'POST', body, headers, duplex: 'half' } as RequestInit;
+  return new Request('http://ferry.test/api/trpc/x', init);
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

@@ -1,15 +1,21 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ErrorCode, describeIssue, isFerryError, type TokenScope } from '$shared';
+import { ErrorCode, describeIssue, isFerryError, type FerryError, type TokenScope } from '$shared';
 import { isExposable, statusOf } from '../error-map.ts';
 import type { Ferry } from '../ferry.ts';
+import { requireScope } from '../services/authorize.ts';
 import type { Actor } from '../services/deps.ts';
-import { authorize } from '../services/authorize.ts';
 
-/** What every procedure sees: the backend and the request's Authorization header. */
+/** What every procedure sees: the backend, the request's actor and whether its body is usable. */
 export interface TrpcContext {
   ferry: Ferry;
-  authorization: string | null;
+  /**
+   * The actor of the request's `Authorization` header, resolved on the first call and memoised
+   * for the whole HTTP request (one token lookup per batch); throws `UNAUTHENTICATED`.
+   */
+  authenticate: () => Actor;
+  /** Why the request's body cannot be read (e.g. an unsupported Content-Type), or null. */
+  bodyError: FerryError | null;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -43,18 +49,26 @@ const mapFerryErrors = t.middleware(async ({ next }) => {
 });
 
 /** Runs before input parsing, so an unauthenticated call gets 401 whatever its input. */
-function requireScope(scope: TokenScope) {
+function scoped(scope: TokenScope) {
   return t.middleware(({ ctx, next }) => {
-    const actor: Actor = authorize(ctx.ferry.deps.db, ctx.authorization, scope);
+    const actor: Actor = requireScope(ctx.authenticate(), scope);
     return next({ ctx: { actor } });
   });
 }
 
+// After the scope check: the docs promise 401/403 before anything about the input (a 415 too).
+const refuseUnusableBody = t.middleware(({ ctx, next }) => {
+  if (ctx.bodyError) throw ctx.bodyError;
+  return next();
+});
+
+const mapped = t.procedure.use(mapFerryErrors);
+
 /** tRPC's router factory bound to Ferry's context. */
 export const router = t.router;
 /** Open to anyone; for public reads. */
-export const publicProcedure = t.procedure.use(mapFerryErrors);
+export const publicProcedure = mapped.use(refuseUnusableBody);
 /** Requires a token with the `publish` scope; `ctx.actor` is its holder. */
-export const publishProcedure = publicProcedure.use(requireScope('publish'));
+export const publishProcedure = mapped.use(scoped('publish')).use(refuseUnusableBody);
 /** Requires a token with the `admin` scope; `ctx.actor` is its holder. */
-export const adminProcedure = publicProcedure.use(requireScope('admin'));
+export const adminProcedure = mapped.use(scoped('admin')).use(refuseUnusableBody);
