@@ -92,7 +92,9 @@ export function judgeDrift(input: DriftInput, options: DriftOptions): DriftJudge
     judgement.statistic = result.statistic;
     judgement.pValue = result.pValue;
   } else if (input.kind === 'numeric') {
-    judgement.statistic = binnedWasserstein(input.support, reference, live) / input.scale;
+    const distance = binnedWasserstein(input.support, reference, live);
+    // A spread so small that the ratio overflows is "infinitely far": keep it a finite JSON number.
+    judgement.statistic = distance === 0 ? 0 : Math.min(distance / input.scale, Number.MAX_VALUE);
   } else {
     judgement.statistic = jensenShannonDistance(reference, live);
   }
