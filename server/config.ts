@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, FerryError, describeIssue } from '$shared';
+import { loadTelemetrySettings, type TelemetrySettings } from './telemetry/settings.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bytes = z.coerce.number().int().positive();
@@ -38,6 +39,8 @@ export interface FerryConfig {
   trpcMaxBatch: number;
   /** How often, at most, a token's `lastUsedAt` is written (0: on every use). */
   tokenLastUsedIntervalMs: number;
+  /** Telemetry retention and ingest rate limit (FERRY_TELEMETRY_*, FERRY_TRUSTED_PROXIES). */
+  telemetry: TelemetrySettings;
 }
 
 function list(value: string): string[] {
@@ -71,5 +74,6 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     failpoints: list(e.FERRY_FAILPOINTS),
     trpcMaxBatch: e.FERRY_TRPC_MAX_BATCH,
     tokenLastUsedIntervalMs: e.FERRY_TOKEN_LAST_USED_INTERVAL_MS,
+    telemetry: loadTelemetrySettings(env),
   };
 }

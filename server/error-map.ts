@@ -33,6 +33,7 @@ const table: Record<Code, { status: number; trpc: TrpcCode }> = {
   METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
   REQUEST_TIMEOUT: { status: 408, trpc: 'TIMEOUT' },
+  RANGE_NOT_SATISFIABLE: { status: 416, trpc: 'BAD_REQUEST' },
   UNAUTHENTICATED: { status: 401, trpc: 'UNAUTHORIZED' },
   FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
   BACKEND_UNAVAILABLE: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },

@@ -11,6 +11,11 @@ import { ensureBootstrapToken, setLastUsedInterval } from './services/tokens.ts'
 import { ensureKeyPair } from './signing/key-pair.ts';
 import { createSigner } from './signing/signer.ts';
 import { createFsBlobStore } from './storage/fs-blob-store.ts';
+import { createTelemetryHandler, type TelemetryHandler } from './telemetry/http.ts';
+import { createTelemetryIngest } from './telemetry/ingest.ts';
+import { createRateLimiter } from './telemetry/rate-limit.ts';
+import { startRetention, type Retention } from './telemetry/retention.ts';
+import { createSqliteTelemetryStore } from './telemetry/sqlite-store.ts';
 
 // An upload is kept this long waiting for the publish that references it.
 const ORPHAN_GRACE_MS = 24 * 3600_000;
@@ -35,6 +40,8 @@ export interface Ferry {
   serverVersion: string;
   deps: ServiceDeps;
   database: OpenDatabase;
+  /** The ingest route's handler and the roll-up/prune timer over `deps.telemetry`. */
+  telemetry: { handler: TelemetryHandler; retention: Retention };
   startup: StartupReport;
   close(): void;
 }
@@ -59,18 +66,33 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
   setLastUsedInterval(database.db, config.tokenLastUsedIntervalMs);
   const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
   const signer = createSigner(keys);
-  const deps: ServiceDeps = { db: database.db, blobs, signer, failpoints, maxFileBytes: config.maxFileBytes };
+  const deps: ServiceDeps = {
+    db: database.db,
+    blobs,
+    signer,
+    failpoints,
+    maxFileBytes: config.maxFileBytes,
+    telemetry: createSqliteTelemetryStore(database.db),
+  };
   const admin = ensureBootstrapToken(database.db, systemActor);
   const orphanBlobsRemoved = await sweepOrphanBlobs(deps, ORPHAN_GRACE_MS);
   const examples = config.modelsDir === null ? null : await publishExamples(deps, config.modelsDir);
   const pkg = JSON.parse(readFileSync(path.join(config.rootDir, 'package.json'), 'utf8')) as {
     version: string;
   };
+  const settings = config.telemetry;
+  const handler = createTelemetryHandler({
+    ingest: createTelemetryIngest({ db: deps.db, blobs, store: deps.telemetry }),
+    limiter: createRateLimiter({ perMinute: settings.ratePerMinute, burst: settings.rateBurst }),
+    trustedProxies: settings.trustedProxies,
+  });
+  const retention = startRetention(deps.telemetry, settings);
   return {
     config,
     serverVersion: pkg.version,
     deps,
     database,
+    telemetry: { handler, retention },
     startup: {
       keyid: signer.keyid,
       publicKey: signer.publicKey,
@@ -80,6 +102,9 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
       orphanBlobsRemoved,
       examples,
     },
-    close: () => database.close(),
+    close: () => {
+      retention.stop();
+      database.close();
+    },
   };
 }

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureBuild } from './build/ensure-build.ts';
 import { loadConfig, type FerryConfig } from './config.ts';
 import type { Ferry } from './ferry.ts';
+import { fastRoutes } from './http/node/fast-routes.ts';
 import { createFrontDoor, type NodeHandler } from './http/node/front-door.ts';
 import { createStaticFiles } from './http/node/static-files.ts';
 import { initFerry } from './runtime.ts';
@@ -46,7 +47,7 @@ try {
 // any method, so build/client is served by the front door and SvelteKit gets only the rest.
 const frontDoor = createFrontDoor({
   staticFiles: createStaticFiles(path.join(root, 'build', 'client'), '/_app/immutable/'),
-  routes: [],
+  routes: fastRoutes(ferry),
   fallback: handler,
 });
 const server = createServer(frontDoor);

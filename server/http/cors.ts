@@ -1,10 +1,12 @@
 import type { FerryConfig } from '../config.ts';
 
 const PUBLIC_READ = [/^\/\.well-known\/ferry\.json$/, /^\/api\/v1\/models(\/|$)/, /^\/api\/v1\/blobs\//];
+/** Telemetry ingest: other origins POST batches to it (fetch with CORS, or sendBeacon). */
+const TELEMETRY = /^\/api\/v1\/telemetry$/;
 
-/** Whether `pathname` is one of the public read routes that other origins may embed. */
+/** Whether `pathname` is one of the public routes that other origins may use. */
 function isPublicReadPath(pathname: string): boolean {
-  return PUBLIC_READ.some((pattern) => pattern.test(pathname));
+  return TELEMETRY.test(pathname) || PUBLIC_READ.some((pattern) => pattern.test(pathname));
 }
 
 function allowedOrigin(request: Request, config: FerryConfig): string | null {
@@ -38,7 +40,8 @@ export function withIsolationHeaders(request: Request, response: Response, confi
     const origin = allowedOrigin(request, config);
     if (origin !== null) {
       set('Access-Control-Allow-Origin', origin);
-      set('Access-Control-Expose-Headers', 'ETag, Content-Length, Content-Range, Accept-Ranges');
+      // Retry-After: so that a telemetry client on another origin can honour a 429 or 503.
+      set('Access-Control-Expose-Headers', 'ETag, Content-Length, Content-Range, Accept-Ranges, Retry-After');
     }
   }
   return result;
@@ -50,11 +53,13 @@ export function withIsolationHeaders(request: Request, response: Response, confi
  * {@link withIsolationHeaders}, which every response passes through.
  */
 export function preflight(request: Request, config: FerryConfig): Response | null {
-  if (request.method !== 'OPTIONS' || !isPublicReadPath(new URL(request.url).pathname)) return null;
+  const { pathname } = new URL(request.url);
+  if (request.method !== 'OPTIONS' || !isPublicReadPath(pathname)) return null;
   const headers: Record<string, string> = {};
   if (allowedOrigin(request, config) !== null) {
-    headers['Access-Control-Allow-Methods'] = 'GET, HEAD, OPTIONS';
-    headers['Access-Control-Allow-Headers'] = 'Range, If-None-Match, If-Range';
+    const ingest = TELEMETRY.test(pathname);
+    headers['Access-Control-Allow-Methods'] = ingest ? 'POST, OPTIONS' : 'GET, HEAD, OPTIONS';
+    headers['Access-Control-Allow-Headers'] = ingest ? 'Content-Type' : 'Range, If-None-Match, If-Range';
     headers['Access-Control-Max-Age'] = '600';
   }
   return new Response(null, { status: 204, headers });

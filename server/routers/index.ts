@@ -1,3 +1,4 @@
+import { telemetryRouter } from '../telemetry/router.ts';
 import { auditRouter } from './audit.ts';
 import { modelsRouter } from './models.ts';
 import { serverRouter } from './server.ts';
@@ -10,6 +11,7 @@ export const appRouter = router({
   audit: auditRouter,
   models: modelsRouter,
   server: serverRouter,
+  telemetry: telemetryRouter,
   tokens: tokensRouter,
   versions: versionsRouter,
 });

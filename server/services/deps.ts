@@ -3,6 +3,7 @@ import type { FerryDb } from '../db/open.ts';
 import type { Failpoints } from '../failpoints.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import type { TelemetryStore } from '../telemetry/store.ts';
 
 /** What the services need from the running server; they know nothing of HTTP or tRPC. */
 export interface ServiceDeps {
@@ -11,6 +12,8 @@ export interface ServiceDeps {
   signer: Signer;
   failpoints: Failpoints;
   maxFileBytes: number;
+  /** Per-version telemetry buckets and batch idempotency records. */
+  telemetry: TelemetryStore;
 }
 
 /** Who is acting: a token's holder, or the server itself. */

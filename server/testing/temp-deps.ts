@@ -8,6 +8,7 @@ import type { ServiceDeps } from '../services/deps.ts';
 import { ensureKeyPair } from '../signing/key-pair.ts';
 import { createSigner } from '../signing/signer.ts';
 import { createFsBlobStore } from '../storage/fs-blob-store.ts';
+import { createSqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 
 /** Real services over a fresh temp data dir (SQLite file, blob store, key pair), for unit tests. */
 export interface TempDeps extends ServiceDeps {
@@ -34,6 +35,7 @@ export function createTempDeps(options: { maxFileBytes?: number } = {}): TempDep
     signer: createSigner(ensureKeyPair(path.join(dataDir, 'keys'))),
     failpoints: createFailpoints([]),
     maxFileBytes,
+    telemetry: createSqliteTelemetryStore(database.db),
     async upload(file, bundlePath) {
       const { sha256, size } = await blobs.put(createReadStream(file), { maxBytes: maxFileBytes });
       return { path: bundlePath, sha256, size };

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ErrorCode, FerryError, describeIssue } from '$shared';
+
+const ms = z.coerce.number().int().positive();
+
+const TelemetryEnv = z.object({
+  FERRY_TELEMETRY_ROLLUP_INTERVAL_MS: ms.default(5 * 60_000),
+  FERRY_TELEMETRY_MINUTE_RETENTION_MS: ms.default(48 * 3600_000),
+  FERRY_TELEMETRY_DEDUP_RETENTION_MS: ms.default(7 * 24 * 3600_000),
+  FERRY_TELEMETRY_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  FERRY_TELEMETRY_RATE_BURST: z.coerce.number().int().positive().default(120),
+  FERRY_TRUSTED_PROXIES: z.string().default(''),
+});
+
+/** How telemetry is kept and how fast a client may send it. */
+export interface TelemetrySettings {
+  /** How often minute buckets are rolled up and old batch ids pruned. */
+  rollupIntervalMs: number;
+  /** Minute buckets older than this are merged into hour buckets. */
+  minuteRetentionMs: number;
+  /**
+   * Batch ids are remembered this long; a replay arriving later counts again, so keep it longer
+   * than any client keeps retrying a batch (the worker's queue drops batches well before).
+   */
+  dedupRetentionMs: number;
+  /** Ingest requests per client address per minute, sustained (0: no limit). */
+  ratePerMinute: number;
+  /** Requests a client address may send at once before the rate applies. */
+  rateBurst: number;
+  /**
+   * Peer addresses of reverse proxies whose `X-Forwarded-For` names the client; from any other
+   * peer the header is ignored, since the client could write anything there.
+   */
+  trustedProxies: readonly string[];
+}
+
+/**
+ * Parses the FERRY_TELEMETRY_* settings and FERRY_TRUSTED_PROXIES from `env`. Throws
+ * `INVALID_INPUT` naming the variable at fault.
+ */
+export function loadTelemetrySettings(env: Record<string, string | undefined>): TelemetrySettings {
+  const parsed = TelemetryEnv.safeParse(env);
+  if (!parsed.success)
+    throw new FerryError(ErrorCode.INVALID_INPUT, describeIssue(parsed.error, 'environment'));
+  const e = parsed.data;
+  return {
+    rollupIntervalMs: e.FERRY_TELEMETRY_ROLLUP_INTERVAL_MS,
+    minuteRetentionMs: e.FERRY_TELEMETRY_MINUTE_RETENTION_MS,
+    dedupRetentionMs: e.FERRY_TELEMETRY_DEDUP_RETENTION_MS,
+    ratePerMinute: e.FERRY_TELEMETRY_RATE_PER_MINUTE,
+    rateBurst: e.FERRY_TELEMETRY_RATE_BURST,
+    trustedProxies: e.FERRY_TRUSTED_PROXIES.split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  };
+}
