@@ -72,3 +72,5 @@ export const publicProcedure = mapped.use(refuseUnusableBody);
 export const publishProcedure = mapped.use(scoped('publish')).use(refuseUnusableBody);
 /** Requires a token with the `admin` scope; `ctx.actor` is its holder. */
 export const adminProcedure = mapped.use(scoped('admin')).use(refuseUnusableBody);
+/** Requires a token with the `read` scope (`admin` implies it); `ctx.actor` is its holder. */
+export const readProcedure = mapped.use(scoped('read')).use(refuseUnusableBody);
