@@ -72,6 +72,8 @@ export function createModelHandle(
   let info: ModelInfo | undefined;
   // The worker generation this model is loaded in (see Connection.generation).
   let loadedOn = -1;
+  // The last load failed because the worker died: the next call loads again.
+  let loadCrashed = false;
 
   const onEvent = proxy((event: WorkerEvent) => {
     if (event.type === 'progress') events.emit('progress', event.progress);
@@ -80,6 +82,7 @@ export function createModelHandle(
 
   function startLoad(): Promise<ModelInfo> {
     state = 'loading';
+    loadCrashed = false;
     const attempt = connection
       .call(async (api, generation) => {
         const loaded = await api.load(id, request, onEvent);
@@ -104,6 +107,7 @@ export function createModelHandle(
         },
         (error: unknown) => {
           const ferryError = asFerryError(error);
+          loadCrashed = ferryError.code === ErrorCode.WORKER_CRASHED;
           if (state !== 'disposed') state = 'error';
           events.emit('error', ferryError);
           throw ferryError;
@@ -115,17 +119,13 @@ export function createModelHandle(
 
   let loading = startLoad();
 
-  /** The loaded model's info; a load the worker died under starts again, in a new worker. */
-  async function settled(): Promise<ModelInfo> {
-    const attempt = loading;
-    try {
-      return await attempt;
-    } catch (error) {
-      const crashed = asFerryError(error).code === ErrorCode.WORKER_CRASHED;
-      if (!crashed || state === 'disposed') throw error;
-      if (loading === attempt) loading = startLoad();
-      return loading;
-    }
+  /**
+   * The loaded model's info. A load the worker died under has rejected its callers with
+   * WORKER_CRASHED; the next caller starts it again, in a new worker.
+   */
+  function settled(): Promise<ModelInfo> {
+    if (loadCrashed && state !== 'disposed') loading = startLoad();
+    return loading;
   }
 
   /** Calls the worker once the model is loaded there; every failure comes out as a FerryError. */
