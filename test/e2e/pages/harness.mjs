@@ -163,6 +163,10 @@ window.harness = {
   async status(clientId) {
     return clients.get(clientId).status();
   },
+  /** Queues what the client's telemetry counted so far (as the page hiding does). */
+  async flushTelemetry(clientId) {
+    await clients.get(clientId).flushTelemetry();
+  },
   terminate(clientId) {
     clients.get(clientId).terminate();
   },

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { faultyForwarder, type Fault, type FaultPlan } from './ingest-faults.ts';
 
 /** One request that reached the Ferry server through the proxy. */
 export interface ProxiedRequest {
@@ -9,6 +10,10 @@ export interface ProxiedRequest {
   range: string | null;
   /** Body bytes the proxy passed on to the browser. */
   bytes: number;
+  /** The request body the browser sent (text), for requests that had one. */
+  body?: string;
+  /** What a fault plan did to it, when one applied (see {@link CountingProxy.faults}). */
+  fault?: Fault;
 }
 
 /** A counting (and, on demand, connection-cutting) proxy in front of a Ferry server. */
@@ -26,6 +31,10 @@ export interface CountingProxy {
    * arrived, with a function that lets it through.
    */
   holdNext(pathSuffix: string): Promise<() => void>;
+  /** Applies `plan` to every later request whose path starts with `pathPrefix` (null: stop). */
+  faults(pathPrefix: string, plan: FaultPlan | null): void;
+  /** While true, every request gets a cut connection, as if the server were down. */
+  refuseAll(refuse: boolean): void;
   close(): Promise<void>;
 }
 
@@ -47,8 +56,16 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     if (key !== undefined) map.delete(key);
     return value;
   };
+  const faulty = new Map<string, ReturnType<typeof faultyForwarder>>();
+  let refusing = false;
   const server: Server = createServer(async (req, res) => {
     const path = req.url ?? '/';
+    if (refusing) {
+      req.resume().on('end', () => res.socket?.destroy());
+      return;
+    }
+    const forwarder = [...faulty.entries()].find(([prefix]) => path.startsWith(prefix))?.[1];
+    if (forwarder) return forwarder(req, res);
     const hold = take(holds, path);
     if (hold) await new Promise<void>((release) => hold(release));
     const tamper = take(tampers, path);
@@ -96,12 +113,14 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           res.write(chunk);
         });
         upstreamRes.on('end', () => {
-          requests.push(record);
+          requests.push(body.length > 0 ? { ...record, body: Buffer.concat(body).toString('utf8') } : record);
           res.end();
         });
       },
     );
     forward.on('error', () => res.socket?.destroy());
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,6 +132,15 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     cutNext: (suffix, bytes) => void cuts.set(suffix, bytes),
     tamperNext: (suffix, rewrite) => void tampers.set(suffix, rewrite),
     holdNext: (suffix) => new Promise((arrived) => void holds.set(suffix, arrived)),
+    faults(prefix, plan) {
+      if (plan)
+        faulty.set(
+          prefix,
+          faultyForwarder(upstream, plan, (entry) => requests.push({ ...entry, range: null })),
+        );
+      else faulty.delete(prefix);
+    },
+    refuseAll: (refuse) => void (refusing = refuse),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

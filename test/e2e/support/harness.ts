@@ -99,6 +99,7 @@ interface HarnessWindow {
     killWorker(clientId: string): number;
     workersMade(clientId: string): number;
     status(clientId: string): Promise<FerryStatus>;
+    flushTelemetry(clientId: string): Promise<void>;
     terminate(clientId: string): void;
     cached(): Promise<{ blobs: string[]; models: Record<string, string[]> }>;
   };
@@ -150,6 +151,8 @@ export function harness(page: Page) {
     killWorker: (clientId: string) => call<number>('killWorker', [clientId]),
     workersMade: (clientId: string) => call<number>('workersMade', [clientId]),
     status: (clientId: string) => call<FerryStatus>('status', [clientId]),
+    /** Queues what the client's telemetry counted so far, as the page hiding would. */
+    flushTelemetry: (clientId: string) => call<void>('flushTelemetry', [clientId]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),
     cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
   };
