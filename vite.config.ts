@@ -55,6 +55,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'robustness',
+          include: ['test/robustness/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -1,6 +1,7 @@
+import { ErrorCode, FerryError } from '$shared';
 import type { ByteRange } from '../storage/blob-store.ts';
 import { decideRange } from './range.ts';
-import { matchesEtag } from './respond.ts';
+import { errorResponse, matchesEtag } from './respond.ts';
 
 /** A resource of known size and strong ETag that can be read whole or by byte range. */
 export interface RangedResource {
@@ -15,8 +16,8 @@ export interface RangedResource {
 
 /**
  * Answers GET or HEAD for `resource`: 304 on a matching If-None-Match, 206 for one satisfiable
- * byte range (If-Range permitting), 416 with `Content-Range: bytes *\/size` for an unsatisfiable
- * one, else 200 with the whole body. The one range logic of the blob route and static files.
+ * byte range (If-Range permitting), 416 with `Content-Range: bytes *\/size` and a JSON error
+ * (`RANGE_NOT_SATISFIABLE`) for an unsatisfiable one, else 200 with the whole body. The one range logic of the blob route and static files.
  */
 export async function rangedResponse(request: Request, resource: RangedResource): Promise<Response> {
   const { size, etag } = resource;
@@ -28,7 +29,16 @@ export async function rangedResponse(request: Request, resource: RangedResource)
   const rangeHeader = ifRange === null || ifRange === etag ? request.headers.get('range') : null;
   const decision = decideRange(rangeHeader, size);
   if (decision.kind === 'unsatisfiable') {
-    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
+    // The error contract's body; no Cache-Control, so that no cache keeps the refusal.
+    const error = new FerryError(
+      ErrorCode.RANGE_NOT_SATISFIABLE,
+      `Range: "${String(rangeHeader).slice(0, 100)}" starts at or past the end (${size} bytes)`,
+    );
+    const refusal = errorResponse(error);
+    refusal.headers.set('Content-Range', `bytes */${size}`);
+    refusal.headers.set('Accept-Ranges', 'bytes');
+    refusal.headers.set('ETag', etag);
+    return refusal;
   }
   const partial = decision.kind === 'partial';
   // The whole resource is the range 0…size-1: its size is known, so the reader need not stat it.

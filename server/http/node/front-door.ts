@@ -15,13 +15,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () 
  */
 export interface FastRoute {
   pattern: RegExp;
-  handle(request: Request, match: RegExpExecArray, context: FastRouteContext): Response | Promise<Response>;
-}
-
-/** What a fast route knows of the connection beyond the `Request`. */
-export interface FastRouteContext {
-  /** The socket's peer address (a rate limit's key; proxies are the route's business). */
-  peerAddress: string;
+  handle(request: Request, match: RegExpExecArray): Response | Promise<Response>;
 }
 
 /** What {@link createFrontDoor} serves. */
@@ -49,6 +43,11 @@ interface RequestTarget {
   raw: string;
   pathname: string;
 }
+
+// A web Request cannot carry these (the fetch standard forbids them), so no route could see them.
+const UNREPRESENTABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+/** Every method some route of the server answers: the `Allow` of a method no route takes. */
+const SERVER_METHODS = 'GET, HEAD, POST, PUT, OPTIONS';
 
 /** Whether every segment of `pathname` is valid percent-encoded UTF-8. */
 function isDecodable(pathname: string): boolean {
@@ -109,12 +108,18 @@ export function createFrontDoor(
     const refused = screen(req, target);
     if (refused) return setResponse(res, errorResponseFor(target.pathname, refused));
     const file = options.staticFiles.find(target.pathname);
+    if (UNREPRESENTABLE_METHODS.has(req.method ?? '')) {
+      const error = new FerryError(ErrorCode.METHOD_NOT_ALLOWED, `method: ${req.method} is not supported`);
+      const response = errorResponseFor(target.pathname, error);
+      response.headers.set('Allow', file ? 'GET, HEAD' : SERVER_METHODS);
+      return setResponse(res, response);
+    }
     const route = file ? null : matchRoute(options.routes, target.pathname);
     if (!file && !route) return options.fallback(req, res);
     const request = await getRequest({ request: req, base: `http://${req.headers.host}` });
     const response = file
       ? await options.staticFiles.serve(request, file)
-      : await route!.route.handle(request, route!.match, { peerAddress: req.socket.remoteAddress ?? '' });
+      : await route!.route.handle(request, route!.match);
     return setResponse(res, response);
   };
   return (req, res) => {
