@@ -15,7 +15,13 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () 
  */
 export interface FastRoute {
   pattern: RegExp;
-  handle(request: Request, match: RegExpExecArray): Response | Promise<Response>;
+  handle(request: Request, match: RegExpExecArray, context: FastRouteContext): Response | Promise<Response>;
+}
+
+/** What a fast route knows of the connection beyond the `Request`. */
+export interface FastRouteContext {
+  /** The socket's peer address (a rate limit's key; proxies are the route's business). */
+  peerAddress: string;
 }
 
 /** What {@link createFrontDoor} serves. */
@@ -119,7 +125,7 @@ export function createFrontDoor(
     const request = await getRequest({ request: req, base: `http://${req.headers.host}` });
     const response = file
       ? await options.staticFiles.serve(request, file)
-      : await route!.route.handle(request, route!.match);
+      : await route!.route.handle(request, route!.match, { peerAddress: req.socket.remoteAddress ?? '' });
     return setResponse(res, response);
   };
   return (req, res) => {
