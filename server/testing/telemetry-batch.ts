@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { LATENCY_EDGES_MS, LOAD_TIME_EDGES_MS, TOP_SCORE_EDGES, type TelemetryBatch } from '$shared';
+import {
+  LATENCY_EDGES_MS,
+  LOAD_TIME_EDGES_MS,
+  TOP_SCORE_EDGES,
+  type ReferenceProfile,
+  type TelemetryBatch,
+} from '$shared';
 
 /** `n` zero counts. */
 export function zeros(n: number): number[] {
@@ -66,7 +72,7 @@ export function telemetryBatch(
 }
 
 /** The reference profile {@link telemetryBatch} matches, for the tiny bundle's ferry.json. */
-export const tinyReference = {
+export const tinyReference: ReferenceProfile = {
   sampleCount: 100,
   features: [
     {
@@ -85,4 +91,4 @@ export const tinyReference = {
     },
   ],
   predictions: { labels: ['red', 'green', 'blue'], counts: [40, 30, 30] },
-} as const;
+};
