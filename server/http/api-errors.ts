@@ -1,28 +1,21 @@
 import { ErrorCode, type HttpErrorBody } from '$shared';
 import { isApiPath, json } from './respond.ts';
 
-/** The Ferry code for an HTTP error status that a framework produced without one. */
+// The Ferry code of an error status that a framework answered without one.
+const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: ErrorCode.INVALID_INPUT,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  416: ErrorCode.RANGE_NOT_SATISFIABLE,
+};
+
 function codeOf(status: number): ErrorCode {
-  switch (status) {
-    case 400:
-      return ErrorCode.INVALID_INPUT;
-    case 401:
-      return ErrorCode.UNAUTHENTICATED;
-    case 403:
-      return ErrorCode.FORBIDDEN;
-    case 404:
-      return ErrorCode.NOT_FOUND;
-    case 405:
-      return ErrorCode.METHOD_NOT_ALLOWED;
-    case 408:
-      return ErrorCode.REQUEST_TIMEOUT;
-    case 413:
-      return ErrorCode.PAYLOAD_TOO_LARGE;
-    case 415:
-      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
-    default:
-      return status >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_INPUT;
-  }
+  return CODE_OF_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_INPUT);
 }
 
 function messageOf(
