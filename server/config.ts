@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, FerryError, describeIssue } from '$shared';
+import { parseDriftSettings, type DriftSettings } from './drift/settings.ts';
+import { loadMetricsSettings, type MetricsSettings } from './metrics/settings.ts';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry/settings.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -41,6 +43,10 @@ export interface FerryConfig {
   tokenLastUsedIntervalMs: number;
   /** Telemetry retention and ingest rate limit (FERRY_TELEMETRY_*, FERRY_TRUSTED_PROXIES). */
   telemetry: TelemetrySettings;
+  /** Drift thresholds: server-wide and per-model overrides of the calibrated defaults (FERRY_DRIFT_OPTIONS). */
+  drift: DriftSettings;
+  /** GET /metrics: off or behind a `metrics` token, and its fleet window (FERRY_METRICS*). */
+  metrics: MetricsSettings;
 }
 
 function list(value: string): string[] {
@@ -75,5 +81,7 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     trpcMaxBatch: e.FERRY_TRPC_MAX_BATCH,
     tokenLastUsedIntervalMs: e.FERRY_TOKEN_LAST_USED_INTERVAL_MS,
     telemetry: loadTelemetrySettings(env),
+    drift: parseDriftSettings(env.FERRY_DRIFT_OPTIONS ?? ''),
+    metrics: loadMetricsSettings(env),
   };
 }

@@ -5,6 +5,7 @@ import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { createFailpoints } from './failpoints.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { systemActor } from './services/deps.ts';
+import { createFerryMetrics, type FerryMetrics } from './metrics/ferry-metrics.ts';
 import { publishExamples, type ExamplesReport } from './services/examples.ts';
 import { sweepOrphanBlobs } from './services/orphans.ts';
 import { ensureBootstrapToken, setLastUsedInterval } from './services/tokens.ts';
@@ -42,6 +43,8 @@ export interface Ferry {
   database: OpenDatabase;
   /** The ingest route's handler and the roll-up/prune timer over `deps.telemetry`. */
   telemetry: { handler: TelemetryHandler; retention: Retention };
+  /** Prometheus metrics: HTTP and ingest counters, fleet aggregates (server/metrics). */
+  metrics: FerryMetrics;
   startup: StartupReport;
   close(): void;
 }
@@ -81,10 +84,16 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     version: string;
   };
   const settings = config.telemetry;
+  const metrics = createFerryMetrics({
+    db: deps.db,
+    store: deps.telemetry,
+    windowMs: config.metrics.windowMs,
+  });
   const handler = createTelemetryHandler({
     ingest: createTelemetryIngest({ db: deps.db, blobs, store: deps.telemetry }),
     limiter: createRateLimiter({ perMinute: settings.ratePerMinute, burst: settings.rateBurst }),
     trustedProxies: settings.trustedProxies,
+    observer: metrics.ingest,
   });
   const retention = startRetention(deps.telemetry, settings);
   return {
@@ -93,6 +102,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     deps,
     database,
     telemetry: { handler, retention },
+    metrics,
     startup: {
       keyid: signer.keyid,
       publicKey: signer.publicKey,

@@ -7,6 +7,7 @@ import type { Ferry } from './ferry.ts';
 import { fastRoutes } from './http/node/fast-routes.ts';
 import { createFrontDoor, type NodeHandler } from './http/node/front-door.ts';
 import { createStaticFiles } from './http/node/static-files.ts';
+import { metricsHandler } from './metrics/route.ts';
 import { initFerry } from './runtime.ts';
 import { printStartup } from './startup-log.ts';
 
@@ -47,10 +48,20 @@ try {
 // any method, so build/client is served by the front door and SvelteKit gets only the rest.
 const frontDoor = createFrontDoor({
   staticFiles: createStaticFiles(path.join(root, 'build', 'client'), '/_app/immutable/'),
-  routes: fastRoutes(ferry),
+  routes: [
+    ...fastRoutes(ferry),
+    {
+      pattern: /^\/metrics$/,
+      handle: metricsHandler({ mode: ferry.config.metrics.mode, db: ferry.deps.db, metrics: ferry.metrics }),
+    },
+  ],
   fallback: handler,
 });
-const server = createServer(frontDoor);
+// Every response is counted, the front door's own refusals included.
+const server = createServer((req, res) => {
+  ferry.metrics.http.observe(req, res);
+  frontDoor(req, res);
+});
 
 server.listen(config.port, config.host, () => {
   const address = server.address();

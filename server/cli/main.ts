@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { publishCommand, tokenCommand, versionsCommand } from './commands.ts';
+import { driftCommand } from './drift.ts';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 
 // `ferry token list | head -1` closes our stdout early; that is not a failure.
@@ -9,13 +10,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('ferry')
-  .description('Publish and manage model bundles on a Ferry server.')
+  .description('Publish and manage model bundles on a Ferry server, and check them for drift.')
   .addHelpText('after', exitCodeHelp)
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 program.addCommand(publishCommand());
 program.addCommand(tokenCommand());
 program.addCommand(versionsCommand());
+program.addCommand(driftCommand());
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();

@@ -22,7 +22,7 @@ async function publishTiny(version: string, edit: (m: BundleManifestInput) => vo
   const manifest: BundleManifestInput = {
     ...tinyManifest(),
     version,
-    reference: structuredClone(tinyReference) as BundleManifestInput['reference'],
+    reference: structuredClone(tinyReference) as unknown as BundleManifestInput['reference'],
   };
   edit(manifest);
   await publishVersion(deps, { manifest, files: await uploadTiny(deps) }, systemActor);

@@ -1,3 +1,4 @@
+import { driftRouter } from '../drift/router.ts';
 import { telemetryRouter } from '../telemetry/router.ts';
 import { auditRouter } from './audit.ts';
 import { modelsRouter } from './models.ts';
@@ -9,6 +10,7 @@ import { versionsRouter } from './versions.ts';
 /** Every tRPC procedure Ferry serves at /api/trpc. */
 export const appRouter = router({
   audit: auditRouter,
+  drift: driftRouter,
   models: modelsRouter,
   server: serverRouter,
   telemetry: telemetryRouter,

@@ -7,14 +7,19 @@ import { useFerryServer } from '../support/use-ferry-server.ts';
  * The scope each guarded procedure requires. The first test fails when the router gains a
  * mutation missing here, so no new mutation can ship without an auth check being tested.
  */
-const requiredScope: Record<string, 'publish' | 'admin'> = {
+type Scope = 'publish' | 'admin' | 'read';
+const requiredScope: Record<string, Scope> = {
   'versions.publish': 'publish',
   'versions.setStatus': 'admin',
   'tokens.create': 'admin',
   'tokens.revoke': 'admin',
   'tokens.list': 'admin',
   'audit.list': 'admin',
+  'drift.report': 'read',
+  'telemetry.summary': 'read',
 };
+/** A scope that does not grant each one (admin implies read, so read's is publish). */
+const lacking: Record<Scope, Scope> = { publish: 'admin', admin: 'publish', read: 'publish' };
 const procedures = Object.entries(
   appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
 );
@@ -22,9 +27,9 @@ const mutations = procedures.filter(([, p]) => p._def.type === 'mutation').map((
 const guarded = Object.keys(requiredScope);
 
 const server = useFerryServer();
-const tokens: Record<'publish' | 'admin', string> = { publish: '', admin: '' };
+const tokens: Record<Scope, string> = { publish: '', admin: '', read: '' };
 beforeAll(async () => {
-  for (const scope of ['publish', 'admin'] as const) {
+  for (const scope of ['publish', 'admin', 'read'] as const) {
     const reply = await callTrpc(server().url, 'tokens.create', {
       input: { name: `${scope} only`, scopes: [scope] },
       token: server().adminToken,
@@ -52,7 +57,7 @@ describe('every mutation requires a token with the right scope', () => {
   );
 
   it.each(guarded)('%s answers 403 to a token without its scope', async (name) => {
-    const other = requiredScope[name] === 'admin' ? 'publish' : 'admin';
+    const other = lacking[requiredScope[name] as Scope];
     const reply = await callTrpc(server().url, name, {
       token: tokens[other],
       query: !mutations.includes(name),
