@@ -103,12 +103,8 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
       return Promise.race([initialized.then(() => fn(api, on)), dead]);
     },
     terminate() {
-      if (state === 'terminated' || !current) {
-        state = 'terminated';
-        return;
-      }
       state = 'terminated';
-      end(current, new FerryError(ErrorCode.MODEL_DISPOSED, 'client: terminated'));
+      if (current) end(current, new FerryError(ErrorCode.MODEL_DISPOSED, 'client: terminated'));
     },
   };
 }
