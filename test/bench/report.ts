@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -41,6 +41,8 @@ function markdown(results: readonly BenchResult[], machine: Record<string, strin
     `Run ${machine.date} on ${machine.cpus}× ${machine.cpu}, Node ${machine.node}.`,
     '',
   ];
+  if (machine.only)
+    lines.push(`That run measured only: ${machine.only}; the other sections are from earlier runs.`, '');
   for (const result of results) {
     lines.push(`## ${result.name}`, '', result.description, '', `Baseline: ${result.baseline}.`, '');
     lines.push(
@@ -63,9 +65,17 @@ function markdown(results: readonly BenchResult[], machine: Record<string, strin
   return lines.join('\n');
 }
 
-/** Writes `results` as `<dir>/results.json` and `<dir>/results.md`; returns the two paths. */
-export function writeResults(dir: string, results: readonly BenchResult[]): string[] {
+/**
+ * Writes `results` as `<dir>/results.json` and `<dir>/results.md`; returns the two paths. `only`
+ * names the sections this run measured when the others come from earlier runs.
+ */
+export function writeResults(
+  dir: string,
+  results: readonly BenchResult[],
+  only?: readonly string[],
+): string[] {
   const machine = {
+    ...(only ? { only: only.join(', ') } : {}),
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cpus: os.cpus().length,
@@ -78,4 +88,19 @@ export function writeResults(dir: string, results: readonly BenchResult[]): stri
   writeFileSync(json, `${JSON.stringify({ machine, results }, null, 2)}\n`);
   writeFileSync(md, `${markdown(results, machine)}\n`);
   return [json, md];
+}
+
+/**
+ * The results already in `<dir>/results.json` with each of `fresh` replacing the one of the same
+ * name (or added at the end): what a partial run (`--only`) writes back.
+ */
+export function mergeResults(dir: string, fresh: readonly BenchResult[]): BenchResult[] {
+  const file = path.join(dir, 'results.json');
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results
+    : [];
+  const byName = new Map(fresh.map((result) => [result.name, result]));
+  const merged = previous.map((result) => byName.get(result.name) ?? result);
+  const kept = new Set(merged.map((result) => result.name));
+  return [...merged, ...fresh.filter((result) => !kept.has(result.name))];
 }
