@@ -19,7 +19,11 @@ import { rawConnection, rawRequest, type RawReply, type RawRequest } from './sup
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const server = useFerryServer({
-  env: { FERRY_UPLOAD_IDLE_TIMEOUT_MS: '1000', FERRY_MAX_FILE_BYTES: String(MAX_FILE_BYTES) },
+  env: {
+    FERRY_UPLOAD_IDLE_TIMEOUT_MS: '1000',
+    FERRY_MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+    FERRY_METRICS: 'token',
+  },
 });
 
 const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -64,7 +68,9 @@ beforeAll(async () => {
     { kind: 'models list', path: '/api/v1/models' },
     { kind: 'tRPC GET', path: '/api/trpc/models.list' },
     { kind: 'upload', path: upload(modelSha) },
+    { kind: 'telemetry ingest', path: '/api/v1/telemetry' },
     { kind: 'unknown API path', path: '/api/v1/nothing-here' },
+    { kind: 'Prometheus metrics', path: '/metrics' },
   ];
   // Warm every route once, so that lazily loaded code is not counted as growth.
   for (const route of routes) await rawRequest(server().url, { path: route.path });
@@ -202,6 +208,32 @@ describe('a server under a corpus of hostile requests', () => {
     aborted.destroy();
     await server().waitForOutput(new RegExp(`upload of ${modelSha} aborted by the client\n`));
     expect(tempFiles()).toEqual([]);
+  });
+
+  it('refuses hostile telemetry bodies with 4xx JSON: oversized (chunked or declared), malformed, deep, not UTF-8', async () => {
+    const post = { method: 'POST', path: '/api/v1/telemetry' };
+    const json = { 'content-type': 'application/json' };
+    const big = 96 * 1024 * 1024;
+    expect((await hit({ ...post, headers: json, body: big, chunked: true })).status).toBe(413);
+    expect(
+      (await hit({ ...post, headers: { ...json, 'content-length': String(big) }, body: big })).status,
+    ).toBe(413);
+    const bodies = [
+      '',
+      '{',
+      'null',
+      '"batch"',
+      '[1e999]',
+      `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+      '{"schemaVersion":1,"features":[{"name":"__proto__","counts":[1,2]}]}',
+    ].map((text) => Buffer.from(text));
+    bodies.push(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    for (const body of bodies) {
+      for (const type of ['application/json', 'text/plain']) {
+        const reply = await hit({ ...post, headers: { 'content-type': type }, body });
+        expect(reply.status, `${type} ${body.subarray(0, 40).toString()}`).toBe(400);
+      }
+    }
   });
 
   it('is still alive afterwards, never answered 5xx, kept the /api/ error contract and grew < 64 MB', async () => {
