@@ -11,8 +11,17 @@ declare module 'autocannon' {
     p97_5: number;
     p99: number;
   }
+  /** One request of a sequence; `setupRequest` may rewrite it before each send. */
+  interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestSpec) => RequestSpec;
+  }
   interface Options {
     url: string;
+    requests?: RequestSpec[];
     connections?: number;
     duration?: number;
     pipelining?: number;

@@ -1,0 +1,136 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ReferenceProfile } from '../../shared/index.ts';
+import { telemetryBatch } from '../../server/testing/telemetry-batch.ts';
+import { tinyDir } from '../../server/testing/tiny-bundle.ts';
+import { startFerryServer } from '../support/ferry-server.ts';
+import { bundleVariant, removeTempDir } from '../support/bundles.ts';
+import { publishOverHttp } from '../support/registry-http.ts';
+import { row, type BenchResult } from './report.ts';
+
+const settings = { connections: 32, seconds: 8, features: 30, binsPerFeature: 10, runsPerBatch: 50 };
+
+// A realistic batch: 30 numeric reference features of 10 bins, 3 labels, every histogram filled.
+const edges = Array.from({ length: settings.binsPerFeature + 1 }, (_, i) => i / settings.binsPerFeature);
+const names = Array.from({ length: settings.features }, (_, i) => `feature_${i}`);
+const reference: ReferenceProfile = {
+  sampleCount: 1000,
+  features: names.map((name) => ({
+    name,
+    kind: 'numeric',
+    edges,
+    counts: edges.slice(1).map(() => 100),
+  })),
+  predictions: { labels: ['red', 'green', 'blue'], counts: [400, 300, 300] },
+};
+const template = telemetryBatch({ runs: settings.runsPerBatch }, (b) => {
+  b.features = names.map((name, i) => ({
+    name,
+    counts: Array.from({ length: edges.length + 1 }, (_, j) => (j + i) % 7),
+  }));
+  b.predictions = { counts: [20, 15, 15], topScore: b.predictions?.topScore ?? [] };
+});
+// The rest of the batch stays put; only the id changes, so every request is a new batch.
+const [head, tail] = JSON.stringify({ ...template, batchId: '#' }).split('"#"') as [string, string];
+const freshBody = () => `${head}"${randomBytes(16).toString('hex')}"${tail}`;
+
+async function startBaseline() {
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'ingest-baseline.ts')],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /listening (\d+)/.exec(chunk.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`ingest baseline exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/ingest`, stop: () => child.kill('SIGTERM') };
+}
+
+async function postLoad(url: string, duration: number) {
+  const result = await autocannon({
+    url,
+    connections: settings.connections,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: freshBody() }),
+      },
+    ],
+  });
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
+  }
+  return result;
+}
+
+/**
+ * Telemetry ingest throughput and ack latency: autocannon POSTs a realistic batch with a fresh
+ * batch id per request to Ferry's fast-lane route (schema, version check, one SQLite transaction
+ * with its idempotency record) and to a bare node:http endpoint that only parses the JSON.
+ */
+export async function ingestBenchmark(): Promise<BenchResult> {
+  const dir = bundleVariant(tinyDir, (manifest) => void (manifest.reference = reference));
+  // No rate limit here: every autocannon connection comes from the same loopback address.
+  const ferry = await startFerryServer({ env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0' } });
+  try {
+    const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
+    if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
+    const plain = await startBaseline();
+    try {
+      const ferryUrl = `${ferry.url}/api/v1/telemetry`;
+      await postLoad(ferryUrl, 1);
+      const ours = await postLoad(ferryUrl, settings.seconds);
+      await postLoad(plain.url, 1);
+      const bare = await postLoad(plain.url, settings.seconds);
+      return {
+        name: 'Telemetry ingest under concurrent batches',
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, for ${settings.seconds} s after a 1 s warm-up (autocannon, same machine). Ferry answers after the batch is committed to SQLite (synchronous=FULL); the rate limit is off.`,
+        baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
+        settings,
+        rows: [
+          row('batches', {
+            unit: 'batches/s',
+            ferry: ours.requests.average,
+            baseline: bare.requests.average,
+            better: 'higher',
+          }),
+          row('predictions', {
+            unit: 'runs/s',
+            ferry: ours.requests.average * settings.runsPerBatch,
+            baseline: bare.requests.average * settings.runsPerBatch,
+            better: 'higher',
+          }),
+          row('ack latency p50', {
+            unit: 'ms',
+            ferry: ours.latency.p50,
+            baseline: bare.latency.p50,
+            better: 'lower',
+          }),
+          row('ack latency p99', {
+            unit: 'ms',
+            ferry: ours.latency.p99,
+            baseline: bare.latency.p99,
+            better: 'lower',
+          }),
+        ],
+      };
+    } finally {
+      plain.stop();
+    }
+  } finally {
+    await ferry.stop();
+    removeTempDir(dir);
+  }
+}
