@@ -163,6 +163,15 @@ window.harness = {
   async status(clientId) {
     return clients.get(clientId).status();
   },
+  /** Runs `key` on each input in turn; the number of runs that succeeded. */
+  async runEach(key, inputs) {
+    let ok = 0;
+    for (const input of inputs) {
+      await models.get(key).run(toInput(input));
+      ok++;
+    }
+    return ok;
+  },
   /** Queues what the client's telemetry counted so far (as the page hiding does). */
   async flushTelemetry(clientId) {
     await clients.get(clientId).flushTelemetry();

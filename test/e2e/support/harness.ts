@@ -100,6 +100,7 @@ interface HarnessWindow {
     workersMade(clientId: string): number;
     status(clientId: string): Promise<FerryStatus>;
     flushTelemetry(clientId: string): Promise<void>;
+    runEach(key: string, inputs: HarnessInput[]): Promise<number>;
     terminate(clientId: string): void;
     cached(): Promise<{ blobs: string[]; models: Record<string, string[]> }>;
   };
@@ -153,6 +154,8 @@ export function harness(page: Page) {
     status: (clientId: string) => call<FerryStatus>('status', [clientId]),
     /** Queues what the client's telemetry counted so far, as the page hiding would. */
     flushTelemetry: (clientId: string) => call<void>('flushTelemetry', [clientId]),
+    /** Runs `key` on each input in turn in the page (one round trip); how many succeeded. */
+    runEach: (key: string, inputs: HarnessInput[]) => call<number>('runEach', [key, inputs]),
     terminate: (clientId: string) => call<void>('terminate', [clientId]),
     cached: () => call<{ blobs: string[]; models: Record<string, string[]> }>('cached', []),
   };
