@@ -47,6 +47,21 @@ export class ModelSession {
     return this.#samples;
   }
 
+  /** Runs every input in turn (no coalescing: each run counts in telemetry); how many succeeded. */
+  async runEach(inputs: readonly RunInput[]): Promise<number> {
+    let ok = 0;
+    for (const input of inputs) {
+      try {
+        await this.#model.run(input);
+        ok++;
+      } catch {
+        // Counted by telemetry as an error; the demo shows the total that ran.
+      }
+    }
+    this.runs++;
+    return ok;
+  }
+
   /** Runs `input`, or replaces the input waiting behind the run in flight. */
   async run(input: RunInput): Promise<void> {
     this.#pending = input;
