@@ -66,7 +66,11 @@ export function limitStream(
  * stream as it arrives. Throws `PAYLOAD_TOO_LARGE` (413) past the limit; an empty array when
  * there is no body.
  */
-export async function readBodyBytes(request: Request, maxBytes: number, options?: LimitOptions) {
+export async function readBodyBytes(
+  request: Request,
+  maxBytes: number,
+  options?: LimitOptions,
+): Promise<Uint8Array> {
   assertDeclaredLength(request, maxBytes);
   if (!request.body) return new Uint8Array(0);
   const reader = limitStream(request.body, maxBytes, options).getReader();
@@ -76,13 +80,7 @@ export async function readBodyBytes(request: Request, maxBytes: number, options?
     chunks.push(next.value);
     size += next.value.byteLength;
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return Buffer.concat(chunks, size);
 }
 
 /** {@link readBodyBytes} decoded as UTF-8 (malformed sequences become U+FFFD). */

@@ -72,7 +72,8 @@ async function withReadBody(request: Request): Promise<{ request: Request; bodyE
   const type = request.headers.get('content-type');
   if (isJson(type)) {
     const body = await readBodyText(request, TRPC_MAX_BODY_BYTES);
-    return { request: new Request(request.url, { method: 'POST', headers, body }), bodyError: null };
+    const signal = request.signal;
+    return { request: new Request(request.url, { method: 'POST', headers, body, signal }), bodyError: null };
   }
   discardBody(request);
   headers.set('content-type', 'application/json');
@@ -82,7 +83,10 @@ async function withReadBody(request: Request): Promise<{ request: Request; bodyE
       ? 'Content-Type: missing; send the body as application/json'
       : `Content-Type: "${type}" is not supported; send the body as application/json`,
   );
-  return { request: new Request(request.url, { method: 'POST', headers }), bodyError };
+  return {
+    request: new Request(request.url, { method: 'POST', headers, signal: request.signal }),
+    bodyError,
+  };
 }
 
 function isJson(contentType: string | null): boolean {
