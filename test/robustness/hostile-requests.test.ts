@@ -112,6 +112,11 @@ describe('a server under a corpus of hostile requests', () => {
       const reply = await hit({ path: target });
       expect(reply.status, target).toBe(400);
     }
+    for (const host of ['a b', '[::1', 'a:b:c']) {
+      for (const target of ['/favicon.svg', '/api/v1/models', '/demo']) {
+        expect((await hit({ path: target, headers: { host } })).status, `Host ${host} ${target}`).toBe(400);
+      }
+    }
     const absolute = rawConnection(server().url, 'GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n', {
       end: true,
     });

@@ -74,13 +74,18 @@ function screen(req: IncomingMessage, target: RequestTarget): FerryError | null 
   if (!isDecodable(pathname)) {
     return new FerryError(ErrorCode.INVALID_INPUT, 'path: malformed percent-encoding (not UTF-8)');
   }
-  if (!req.headers.host) return new FerryError(ErrorCode.INVALID_INPUT, 'Host: the header is required');
+  const host = req.headers.host;
+  if (!host) return new FerryError(ErrorCode.INVALID_INPUT, 'Host: the header is required');
+  // Routes see a web Request, whose URL is built from Host and the target: both must make one.
+  if (!URL.canParse(`http://${host}${raw}`)) {
+    return new FerryError(ErrorCode.INVALID_INPUT, `Host: "${host.slice(0, 100)}" does not make a valid URL`);
+  }
   const facts = {
     method: req.method ?? 'GET',
     pathname,
     contentType: req.headers['content-type'] ?? null,
     origin: req.headers.origin ?? null,
-    host: req.headers.host,
+    host,
   };
   if (isCrossSiteForm(facts)) {
     return new FerryError(
