@@ -44,6 +44,15 @@ export function describeTelemetryStore(name: string, makeStore: () => Promise<St
         aggregate: aggregate(runs),
         receivedAt: at(options.at ?? 0),
       });
+    // A batch whose feature `a` has 2 counts where the stored bucket has 6: merging it must fail.
+    const ingestMisfit = (n: number) =>
+      store.ingest({
+        batchId: id(n),
+        versionId: v1,
+        minute: minute(0),
+        aggregate: aggregate(1, (b) => void (b.features[0] = { name: 'a', counts: [1, 2] })),
+        receivedAt: at(0),
+      });
     const all = (versionId = v1) => store.buckets({ versionId, from: at(-10_000), to: at(10_000) });
 
     it('stores an accepted batch in the minute bucket of its window start', async () => {
@@ -89,17 +98,15 @@ export function describeTelemetryStore(name: string, makeStore: () => Promise<St
     it('keeps nothing of an ingest that fails: neither the bucket change nor the batch id', async () => {
       await ingest(1, 5);
       const before = await all();
-      const misfit = aggregate(1, (b) => void (b.features[0] = { name: 'a', counts: [1, 2] }));
-      await expect(
-        store.ingest({
-          batchId: id(2),
-          versionId: v1,
-          minute: minute(0),
-          aggregate: misfit,
-          receivedAt: at(0),
-        }),
-      ).rejects.toThrow(/features\.a\.counts/);
+      await expect(ingestMisfit(2)).rejects.toThrow(/features\.a\.counts/);
       expect(await all()).toEqual(before);
+      expect(await ingest(2, 1)).toBe('accepted');
+    });
+
+    it('fails only the misfit among concurrent ingests: the others are stored, it leaves no trace', async () => {
+      const outcomes = await Promise.allSettled([ingest(1, 2), ingestMisfit(2), ingest(3, 4)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await all())[0]?.aggregate).toMatchObject({ runs: 6, batches: 2 });
       expect(await ingest(2, 1)).toBe('accepted');
     });
 

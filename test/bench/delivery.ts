@@ -1,5 +1,4 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { startChildServer } from './child-server.ts';
 import { downloadLoad } from './download-load.ts';
 import { row, type BenchResult } from './report.ts';
 
@@ -17,26 +17,6 @@ const settings = {
   manifestConnections: 32,
   seconds: 8,
 };
-
-async function startStaticServer(blobFile: string, manifestFile: string) {
-  const root = path.resolve(import.meta.dirname, '..', '..');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'static-server.ts'), blobFile, manifestFile],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const match = /listening (\d+)/.exec(chunk.toString());
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`static server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
-}
 
 async function manifestLoad(url: string, connections: number) {
   // A short warm-up so JIT and page cache are hot on both sides before measuring.
@@ -71,7 +51,7 @@ export async function deliveryBenchmark(): Promise<BenchResult> {
     writeFileSync(manifestFile, await (await fetch(manifestUrl)).text());
     const sampleFile = path.join(dir, 'sample.bin');
     const blobUrl = `${ferry.url}/api/v1/blobs/${createHash('sha256').update(sample).digest('hex')}`;
-    const plain = await startStaticServer(sampleFile, manifestFile);
+    const plain = await startChildServer('static-server.ts', [sampleFile, manifestFile]);
     try {
       const ferryBlob = await blobLoad(blobUrl);
       const plainBlob = await blobLoad(`${plain.url}/blob`);

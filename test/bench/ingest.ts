@@ -1,13 +1,12 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { ReferenceProfile } from '../../shared/index.ts';
 import { telemetryBatch } from '../../server/testing/telemetry-batch.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { startChildServer } from './child-server.ts';
 import { row, type BenchResult } from './report.ts';
 
 const settings = { connections: 32, seconds: 8, features: 30, binsPerFeature: 10, runsPerBatch: 50 };
@@ -35,26 +34,6 @@ const template = telemetryBatch({ runs: settings.runsPerBatch }, (b) => {
 // The rest of the batch stays put; only the id changes, so every request is a new batch.
 const [head, tail] = JSON.stringify({ ...template, batchId: '#' }).split('"#"') as [string, string];
 const freshBody = () => `${head}"${randomBytes(16).toString('hex')}"${tail}`;
-
-async function startBaseline() {
-  const root = path.resolve(import.meta.dirname, '..', '..');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'ingest-baseline.ts')],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const match = /listening (\d+)/.exec(chunk.toString());
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`ingest baseline exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/ingest`, stop: () => child.kill('SIGTERM') };
-}
 
 async function postLoad(url: string, duration: number) {
   const result = await autocannon({
@@ -87,13 +66,13 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   try {
     const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
     if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
-    const plain = await startBaseline();
+    const plain = await startChildServer('ingest-baseline.ts');
     try {
       const ferryUrl = `${ferry.url}/api/v1/telemetry`;
       await postLoad(ferryUrl, 1);
       const ours = await postLoad(ferryUrl, settings.seconds);
-      await postLoad(plain.url, 1);
-      const bare = await postLoad(plain.url, settings.seconds);
+      await postLoad(`${plain.url}/ingest`, 1);
+      const bare = await postLoad(`${plain.url}/ingest`, settings.seconds);
       return {
         name: 'Telemetry ingest under concurrent batches',
         description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, for ${settings.seconds} s after a 1 s warm-up (autocannon, same machine). Ferry answers after the batch is committed to SQLite (synchronous=FULL); the rate limit is off.`,
