@@ -3,9 +3,9 @@ import type { BundleManifestInput, TelemetryBatch } from '$shared';
 import { systemActor } from '../services/deps.ts';
 import { publishVersion } from '../services/publish.ts';
 import { registryQueries } from '../services/registry-queries.ts';
-import { aggregateOf } from '../telemetry/aggregate.ts';
 import { createSqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import type { TelemetryStore } from '../telemetry/store.ts';
+import { storeBatch } from '../testing/store-batch.ts';
 import { minuteOf, telemetryBatch, tinyReference } from '../testing/telemetry-batch.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
@@ -32,13 +32,7 @@ async function publishTiny(version: string, edit: (m: BundleManifestInput) => vo
 /** Stores one batch of `runs` runs as `at`'s minute bucket of `versionId`. */
 async function ingest(versionId: number, at: Date, edit: (batch: TelemetryBatch) => void) {
   const batch = telemetryBatch({ runs: 400, windowStart: minuteOf(at), windowEnd: minuteOf(at) }, edit);
-  await store.ingest({
-    batchId: batch.batchId,
-    versionId,
-    minute: new Date(batch.windowStart).toISOString(),
-    aggregate: aggregateOf(batch),
-    receivedAt: at,
-  });
+  await storeBatch(store, batch, { versionId, receivedAt: at });
 }
 
 /** Live counts shaped like the reference: 25% per bin of a and b, predictions 40/30/30. */

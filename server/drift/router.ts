@@ -1,20 +1,12 @@
-import { z } from 'zod';
-import { ModelName, SemVer } from '$shared';
 import { readProcedure, router } from '../routers/trpc.ts';
+import { TelemetrySummaryInput } from '../telemetry/router.ts';
 import { versionDriftReport } from './report.ts';
 
-const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
-
-/** Input of `drift.report`. */
-export const DriftReportInput = z.strictObject({
-  model: ModelName,
-  /** An exact version; `latest` (highest published, else deprecated) when absent. */
-  version: SemVer.optional(),
-  /** ISO instant; 24 hours before `until` when absent. */
-  since: Instant.optional(),
-  /** ISO instant (exclusive); now when absent. */
-  until: Instant.optional(),
-});
+/**
+ * Input of `drift.report`: `telemetry.summary`'s (a model, an optional exact version, an optional
+ * ISO range), except that without a version the report is on `latest`.
+ */
+export const DriftReportInput = TelemetrySummaryInput;
 
 /** Drift detection over the telemetry buckets (scope `read`; `admin` implies it). */
 export const driftRouter = router({

@@ -5,9 +5,9 @@ import { LATENCY_EDGES_MS } from '$shared';
 import { systemActor } from '../services/deps.ts';
 import { publishVersion } from '../services/publish.ts';
 import { registryQueries } from '../services/registry-queries.ts';
-import { aggregateOf } from '../telemetry/aggregate.ts';
 import { createSqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import type { TelemetryStore } from '../telemetry/store.ts';
+import { storeBatch } from '../testing/store-batch.ts';
 import { minuteOf, spike, telemetryBatch } from '../testing/telemetry-batch.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
@@ -44,13 +44,7 @@ async function ingestAt(
     b.latencyMs = { wasm: spike(LATENCY_EDGES_MS.length + 1, latencyBin, runs) };
     b.errors = errors;
   });
-  await store.ingest({
-    batchId: made.batchId,
-    versionId,
-    minute: new Date(made.windowStart).toISOString(),
-    aggregate: aggregateOf(made),
-    receivedAt: at,
-  });
+  await storeBatch(store, made, { versionId, receivedAt: at });
 }
 
 describe('fleet aggregates', () => {

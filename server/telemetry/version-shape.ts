@@ -14,7 +14,8 @@ export interface VersionShape {
   labelCount: number | null;
 }
 
-interface SignedParts {
+/** The parts of a signed manifest that say what a version measures. */
+export interface SignedParts {
   labels?: string[];
   reference?: unknown;
   files?: { role: string; sha256: string }[];
@@ -24,7 +25,11 @@ interface SignedParts {
 // that exist are cached, so the bound is reached only by a registry that large.
 const MAX_CACHED = 1024;
 
-async function referenceOf(signed: SignedParts, blobs: BlobStore): Promise<ReferenceProfile | null> {
+/**
+ * A version's reference profile: the manifest's `reference`, else its first `reference` file; null
+ * when it has none, or one that no longer parses.
+ */
+export async function referenceOf(signed: SignedParts, blobs: BlobStore): Promise<ReferenceProfile | null> {
   let json = signed.reference;
   const file = json === undefined ? signed.files?.find((f) => f.role === 'reference') : undefined;
   if (file) json = JSON.parse(new TextDecoder().decode(await blobs.readAll(file.sha256))) as unknown;
