@@ -8,6 +8,8 @@ export interface BinnedSeries {
   labels: Record<string, string>;
   /** Counts on the histogram's edges: below the first edge, one per bin, above the last edge. */
   counts: readonly number[];
+  /** The exact sum of the values, where known; estimated from the bins otherwise. */
+  sum?: number;
 }
 
 // Float division leaves noise (0.115 / 1000 = 0.00011500000000000001); the edges have 3 digits.
@@ -16,9 +18,9 @@ const tidy = (value: number) => Number(value.toPrecision(12));
 /**
  * A Prometheus histogram whose bucket counts are set whole from counts that were binned
  * elsewhere (on the devices), instead of observed one value at a time: millions of runs become
- * one assignment per bin. `le` buckets are the bins' upper edges; `_sum` is estimated from each
- * bin's geometric centre (half the first edge for the underflow, the last edge for the overflow),
- * since only the counts travel.
+ * one assignment per bin. `le` buckets are the bins' upper edges; `_sum` is the series' own sum
+ * when it has one, else estimated from each bin's geometric centre (half the first edge for the
+ * underflow, the last edge for the overflow), since only the counts travel.
  *
  * prom-client has no public call that sets a histogram's buckets, so this overrides the two
  * methods its Registry reads a metric through (`getForPromString` for the text exposition, `get`
@@ -27,6 +29,7 @@ const tidy = (value: number) => Number(value.toPrecision(12));
 export class BinnedHistogram extends Histogram {
   private values: ExportedValue[] = [];
   private readonly upper: readonly number[];
+  private readonly snapshot: (() => readonly BinnedSeries[]) | undefined;
 
   constructor(config: {
     name: string;
@@ -34,6 +37,8 @@ export class BinnedHistogram extends Histogram {
     labelNames: readonly string[];
     edges: readonly number[];
     registry: Registry;
+    /** Called at each scrape for the current series; without it, {@link setSeries} sets them. */
+    snapshot?: () => readonly BinnedSeries[];
   }) {
     const upper = config.edges.map(tidy);
     super({
@@ -44,13 +49,14 @@ export class BinnedHistogram extends Histogram {
       registers: [config.registry],
     });
     this.upper = upper;
+    this.snapshot = config.snapshot;
   }
 
   /** Replaces every series with `series`. Counts must hold edges + 1 entries. */
   setSeries(series: readonly BinnedSeries[]): void {
     const name = (this as unknown as { name: string }).name;
     const values: ExportedValue[] = [];
-    for (const { labels, counts } of series) {
+    for (const { labels, counts, sum: exact } of series) {
       if (counts.length !== this.upper.length + 1) {
         throw new Error(`${name}: ${counts.length} counts for ${this.upper.length} edges (need edges + 1)`);
       }
@@ -67,7 +73,7 @@ export class BinnedHistogram extends Histogram {
       cumulative += overflow;
       sum += overflow * (this.upper[this.upper.length - 1] as number);
       values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: cumulative });
-      values.push({ metricName: `${name}_sum`, labels, value: sum });
+      values.push({ metricName: `${name}_sum`, labels, value: exact ?? sum });
       values.push({ metricName: `${name}_count`, labels, value: cumulative });
     }
     this.values = values;
@@ -75,6 +81,7 @@ export class BinnedHistogram extends Histogram {
 
   /** The series last set, in prom-client's export shape. */
   override async get(): Promise<Exported> {
+    if (this.snapshot) this.setSeries(this.snapshot());
     // prom-client's typings declare `type` a numeric enum its JavaScript does not export; the
     // instance's own field holds the value the Registry expects ('histogram').
     const self = this as unknown as Pick<Exported, 'name' | 'help' | 'type' | 'aggregator' | 'collect'>;
