@@ -1,6 +1,6 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin, Connect } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { ferryWorkerPlugin } from './workers/vite-plugin.ts';
 
 /**
@@ -18,6 +18,25 @@ function crossOriginIsolation(): Plugin {
     name: 'ferry:cross-origin-isolation',
     configureServer: (server) => void server.middlewares.use(setHeaders),
     configurePreviewServer: (server) => void server.middlewares.use(setHeaders),
+  };
+}
+
+/**
+ * A test project whose files start real server processes (test/support/ferry-server.ts): build/ is
+ * made fresh first, and files run one at a time so their servers do not compete for two cores.
+ */
+function serverProcessProject(name: 'integration' | 'robustness'): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name,
+      include: [`test/${name}/**/*.test.ts`],
+      environment: 'node',
+      globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 300_000,
+      fileParallelism: false,
+    },
   };
 }
 
@@ -40,30 +59,8 @@ export default defineConfig({
           globalSetup: ['test/support/temp-root.ts'],
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'robustness',
-          include: ['test/robustness/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
+      serverProcessProject('integration'),
+      serverProcessProject('robustness'),
       {
         extends: true,
         test: {
