@@ -5,6 +5,7 @@ import ensureSdk from '../support/sdk-setup.ts';
 import { row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
+const TELEMETRY_ROUNDS = 10;
 const WARMUP = 3;
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -69,6 +70,32 @@ async function roundTrips(stack: Stack): Promise<BenchRow[]> {
   return rows;
 }
 
+/**
+ * digits' run() round trip with telemetry on (default settings: aggregation, features from the
+ * model input, a batch every 100 runs into IndexedDB and to the server) vs `telemetry: false`,
+ * on two clients in the same page, alternating rounds so drift in the machine hits both alike.
+ */
+async function telemetryCost(stack: Stack): Promise<BenchRow> {
+  const model = MODELS[0] as (typeof MODELS)[number];
+  const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (const side of ['on', 'off'] as const) {
+    await stack.h.open(`telemetry-${side}`, stack.clientOptions(side === 'off' ? { telemetry: false } : {}));
+    await stack.h.load(`telemetry-${side}`, model.name, { key: `digits-${side}` });
+    await stack.h.measure(`digits-${side}`, model.input, WARMUP);
+  }
+  for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
+    for (const side of ['on', 'off'] as const) {
+      times[side].push(...(await stack.h.measure(`digits-${side}`, model.input, ITERATIONS)).roundTripMs);
+    }
+  }
+  return row(`${model.label}: run() round trip with telemetry on vs off`, {
+    unit: 'ms (median)',
+    ferry: median(times.on),
+    baseline: median(times.off),
+    better: 'lower',
+  });
+}
+
 async function firstInference(stack: Stack) {
   const model = MODELS[1] as (typeof MODELS)[number];
   const ferryBytes = () => stack.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
@@ -114,15 +141,17 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
     for (const model of MODELS) await stack.publish(`models/${model.name}`);
     const cold = await firstInference(stack);
     const trips = await roundTrips(stack);
+    const telemetry = await telemetryCost(stack);
     return {
       name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend ` +
         `(${ITERATIONS} sequential calls after ${WARMUP} warm-up calls; medians). Main-thread time is Chrome's ` +
-        `TaskDuration for the page over the loop, divided by the calls.`,
+        `TaskDuration for the page over the loop, divided by the calls. Telemetry on vs off: ${TELEMETRY_ROUNDS} ` +
+        `alternating rounds of ${ITERATIONS} calls on two clients (default telemetry vs telemetry: false).`,
       baseline: 'session.run inside the same worker; a cold load in an empty profile',
       settings: { iterations: ITERATIONS, warmup: WARMUP, backend: 'wasm' },
-      rows: [...trips, ...cold],
+      rows: [...trips, telemetry, ...cold],
     };
   } finally {
     await stack.close();

@@ -28,6 +28,16 @@ export interface TelemetryStatus extends SenderStats {
   internalErrors: number;
 }
 
+/** One successful run as the worker saw it. */
+export interface RunRecordInput {
+  input: RunInput;
+  result: EngineResult;
+  latencyMs: number;
+}
+
+/** Runs waiting to be counted; past this many (a stalled worker), further runs are not counted. */
+const MAX_PENDING = 10_000;
+
 /** What the worker tells telemetry; no method throws or rejects. */
 export interface Telemetry {
   /** A model loaded: start (or keep) its version's aggregate and count the load. */
@@ -36,8 +46,8 @@ export interface Telemetry {
     info: ModelInfo,
     environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
   ): void;
-  /** A run of `slot` succeeded. Synchronous and allocation-light: it is on run()'s path. */
-  ran(slot: string, run: { input: RunInput; result: EngineResult; latencyMs: number }): void;
+  /** A run of `slot` succeeded: queued in O(1) and counted in a later task, off run()'s path. */
+  ran(slot: string, run: RunRecordInput): void;
   /** A run of `slot` failed with `code`. */
   failed(slot: string, code: ErrorCode): void;
   /** Seals every non-empty aggregate into the queue and starts sending; resolves once queued. */
@@ -133,6 +143,28 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     entry.timer ??= setTimeout(() => void seal(entry), config.flushIntervalMs);
   }
 
+  const pending: [string, RunRecordInput][] = [];
+
+  function recordPending() {
+    for (const [slot, { input, result, latencyMs }] of pending.splice(0)) {
+      const entry = slots.get(slot);
+      if (!entry || stopped) continue;
+      try {
+        track(entry);
+        const measured =
+          entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result.inputs) : undefined;
+        entry.aggregate.recordRun({
+          latencyMs,
+          ...(measured ? { measured } : {}),
+          ...(result.scores ? { scores: result.scores } : {}),
+        });
+        if (entry.aggregate.runs >= config.flushRuns) void seal(entry);
+      } catch (error) {
+        internal(error);
+      }
+    }
+  }
+
   sender.kick(); // batches left by an earlier page go first
 
   return {
@@ -163,22 +195,15 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         internal(error);
       }
     },
-    ran(slot, { input, result, latencyMs }) {
-      const entry = slots.get(slot);
-      if (!entry || stopped) return;
-      try {
-        track(entry);
-        const measured =
-          entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result.inputs) : undefined;
-        entry.aggregate.recordRun({
-          latencyMs,
-          ...(measured ? { measured } : {}),
-          ...(result.scores ? { scores: result.scores } : {}),
-        });
-        if (entry.aggregate.runs >= config.flushRuns) void seal(entry);
-      } catch (error) {
-        internal(error);
+    ran(slot, run) {
+      if (stopped || !slots.has(slot)) return;
+      // Counted in a task of its own, after run() has answered: the page never waits for it.
+      if (pending.length >= MAX_PENDING) {
+        internalErrors++;
+        return;
       }
+      pending.push([slot, run]);
+      if (pending.length === 1) setTimeout(recordPending, 0);
     },
     failed(slot, code) {
       const entry = slots.get(slot);
@@ -194,9 +219,11 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     },
     async flush() {
       if (stopped) return;
+      recordPending();
       await Promise.all([...tracked.values()].map(seal));
     },
     async status() {
+      recordPending();
       const queue = await deps.queue;
       const [size, droppedBatches] = await Promise.all([queue.size(), queue.dropped()]).catch(
         (error: unknown) => {
