@@ -73,4 +73,25 @@ describe('telemetry delivery, end to end', () => {
     expect(status).toMatchObject({ rejected: 0, droppedBatches: 0 });
     expect(await stack.summaryRuns('breast-cancer', manifest.version)).toBe(before + after);
   });
+
+  it('queues and sends what it counted when the page hides, long before flushRuns', async () => {
+    const { h, page } = stack;
+    const counted = await stack.summaryRuns('breast-cancer', manifest.version);
+    await h.open('hide', stack.clientOptions());
+    expect((await h.load('hide', 'breast-cancer', { key: 'hidden' })).error).toBeUndefined();
+    for (let i = 0; i < 5; i++)
+      expect((await h.run('hidden', { kind: 'tabular', values: input })).ok).toBe(true);
+    expect((await h.status('hide')).telemetry).toMatchObject({ batches: 0 });
+    // What the browser does when the tab is switched away from or the window minimised.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    for (;;) {
+      const status = (await h.status('hide')).telemetry;
+      if (status.enabled && status.sent >= 1 && status.queued === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await stack.summaryRuns('breast-cancer', manifest.version)).toBe(counted + 5);
+  });
 });
