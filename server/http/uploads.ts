@@ -1,4 +1,4 @@
-import { ErrorCode, FerryError, type UploadResult } from '$shared';
+import { ErrorCode, FerryError, isFerryError, type UploadResult } from '$shared';
 import type { Ferry } from '../ferry.ts';
 import { authorize } from '../services/authorize.ts';
 import { assertDigest, payloadTooLarge } from '../storage/blob-store.ts';
@@ -23,6 +23,28 @@ function assertOctetStream(contentType: string | null): void {
   }
 }
 
+// How much of a refused body is read and dropped before answering 413 (see drainForAnswer).
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a refused body (up to DRAIN_BYTES; nothing when its declared
+ * length is longer) before the 413 goes out. Answering while the client still sends makes Node close a
+ * socket with unread data, which resets the connection, and the client never sees the 413.
+ * Never throws: a client that stalls or leaves just gets no drain.
+ */
+async function drainForAnswer(rest: AsyncIterable<Uint8Array>, declared: number | null): Promise<void> {
+  if (declared !== null && declared > DRAIN_BYTES) return;
+  let dropped = 0;
+  try {
+    for await (const chunk of rest) {
+      dropped += chunk.byteLength;
+      if (dropped > DRAIN_BYTES) return;
+    }
+  } catch {
+    // Stalled or gone: there is nothing more to read for an answer.
+  }
+}
+
 /** Whether `error` is the request body failing because the client went away (not our fault). */
 function isClientAbort(request: Request, error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -43,23 +65,27 @@ export async function receiveUpload(request: Request, ferry: Ferry, sha256: stri
     assertOctetStream(request.headers.get('content-type'));
     const max = ferry.deps.maxFileBytes;
     const declared = Number(request.headers.get('content-length') ?? NaN);
-    if (declared > max) throw payloadTooLarge(max);
+    // SvelteKit gives a body of Content-Length 0 as null.
+    const source =
+      request.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
     const idleMs = ferry.config.uploadIdleTimeoutMs;
-    const body = withIdleTimeout(
-      // SvelteKit gives a body of Content-Length 0 as null.
-      request.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
-      idleMs,
-      () =>
-        new FerryError(
-          ErrorCode.REQUEST_TIMEOUT,
-          `body: no bytes received for ${idleMs} ms, upload abandoned`,
-        ),
-    );
+    const idle = () =>
+      new FerryError(ErrorCode.REQUEST_TIMEOUT, `body: no bytes received for ${idleMs} ms, upload abandoned`);
+    if (declared > max) {
+      await drainForAnswer(withIdleTimeout(source, idleMs, idle), declared);
+      throw payloadTooLarge(max);
+    }
     try {
-      const put = await ferry.deps.blobs.put(body, { expectedSha256: sha256, maxBytes: max });
+      const put = await ferry.deps.blobs.put(withIdleTimeout(source, idleMs, idle), {
+        expectedSha256: sha256,
+        maxBytes: max,
+      });
       const result: UploadResult = { sha256: put.sha256, size: put.size };
       return json(result, { status: put.created ? 201 : 200 });
     } catch (error) {
+      if (isFerryError(error) && error.code === ErrorCode.PAYLOAD_TOO_LARGE) {
+        await drainForAnswer(withIdleTimeout(source, idleMs, idle), null);
+      }
       if (!isClientAbort(request, error)) throw error;
       // The store has removed its temp file; there is nobody left to answer.
       console.error(`ferry: upload of ${sha256} aborted by the client`);

@@ -3,6 +3,7 @@ import { getRequest, setResponse } from '@sveltejs/kit/node';
 import { ErrorCode, FerryError } from '$shared';
 import { isCrossSiteForm } from '../csrf.ts';
 import { errorResponseFor } from '../respond.ts';
+import { lingerAfterEarlyAnswer } from './linger.ts';
 import type { StaticFiles } from './static-files.ts';
 
 /** A Node request handler in the shape adapter-node's `handler` has. */
@@ -135,6 +136,7 @@ export function createFrontDoor(
   };
   return (req, res) => {
     for (const [name, value] of Object.entries(BASELINE_HEADERS)) res.setHeader(name, value);
+    lingerAfterEarlyAnswer(req, res);
     const raw = req.url ?? '/';
     const target = { raw, pathname: raw.split('?', 1)[0] ?? '/' };
     const failed = (error: unknown) => fail(res, `${req.method} ${target.pathname.slice(0, 200)}`, error);

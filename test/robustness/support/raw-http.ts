@@ -16,7 +16,7 @@ export interface RawRequest {
   headers?: Record<string, string>;
   /**
    * The body: bytes (sent with Content-Length unless `chunked`), or a number of zero bytes to
-   * stream in 1 MiB chunks (chunked unless `headers` has a Content-Length).
+   * stream in 1 MiB chunks (give `chunked`, or a Content-Length header).
    */
   body?: Uint8Array | number;
   chunked?: boolean;
@@ -25,15 +25,14 @@ export interface RawRequest {
 const CHUNK = Buffer.alloc(1024 * 1024);
 
 /**
- * Sends `spec` to `origin` with node:http (fetch would normalise the target and refuse TRACE) on
- * a fresh connection. Resolves with the reply once its body has ended. The server may answer
- * before the whole body is sent (413): sending then stops, and a write error after the answer
- * is not a failure.
+ * Sends `spec` to `origin` on a fresh connection and resolves with the reply once its body has
+ * ended: with node:http (fetch would normalise the target and refuse TRACE), or, for a streamed
+ * body (`body` a number), over a raw socket (see {@link streamedRequest}).
  */
 export function rawRequest(origin: string, spec: RawRequest): Promise<RawReply> {
+  if (typeof spec.body === 'number') return streamedRequest(origin, { ...spec, body: spec.body });
   const url = new URL(origin);
   return new Promise((resolve, reject) => {
-    let answered = false;
     const req = httpRequest({
       host: url.hostname,
       port: url.port,
@@ -43,7 +42,6 @@ export function rawRequest(origin: string, spec: RawRequest): Promise<RawReply> 
       agent: false,
     });
     req.on('response', (res) => {
-      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -51,28 +49,78 @@ export function rawRequest(origin: string, spec: RawRequest): Promise<RawReply> 
       );
       res.on('error', reject);
     });
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
+    req.on('error', reject);
     if (spec.chunked) req.setHeader('Transfer-Encoding', 'chunked');
-    void send(req, spec.body, () => answered);
+    req.end(spec.body);
   });
 }
 
-async function send(
-  req: ReturnType<typeof httpRequest>,
-  body: RawRequest['body'],
-  answered: () => boolean,
-): Promise<void> {
-  if (typeof body !== 'number') {
-    req.end(body);
-    return;
+/**
+ * Streams `spec.body` zero bytes over a raw socket and reads until the server closes it. A server
+ * that refuses the body early answers and closes while the client still writes: node:http then
+ * reports EPIPE and drops the answer it already received, so write errors are ignored here and
+ * whatever arrived is parsed. Sending stops as soon as the answer starts.
+ */
+function streamedRequest(origin: string, spec: RawRequest & { body: number }): Promise<RawReply> {
+  const url = new URL(origin);
+  const head = [`${spec.method ?? 'GET'} ${spec.path} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+  for (const [name, value] of Object.entries(spec.headers ?? {})) head.push(`${name}: ${value}`);
+  if (spec.chunked) head.push('Transfer-Encoding: chunked');
+  return new Promise((resolve, reject) => {
+    const received: Buffer[] = [];
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const reply = parseReply(Buffer.concat(received));
+      if (reply) resolve(reply);
+      else reject(new Error(`${spec.method} ${spec.path}: the connection closed without an answer`));
+    });
+    socket.on('connect', () => {
+      void (async () => {
+        socket.write(`${head.join('\r\n')}\r\n\r\n`);
+        for (
+          let sent = 0;
+          sent < spec.body && received.length === 0 && socket.writable;
+          sent += CHUNK.length
+        ) {
+          const piece = CHUNK.subarray(0, Math.min(CHUNK.length, spec.body - sent));
+          const framed = spec.chunked ? [`${piece.length.toString(16)}\r\n`, piece, '\r\n'] : [piece];
+          let flushed = true;
+          for (const part of framed) flushed = socket.write(part) && flushed;
+          if (!flushed) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+        }
+        if (socket.writable && received.length === 0) socket.write(spec.chunked ? '0\r\n\r\n' : '');
+      })();
+    });
+  });
+}
+
+/** An HTTP/1.1 answer from its raw bytes (body de-chunked), or null when no status line arrived. */
+function parseReply(raw: Buffer): RawReply | null {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split < 0) return null;
+  const [statusLine = '', ...lines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+  if (!status) return null;
+  const headers: IncomingHttpHeaders = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  for (let sent = 0; sent < body && !answered() && !req.destroyed; sent += CHUNK.length) {
-    const piece = CHUNK.subarray(0, Math.min(CHUNK.length, body - sent));
-    if (!req.write(piece)) await new Promise((resolve) => req.once('drain', resolve).once('close', resolve));
+  let body = raw.subarray(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < body.length;) {
+      const end = body.indexOf('\r\n', at);
+      const length = parseInt(body.subarray(at, end).toString('latin1'), 16);
+      if (!(length > 0)) break;
+      parts.push(body.subarray(end + 2, end + 2 + length));
+      at = end + 2 + length + 2;
+    }
+    body = Buffer.concat(parts);
   }
-  if (!req.destroyed) req.end();
+  return { status, headers, body };
 }
 
 /** A raw connection: what was received so far, and a promise of everything once the server closes. */
