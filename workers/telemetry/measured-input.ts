@@ -5,6 +5,8 @@ import { textOf } from '../runtime/inputs.ts';
 import type { Feed } from '../runtime/tensor-input.ts';
 import type { RunInput } from '../types.ts';
 
+let scratch = new Float64Array(0);
+
 const isNumberRecord = (input: RunInput): input is Record<string, number> =>
   typeof input === 'object' && Object.values(input).every((value) => typeof value === 'number');
 
@@ -24,7 +26,9 @@ function inkGridOfFeed(
   const std = pre.std?.[0] ?? 1;
   const mean = pre.mean?.[0] ?? 0;
   const factor = FULL_INK / 255 / pre.scale;
-  const ink = new Float64Array(pixels);
+  // The grid lives only while the extractors read it, so one buffer per size serves every run.
+  if (scratch.length !== pixels) scratch = new Float64Array(pixels);
+  const ink = scratch;
   const values = data as ArrayLike<number>;
   for (let i = 0; i < pixels; i++) ink[i] = ((values[i] as number) * std + mean) * factor;
   return { width: pre.width, height: pre.height, ink };

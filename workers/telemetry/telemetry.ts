@@ -38,6 +38,12 @@ export interface RunRecordInput {
 /** Runs waiting to be counted; past this many (a stalled worker), further runs are not counted. */
 const MAX_PENDING = 10_000;
 
+/**
+ * Runs are counted in bulk this long after the first of them, in one task: a page calling run()
+ * in a tight loop then pays the counting once per burst, not a task per run between its calls.
+ */
+const RECORD_DELAY_MS = 25;
+
 /** What the worker tells telemetry; no method throws or rejects. */
 export interface Telemetry {
   /** A model loaded: start (or keep) its version's aggregate and count the load. */
@@ -197,13 +203,13 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     },
     ran(slot, run) {
       if (stopped || !slots.has(slot)) return;
-      // Counted in a task of its own, after run() has answered: the page never waits for it.
+      // Counted in a later task, after run() has answered: the page never waits for it.
       if (pending.length >= MAX_PENDING) {
         internalErrors++;
         return;
       }
       pending.push([slot, run]);
-      if (pending.length === 1) setTimeout(recordPending, 0);
+      if (pending.length === 1) setTimeout(recordPending, RECORD_DELAY_MS);
     },
     failed(slot, code) {
       const entry = slots.get(slot);
