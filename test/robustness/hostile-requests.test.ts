@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../../server/routers/index.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
@@ -238,6 +240,36 @@ describe('a server under a corpus of hostile requests', () => {
         const reply = await hit({ ...post, headers: { 'content-type': type }, body });
         expect(reply.status, `${type} ${body.subarray(0, 40).toString()}`).toBe(400);
       }
+    }
+  });
+
+  it('answers random JSON to every tRPC procedure and the telemetry ingest below 500, with an admin token', async () => {
+    const procedures = Object.entries(
+      appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
+    );
+    expect(procedures.length).toBeGreaterThan(10);
+    // Seeded, so a failure replays; each body is what a hostile or buggy client could send.
+    const bodies = fc.sample(fc.jsonValue({ maxDepth: 4 }), { numRuns: 12, seed: 2026 });
+    const headers = { ...auth(), 'content-type': 'application/json' };
+    for (const [name, { _def }] of procedures) {
+      for (const input of bodies) {
+        const text = JSON.stringify(input) ?? 'null';
+        const reply =
+          _def.type === 'mutation'
+            ? await hit({ method: 'POST', path: `/api/trpc/${name}`, headers, body: Buffer.from(text) })
+            : await hit({ path: `/api/trpc/${name}?input=${encodeURIComponent(text)}`, headers: auth() });
+        expect(reply.status, `${name} ${text.slice(0, 60)}`).toBeLessThan(500);
+      }
+    }
+    for (const input of bodies) {
+      const text = JSON.stringify(input) ?? 'null';
+      const reply = await hit({
+        method: 'POST',
+        path: '/api/v1/telemetry',
+        headers,
+        body: Buffer.from(text),
+      });
+      expect(reply.status, text.slice(0, 60)).toBe(400);
     }
   });
 
