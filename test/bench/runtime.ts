@@ -6,6 +6,7 @@ import { row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
 const TELEMETRY_ROUNDS = 10;
+const TELEMETRY_WARMUP = 200;
 const WARMUP = 3;
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -81,10 +82,11 @@ async function telemetryCost(stack: Stack): Promise<BenchRow[]> {
   for (const side of ['on', 'off'] as const) {
     await stack.h.open(`telemetry-${side}`, stack.clientOptions(side === 'off' ? { telemetry: false } : {}));
     await stack.h.load(`telemetry-${side}`, model.name, { key: `digits-${side}` });
-    await stack.h.measure(`digits-${side}`, model.input, WARMUP);
+    // Both sides warm up alike (JIT, caches) over more runs than a single batch holds.
+    await stack.h.measure(`digits-${side}`, model.input, TELEMETRY_WARMUP);
   }
   for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
-    for (const side of ['on', 'off'] as const) {
+    for (const side of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
       times[side].push(...(await stack.h.measure(`digits-${side}`, model.input, ITERATIONS)).roundTripMs);
     }
   }
@@ -157,8 +159,9 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend ` +
         `(${ITERATIONS} sequential calls after ${WARMUP} warm-up calls; medians). Main-thread time is Chrome's ` +
-        `TaskDuration for the page over the loop, divided by the calls. Telemetry on vs off: ${TELEMETRY_ROUNDS} ` +
-        `alternating rounds of ${ITERATIONS} calls on two clients (default telemetry vs telemetry: false).`,
+        `TaskDuration for the page over the loop, divided by the calls. Telemetry on vs off: after ${TELEMETRY_WARMUP} ` +
+        `warm-up calls each, ${TELEMETRY_ROUNDS} rounds of ${ITERATIONS} calls on two clients in alternating order ` +
+        `(default telemetry vs telemetry: false).`,
       baseline: 'session.run inside the same worker; a cold load in an empty profile',
       settings: { iterations: ITERATIONS, warmup: WARMUP, backend: 'wasm' },
       rows: [...trips, ...telemetry, ...cold],
