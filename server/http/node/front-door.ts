@@ -4,6 +4,7 @@ import { ErrorCode, FerryError } from '$shared';
 import { isCrossSiteForm } from '../csrf.ts';
 import { errorResponseFor } from '../respond.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
+import { sendResponse } from './send-response.ts';
 import type { StaticFiles } from './static-files.ts';
 
 /** A Node request handler in the shape adapter-node's `handler` has. */
@@ -132,7 +133,7 @@ export function createFrontDoor(
     const response = file
       ? await options.staticFiles.serve(request, file)
       : await route!.route.handle(request, route!.match, { peerAddress: req.socket.remoteAddress ?? '' });
-    return setResponse(res, response);
+    return sendResponse(res, response);
   };
   return (req, res) => {
     for (const [name, value] of Object.entries(BASELINE_HEADERS)) res.setHeader(name, value);
