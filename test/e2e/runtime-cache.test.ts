@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
+import { addFile } from '../support/bundles.ts';
 import { pixelsInput } from './support/harness.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
@@ -12,15 +12,10 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
   await stack.publish('models/digits');
-  const variant = bundleVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
+  await stack.publishVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
     m.name = 'tiny-big';
     addFile(m, dir, { path: 'weights.bin', bytes: big, role: 'other' });
   });
-  try {
-    await stack.publish(variant);
-  } finally {
-    removeTempDir(variant);
-  }
 });
 afterAll(() => stack?.close());
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobPath } from '../../server/storage/fs-blob-store.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { callTrpc, publishOverHttp } from '../support/registry-http.ts';
-import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
+import { addFile } from '../support/bundles.ts';
 import { pixelsInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
 
@@ -19,15 +19,10 @@ beforeAll(async () => {
   await stack.publish('test/fixtures/runtime/tiny-cnn');
   await stack.h.open('c', stack.clientOptions());
   expect((await stack.h.load('c', 'tiny-cnn')).info?.version).toBe('1.0.0');
-  const variant = bundleVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
+  await stack.publishVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
     m.version = '1.1.0';
     addFile(m, dir, { path: 'calibration.bin', bytes: calibration, role: 'other' });
   });
-  try {
-    await stack.publish(variant);
-  } finally {
-    removeTempDir(variant);
-  }
   const manifest = (await (
     await fetch(`${stack.server.url}/api/v1/models/tiny-cnn/versions/1.1.0/manifest`)
   ).json()) as {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../shared/stats/random.ts';
 import type { VersionDriftReport } from '../../server/drift/report.ts';
-import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { callTrpc } from '../support/registry-http.ts';
 import type { HarnessInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
@@ -47,12 +46,7 @@ beforeAll(async () => {
   stack = await startStack();
   await stack.publish(bundle);
   // The same model as a second version, so that the shifted runs have a report of their own.
-  const variant = bundleVariant(bundle, (m) => void (m.version = SHIFTED_VERSION));
-  try {
-    await stack.publish(variant);
-  } finally {
-    removeTempDir(variant);
-  }
+  await stack.publishVariant(bundle, (m) => void (m.version = SHIFTED_VERSION));
 });
 afterAll(() => stack?.close());
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
+import { bundleVariant, removeTempDir } from '../../support/bundles.ts';
 import { publishOverHttp } from '../../support/registry-http.ts';
 import { launchBrowser, type LaunchedBrowser, type LaunchOptions } from './browser.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
@@ -23,6 +24,8 @@ export interface Stack {
   h: ReturnType<typeof harness>;
   /** Publishes a bundle folder (relative to the repo root or absolute) through the server's API. */
   publish(dir: string): Promise<void>;
+  /** Publishes a {@link bundleVariant} of `from` and removes the copy, whether or not it published. */
+  publishVariant(from: string, edit: Parameters<typeof bundleVariant>[1]): Promise<void>;
   /** Client options pointing at this stack's Ferry server. */
   clientOptions(extra?: Record<string, unknown>): Record<string, unknown>;
   close(): Promise<void>;
@@ -44,6 +47,11 @@ export async function startStack(
   const page = await context.newPage();
   const h = harness(page);
   await h.goto(site.url);
+  const publish = async (dir: string) => {
+    const reply = await publishOverHttp(server.url, server.adminToken, path.resolve(root, dir));
+    if (reply.status !== 200)
+      throw new Error(`publish ${dir}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  };
   return {
     site,
     server,
@@ -52,10 +60,14 @@ export async function startStack(
     context,
     page,
     h,
-    async publish(dir) {
-      const reply = await publishOverHttp(server.url, server.adminToken, path.resolve(root, dir));
-      if (reply.status !== 200)
-        throw new Error(`publish ${dir}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    publish,
+    async publishVariant(from, edit) {
+      const variant = bundleVariant(from, edit);
+      try {
+        await publish(variant);
+      } finally {
+        removeTempDir(variant);
+      }
     },
     clientOptions: (extra = {}) => ({ serverUrl: proxy.url, publicKey: server.publicKey, ...extra }),
     async close() {
