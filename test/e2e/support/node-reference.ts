@@ -34,7 +34,8 @@ export function openExactSession(modelPath: string): Promise<ort.InferenceSessio
 
 /** A token tensor as a transformers.js tokenizer returns it (int64 data). */
 interface TokenTensor {
-  data: ArrayLike<bigint>;
+  /** int64 ids as transformers.js gives them (BigInt64Array); typed as its union of tensor arrays. */
+  data: ArrayLike<bigint | number>;
   dims: readonly number[];
 }
 
@@ -52,7 +53,7 @@ export async function onnxNodeLogits(
   for (const name of session.inputNames) {
     const given = encoded[name];
     if (!given && name !== 'token_type_ids') throw new Error(`the tokenizer gave no ${name}`);
-    const data = given ? BigInt64Array.from(given.data) : new BigInt64Array(ids.data.length);
+    const data = given ? BigInt64Array.from(given.data, BigInt) : new BigInt64Array(ids.data.length);
     feeds[name] = new ort.Tensor('int64', data, [...(given ?? ids).dims]);
   }
   const logits = (await session.run(feeds)).logits;
