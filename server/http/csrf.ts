@@ -1,3 +1,5 @@
+import { mediaTypeOf } from './media-type.ts';
+
 /** What {@link isCrossSiteForm} looks at, whatever the server framework. */
 export interface FormRequestFacts {
   method: string;
@@ -27,7 +29,7 @@ export const CSRF_EXEMPT: readonly RegExp[] = [/^\/api\/v1\/telemetry$/];
  */
 export function isCrossSiteForm(facts: FormRequestFacts, exempt: readonly RegExp[] = CSRF_EXEMPT): boolean {
   if (!UNSAFE.has(facts.method)) return false;
-  const mediaType = facts.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(facts.contentType);
   if (!FORM_TYPES.has(mediaType)) return false;
   if (exempt.some((pattern) => pattern.test(facts.pathname))) return false;
   return facts.host === null || facts.origin === null || hostOf(facts.origin) !== facts.host.toLowerCase();

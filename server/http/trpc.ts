@@ -5,6 +5,7 @@ import { appRouter } from '../routers/index.ts';
 import { lazyActor } from '../services/authorize.ts';
 import { discardBody, readBodyText } from './body-limit.ts';
 import { errorResponse, json } from './respond.ts';
+import { mediaTypeOf } from './media-type.ts';
 
 /** Largest tRPC request body accepted; blobs go through the upload route, not here. */
 export const TRPC_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -90,7 +91,7 @@ async function withReadBody(request: Request): Promise<{ request: Request; bodyE
 }
 
 function isJson(contentType: string | null): boolean {
-  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
+  return mediaTypeOf(contentType) === 'application/json';
 }
 
 const ferryCodeOfTrpc: Record<string, ErrorCode> = {

@@ -3,6 +3,7 @@ import type { Ferry } from '../ferry.ts';
 import { authorize } from '../services/authorize.ts';
 import { assertDigest, payloadTooLarge } from '../storage/blob-store.ts';
 import { withIdleTimeout } from './idle-timeout.ts';
+import { mediaTypeOf } from './media-type.ts';
 import { guarded, json } from './respond.ts';
 
 const UPLOAD_TYPE = 'application/octet-stream';
@@ -14,8 +15,7 @@ function assertOctetStream(contentType: string | null): void {
       `Content-Type: an upload needs the header Content-Type: ${UPLOAD_TYPE}`,
     );
   }
-  const mediaType = contentType.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== UPLOAD_TYPE) {
+  if (mediaTypeOf(contentType) !== UPLOAD_TYPE) {
     throw new FerryError(
       ErrorCode.UNSUPPORTED_MEDIA_TYPE,
       `Content-Type: "${contentType.slice(0, 100)}" is not ${UPLOAD_TYPE}`,

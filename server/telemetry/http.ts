@@ -8,6 +8,7 @@ import {
   type ErrorCode as Code,
 } from '$shared';
 import { discardBody, readBodyText } from '../http/body-limit.ts';
+import { mediaTypeOf } from '../http/media-type.ts';
 import { errorResponse, json } from '../http/respond.ts';
 import { clientAddressOf } from './client-address.ts';
 import type { TelemetryIngest } from './ingest.ts';
@@ -34,8 +35,7 @@ const MEDIA_TYPES = new Set(['application/json', 'text/plain']);
 
 async function parseBatch(request: Request): Promise<TelemetryBatch> {
   const contentType = request.headers.get('content-type');
-  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
-  if (!MEDIA_TYPES.has(mediaType)) {
+  if (!MEDIA_TYPES.has(mediaTypeOf(contentType))) {
     throw new FerryError(
       ErrorCode.UNSUPPORTED_MEDIA_TYPE,
       `Content-Type: must be application/json or text/plain, not ${contentType === null ? 'absent' : `"${contentType.slice(0, 100)}"`}`,
