@@ -8,7 +8,7 @@ import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { startChildServer } from './child-server.ts';
 import { downloadLoad } from './download-load.ts';
-import { row, type BenchResult } from './report.ts';
+import { latencyRows, row, type BenchResult } from './report.ts';
 
 const BLOB_BYTES = 8 * 1024 * 1024;
 const settings = {
@@ -69,36 +69,18 @@ export async function deliveryBenchmark(): Promise<BenchResult> {
             baseline: plainBlob.mibPerSecond,
             better: 'higher',
           }),
-          row('blob download latency p50', {
-            unit: 'ms',
-            ferry: ferryBlob.latencyP50,
-            baseline: plainBlob.latencyP50,
-            better: 'lower',
-          }),
-          row('blob download latency p99', {
-            unit: 'ms',
-            ferry: ferryBlob.latencyP99,
-            baseline: plainBlob.latencyP99,
-            better: 'lower',
-          }),
+          ...latencyRows(
+            'blob download latency',
+            { p50: ferryBlob.latencyP50, p99: ferryBlob.latencyP99 },
+            { p50: plainBlob.latencyP50, p99: plainBlob.latencyP99 },
+          ),
           row('manifest requests', {
             unit: 'req/s',
             ferry: ferryManifest.requests.average,
             baseline: plainManifest.requests.average,
             better: 'higher',
           }),
-          row('manifest latency p50', {
-            unit: 'ms',
-            ferry: ferryManifest.latency.p50,
-            baseline: plainManifest.latency.p50,
-            better: 'lower',
-          }),
-          row('manifest latency p99', {
-            unit: 'ms',
-            ferry: ferryManifest.latency.p99,
-            baseline: plainManifest.latency.p99,
-            better: 'lower',
-          }),
+          ...latencyRows('manifest latency', ferryManifest.latency, plainManifest.latency),
         ],
       };
     } finally {

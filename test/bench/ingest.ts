@@ -7,7 +7,7 @@ import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { startChildServer } from './child-server.ts';
-import { row, type BenchResult } from './report.ts';
+import { latencyRows, row, type BenchResult } from './report.ts';
 
 const settings = { connections: 32, seconds: 8, features: 30, binsPerFeature: 10, runsPerBatch: 50 };
 
@@ -91,18 +91,7 @@ export async function ingestBenchmark(): Promise<BenchResult> {
             baseline: bare.requests.average * settings.runsPerBatch,
             better: 'higher',
           }),
-          row('ack latency p50', {
-            unit: 'ms',
-            ferry: ours.latency.p50,
-            baseline: bare.latency.p50,
-            better: 'lower',
-          }),
-          row('ack latency p99', {
-            unit: 'ms',
-            ferry: ours.latency.p99,
-            baseline: bare.latency.p99,
-            better: 'lower',
-          }),
+          ...latencyRows('ack latency', ours.latency, bare.latency),
         ],
       };
     } finally {

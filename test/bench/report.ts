@@ -30,6 +30,17 @@ export function row(metric: string, values: Omit<BenchRow, 'metric' | 'ratio'>):
   return { metric, ...values, ratio: values.baseline === 0 ? null : values.ferry / values.baseline };
 }
 
+/** The p50 and p99 rows of `label`'s latency in ms (lower is better), e.g. "ack latency p50". */
+export function latencyRows(
+  label: string,
+  ferry: { p50: number; p99: number },
+  baseline: { p50: number; p99: number },
+): BenchRow[] {
+  return (['p50', 'p99'] as const).map((q) =>
+    row(`${label} ${q}`, { unit: 'ms', ferry: ferry[q], baseline: baseline[q], better: 'lower' }),
+  );
+}
+
 function fmt(value: number): string {
   return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
 }
