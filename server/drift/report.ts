@@ -2,7 +2,7 @@ import type { DriftOptionsInput, DriftReport } from '$shared/schemas/drift.ts';
 import { driftReport, type LiveCounts } from '$shared/stats/drift-report.ts';
 import { ErrorCode, FerryError } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
-import { mergeAggregates } from '../telemetry/aggregate.ts';
+import { sumBuckets } from '../telemetry/aggregate.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { TelemetryStore } from '../telemetry/store.ts';
 import type { DriftSettings } from './settings.ts';
@@ -73,7 +73,7 @@ export async function versionDriftReport(
   }
   const profile = await versionProfile(deps, query.model, query.version ?? 'latest');
   const buckets = await deps.telemetry.buckets({ versionId: profile.versionId, from: since, to: until });
-  const merged = buckets.length > 0 ? buckets.map((b) => b.aggregate).reduce(mergeAggregates) : null;
+  const merged = sumBuckets(buckets);
   const live: LiveCounts = { features: merged?.features ?? [] };
   if (merged?.predictions) live.predictions = { counts: merged.predictions.counts };
   const options: DriftOptionsInput = optionsFor(deps.settings, query.model);

@@ -4,7 +4,7 @@ import { LATENCY_EDGES_MS } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
 import { models, versions } from '../db/schema.ts';
-import { mergeAggregates } from '../telemetry/aggregate.ts';
+import { sumBuckets } from '../telemetry/aggregate.ts';
 import type { TelemetryStore } from '../telemetry/store.ts';
 import { BinnedHistogram, type BinnedSeries } from './binned-histogram.ts';
 
@@ -78,9 +78,9 @@ export function createFleetMetrics(registry: Registry, source: FleetSource): Fle
       runs.reset();
       errors.reset();
       for (const { ref, buckets } of found) {
-        if (buckets.length === 0) continue;
+        const total = sumBuckets(buckets);
+        if (total === null) continue;
         const labels = { model: ref.model, version: ref.version };
-        const total = buckets.map((bucket) => bucket.aggregate).reduce(mergeAggregates);
         batches.set(labels, total.batches);
         runs.set(labels, total.runs);
         for (const [code, count] of Object.entries(total.errors)) errors.set({ ...labels, code }, count ?? 0);

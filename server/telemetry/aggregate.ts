@@ -107,3 +107,8 @@ export function mergeAggregates(a: TelemetryAggregate, b: TelemetryAggregate): T
   }
   return merged;
 }
+
+/** The sum of the buckets' aggregates (see {@link mergeAggregates}), or null for no bucket. */
+export function sumBuckets(buckets: readonly { aggregate: TelemetryAggregate }[]): TelemetryAggregate | null {
+  return buckets.length === 0 ? null : buckets.map((bucket) => bucket.aggregate).reduce(mergeAggregates);
+}

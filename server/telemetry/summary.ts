@@ -3,8 +3,8 @@ import { ErrorCode, FerryError, LATENCY_EDGES_MS, LOAD_TIME_EDGES_MS, type Versi
 import { histogramQuantile } from '$shared/stats/histogram.ts';
 import type { FerryQueryable } from '../db/open.ts';
 import { models, versions } from '../db/schema.ts';
-import { mergeAggregates } from './aggregate.ts';
-import type { BucketGranularity, TelemetryAggregate, TelemetryBucket, TelemetryStore } from './store.ts';
+import { sumBuckets } from './aggregate.ts';
+import type { BucketGranularity, TelemetryBucket, TelemetryStore } from './store.ts';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -65,12 +65,7 @@ function summarise(
   row: { version: string; status: VersionStatus },
   buckets: readonly TelemetryBucket[],
 ): VersionSummary {
-  const total = buckets
-    .map((b) => b.aggregate)
-    .reduce<TelemetryAggregate | null>(
-      (acc, next) => (acc === null ? next : mergeAggregates(acc, next)),
-      null,
-    );
+  const total = sumBuckets(buckets);
   const runs = total?.runs ?? 0;
   const errors = total?.errors ?? {};
   const backends = total?.environment.backend ?? {};
