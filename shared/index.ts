@@ -98,3 +98,4 @@ export { keyIdOf, verifyEnvelope, verifyManifest, type TrustedKey } from './sign
 export { softmax } from './stats/softmax.ts';
 export { scaleBoxes, textBoxes, type TextBox } from './vision/text-boxes.ts';
 export { describeIssue } from './zod-issue.ts';
+export { BUCKETS, ControlAction, ControlDocument, Rollout, TargetingCondition } from './schemas/control.ts';

@@ -59,16 +59,17 @@ export type PublishResult = z.infer<typeof PublishResult>;
 
 /**
  * Scopes an API token may carry: `publish` (upload and publish), `admin` (tokens, statuses, audit),
- * `read` (telemetry summaries and drift reports) and `metrics` (the Prometheus scrape). `admin`
- * implies `read` ({@link scopeGrants}); otherwise they are independent (admin does not imply publish).
+ * `read` (telemetry summaries and drift reports), `operator` (rollouts, stable versions, blocks)
+ * and `metrics` (the Prometheus scrape). `admin` implies `read` and `operator`
+ * ({@link scopeGrants}); otherwise they are independent (admin does not imply publish).
  */
-export const TokenScope = z.enum(['publish', 'admin', 'read', 'metrics']);
+export const TokenScope = z.enum(['publish', 'admin', 'read', 'operator', 'metrics']);
 export type TokenScope = z.infer<typeof TokenScope>;
 
 /** Scopes that holding another one grants as well. */
-const IMPLIED: Partial<Record<TokenScope, readonly TokenScope[]>> = { admin: ['read'] };
+const IMPLIED: Partial<Record<TokenScope, readonly TokenScope[]>> = { admin: ['read', 'operator'] };
 
-/** Whether a token holding `held` may act where `required` is needed (`admin` implies `read`). */
+/** Whether a token holding `held` may act where `required` is needed (`admin` implies `read` and `operator`). */
 export function scopeGrants(held: readonly TokenScope[], required: TokenScope): boolean {
   return held.some((scope) => scope === required || (IMPLIED[scope]?.includes(required) ?? false));
 }

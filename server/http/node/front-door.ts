@@ -20,6 +20,21 @@ export interface FastRoute {
   handle(request: Request, match: RegExpExecArray, context: FastRouteContext): Response | Promise<Response>;
 }
 
+/**
+ * A fast route that works on Node's request and response directly, for routes whose per-request
+ * cost or lifetime a web `Request`/`Response` pair does not suit (hot GETs, SSE streams). The
+ * baseline headers are already set; it must answer (or destroy) `res` and not throw.
+ */
+export interface NativeRoute {
+  pattern: RegExp;
+  native(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: RegExpExecArray,
+    context: FastRouteContext,
+  ): void | Promise<void>;
+}
+
 /** What a fast route knows of the connection beyond the `Request`. */
 export interface FastRouteContext {
   /** The socket's peer address (a rate limit's key; proxies are the route's business). */
@@ -31,7 +46,7 @@ export interface FrontDoorOptions {
   /** build/client, served here so that adapter-node's static handler never sees a request. */
   staticFiles: StaticFiles;
   /** Tried in order after the static files. */
-  routes: readonly FastRoute[];
+  routes: readonly (FastRoute | NativeRoute)[];
   /** Everything else: adapter-node's `handler` (SvelteKit). */
   fallback: NodeHandler;
 }
@@ -129,10 +144,12 @@ export function createFrontDoor(
     }
     const route = file ? null : matchRoute(options.routes, target.pathname);
     if (!file && !route) return options.fallback(req, res);
+    const context = { peerAddress: req.socket.remoteAddress ?? '' };
+    if (route && 'native' in route.route) return route.route.native(req, res, route.match, context);
     const request = await getRequest({ request: req, base: `http://${req.headers.host}` });
     const response = file
       ? await options.staticFiles.serve(request, file)
-      : await route!.route.handle(request, route!.match, { peerAddress: req.socket.remoteAddress ?? '' });
+      : await (route!.route as FastRoute).handle(request, route!.match, context);
     return sendResponse(res, response);
   };
   return (req, res) => {
@@ -146,7 +163,7 @@ export function createFrontDoor(
   };
 }
 
-function matchRoute(routes: readonly FastRoute[], pathname: string) {
+function matchRoute(routes: readonly (FastRoute | NativeRoute)[], pathname: string) {
   for (const route of routes) {
     const match = route.pattern.exec(pathname);
     if (match) return { route, match };
