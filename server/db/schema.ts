@@ -134,3 +134,29 @@ export const telemetryBuckets = sqliteTable(
     index('telemetry_buckets_granularity_start').on(t.granularity, t.start),
   ],
 );
+
+/**
+ * The control state of one model (issue 9) and its signed `ferry/control` document exactly as
+ * served. The state columns are what operators set; the envelope is derived from them and the
+ * model's versions, and is re-signed (new metadataVersion) in the transaction of every change.
+ */
+export const controls = sqliteTable(
+  'controls',
+  {
+    modelId: integer('model_id')
+      .primaryKey()
+      .references(() => models.id),
+    /** The stable version an operator pinned, or null: stable then follows `latest`. */
+    pinnedStable: text('pinned_stable'),
+    /** The active rollout as JSON (shared `Rollout`), or null. */
+    rollout: text('rollout'),
+    /** JSON array of blocked versions, sorted by semver. */
+    blocked: text('blocked').notNull().default('[]'),
+    metadataVersion: integer('metadata_version').notNull(),
+    /** ISO UTC instant the document stops being acceptable; the re-signer renews it before. */
+    expires: text('expires').notNull(),
+    envelope: text('envelope').notNull(),
+    envelopeSha256: text('envelope_sha256').notNull(),
+  },
+  (t) => [index('controls_expires').on(t.expires)],
+);
