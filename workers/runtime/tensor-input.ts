@@ -50,12 +50,31 @@ function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[]
   return data;
 }
 
-/** Checks one tensor against its declared spec and returns it as a feed. */
+/**
+ * The dims to feed: as given, except that a one-element tensor (`[1]`, `[1, 1]`, …) for a rank-0
+ * input becomes a scalar, as onnxruntime itself accepts it (Silero VAD's `sr` is declared `[]`).
+ */
+function feedDims(given: readonly number[], spec: TensorSpec): number[] {
+  if (spec.shape.length === 0 && given.length > 0 && given.every((d) => d === 1)) return [];
+  return [...given];
+}
+
+/**
+ * Checks one tensor against its declared spec and returns it as a feed: the rank must match,
+ * fixed dimensions must match exactly, symbolic ones (`'batch'`, `'sequence'`) take any size.
+ */
 function toFeed(input: TensorInput, spec: TensorSpec): Feed {
   const data = typedData(input, spec);
-  const dims = [...input.dims];
+  if (!Array.isArray(input.dims) || !input.dims.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw invalidInput(spec.name, 'dims must be a list of non-negative integers');
+  }
+  const dims = feedDims(input.dims, spec);
   if (dims.length !== spec.shape.length) {
-    throw invalidInput(spec.name, `expected ${spec.shape.length} dimensions, got [${dims.join(', ')}]`);
+    const declared = `[${spec.shape.join(', ')}]`;
+    throw invalidInput(
+      spec.name,
+      `expected ${spec.shape.length} dimensions ${declared}, got [${input.dims.join(', ')}]`,
+    );
   }
   spec.shape.forEach((dim, i) => {
     if (typeof dim === 'number' && dims[i] !== dim) {
@@ -63,7 +82,7 @@ function toFeed(input: TensorInput, spec: TensorSpec): Feed {
     }
   });
   const count = dims.reduce((a, b) => a * b, 1);
-  if (!dims.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
+  if (count !== data.length) {
     throw invalidInput(spec.name, `dims [${dims.join(', ')}] need ${count} values, got ${data.length}`);
   }
   return { type: spec.type, dims, data };
