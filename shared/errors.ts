@@ -11,6 +11,16 @@ export const ErrorCode = {
   INTEGRITY_MISMATCH: 'INTEGRITY_MISMATCH',
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
   METADATA_STALE: 'METADATA_STALE',
+  /** Signed metadata past its `expires` (a freeze attack, or a device offline too long). */
+  METADATA_EXPIRED: 'METADATA_EXPIRED',
+  /** The version is blocked by the model's control document (the kill switch). */
+  VERSION_BLOCKED: 'VERSION_BLOCKED',
+  /** A model already has a rollout in progress; promote or roll it back first. */
+  ROLLOUT_EXISTS: 'ROLLOUT_EXISTS',
+  /** The operation needs a rollout in progress and the model has none. */
+  NO_ROLLOUT: 'NO_ROLLOUT',
+  /** The version is yanked, so it cannot become a candidate or the stable version. */
+  VERSION_YANKED: 'VERSION_YANKED',
   MANIFEST_INVALID: 'MANIFEST_INVALID',
   SIGNATURE_MISMATCH: 'SIGNATURE_MISMATCH',
   ONNX_INVALID: 'ONNX_INVALID',
@@ -28,6 +38,8 @@ export const ErrorCode = {
   NETWORK_ERROR: 'NETWORK_ERROR',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The server is at a capacity limit (e.g. its event streams); retry after `Retry-After`. */
+  UNAVAILABLE: 'UNAVAILABLE',
   MODEL_DISPOSED: 'MODEL_DISPOSED',
   WORKER_CRASHED: 'WORKER_CRASHED',
   MODEL_NOT_READY: 'MODEL_NOT_READY',
