@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, FerryError, describeIssue } from '$shared';
 import { parseDriftSettings, type DriftSettings } from './drift/settings.ts';
+import { loadEventsSettings, type EventsSettings } from './events/settings.ts';
 import { loadMetricsSettings, type MetricsSettings } from './metrics/settings.ts';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry/settings.ts';
 
@@ -47,6 +48,8 @@ export interface FerryConfig {
   drift: DriftSettings;
   /** GET /metrics: off or behind a `metrics` token, and its fleet window (FERRY_METRICS*). */
   metrics: MetricsSettings;
+  /** GET /api/v1/events: heartbeat, retry, connection limit, per-stream buffer (FERRY_SSE_*). */
+  events: EventsSettings;
 }
 
 function list(value: string): string[] {
@@ -83,5 +86,6 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     telemetry: loadTelemetrySettings(env),
     drift: parseDriftSettings(env.FERRY_DRIFT_OPTIONS ?? ''),
     metrics: loadMetricsSettings(env),
+    events: loadEventsSettings(env),
   };
 }
