@@ -121,9 +121,10 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     async run(id: string, input: RunInput): Promise<RunResult> {
       try {
         const started = performance.now();
-        const { inputs, ...result } = await slotFor(id).engine.run(input);
+        const { inputs, tokens, ...result } = await slotFor(id).engine.run(input);
         const latencyMs = performance.now() - started;
-        telemetry?.ran(id, { input, result: { ...result, ...(inputs ? { inputs } : {}) }, latencyMs });
+        const seen = { ...(inputs ? { inputs } : {}), ...(tokens ? { tokens } : {}) };
+        telemetry?.ran(id, { input, result: { ...result, ...seen }, latencyMs });
         return transfer({ ...result, latencyMs }, transferablesOf(result.outputs));
       } catch (error) {
         const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);

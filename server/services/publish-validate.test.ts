@@ -99,6 +99,29 @@ describe('publishing refuses a reference feature the runtime cannot measure', ()
     );
   });
 
+  it('accepts both token extractors on a text bundle with a tokenizer, and refuses them where the runtime does not tokenize', () => {
+    const tokenFeatures = [
+      feature('tokens', { kind: 'text', extractor: 'tokens' }),
+      feature('unk', { kind: 'text', extractor: 'unknown_token_rate' }),
+    ];
+    const withTokenizer = (task: BundleManifestInput['task']) => (m: BundleManifestInput) => {
+      asText(m);
+      m.task = task;
+      m.files.push({ path: 'tokenizer.json', role: 'tokenizer' });
+    };
+    expect(verdict(withProfile(tokenFeatures, withTokenizer('text-classification')))).toBe('ok');
+    expect(verdict(withProfile(tokenFeatures, withTokenizer('feature-extraction')))).toBe('ok');
+    // A custom text bundle runs on onnxruntime-web, which takes named tensors and has no tokenizer.
+    expect(verdict(withProfile(tokenFeatures, withTokenizer('custom')))).toBe(
+      'manifest.reference.features.0.measure: feature tokens uses the text extractor tokens, which needs a task the runtime tokenizes (text-classification or feature-extraction), not custom',
+    );
+    expect(
+      verdict(
+        withProfile([feature('chars', { kind: 'text', extractor: 'characters' })], withTokenizer('custom')),
+      ),
+    ).toBe('ok');
+  });
+
   it('refuses an unknown extractor or measure kind by the schema, naming the field', () => {
     expect(verdict(withProfile([feature('x', { kind: 'image', extractor: 'brightness' })]))).toMatch(
       /^manifest\.reference\.features\.0\.measure\.extractor: /,

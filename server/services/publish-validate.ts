@@ -6,8 +6,10 @@ import {
   describeIssue,
   type FeatureMeasure,
   type PublishedFile,
+  type Task,
   type UploadedFile,
 } from '$shared';
+import { isTokenMeasure } from '$shared/features/text-features.ts';
 import type { ServiceDeps } from './deps.ts';
 import { checkSignature, readGraphSignature } from './onnx-check.ts';
 
@@ -23,6 +25,9 @@ export function parseBundleManifest(raw: unknown, prefix: string): BundleManifes
   if (parsed.data.reference) checkFeatureMeasures(parsed.data, parsed.data.reference, `${prefix}reference.`);
   return parsed.data;
 }
+
+/** Tasks the runtime runs on transformers.js, whose tokenizer gives the token extractors their ids. */
+const TOKENIZED_TASKS: ReadonlySet<Task> = new Set<Task>(['text-classification', 'feature-extraction']);
 
 /** Why the runtime cannot measure `measure` on this bundle's input, or undefined when it can. */
 function unmeasurable(manifest: BundleManifest, measure: FeatureMeasure): string | undefined {
@@ -43,8 +48,12 @@ function unmeasurable(manifest: BundleManifest, measure: FeatureMeasure): string
   if (manifest.preprocessing.kind === 'image' && manifest.preprocessing.channels !== 1) {
     return `uses the image extractor ${measure.extractor}, which needs a one-channel image (preprocessing.channels is ${manifest.preprocessing.channels})`;
   }
-  const needsTokens = measure.extractor === 'tokens' || measure.extractor === 'unknown_token_rate';
-  if (needsTokens && !manifest.files.some((file) => file.role === 'tokenizer')) {
+  if (!isTokenMeasure(measure)) return undefined;
+  // The ids come from transformers.js' tokenizer, which runs these tasks only (workers/load-model.ts).
+  if (!TOKENIZED_TASKS.has(manifest.task)) {
+    return `uses the text extractor ${measure.extractor}, which needs a task the runtime tokenizes (${[...TOKENIZED_TASKS].join(' or ')}), not ${manifest.task}`;
+  }
+  if (!manifest.files.some((file) => file.role === 'tokenizer')) {
     return `uses the text extractor ${measure.extractor}, which needs a file with role "tokenizer"`;
   }
   return undefined;

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { characterCount, textFeatures, tokenCount, unknownTokenRate, wordCount } from './text-features.ts';
+import {
+  characterCount,
+  isTokenMeasure,
+  measuresTokens,
+  textFeatures,
+  tokenCount,
+  unknownTokenRate,
+  wordCount,
+} from './text-features.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 interface Values {
@@ -91,5 +99,18 @@ describe('tokenCount and unknownTokenRate', () => {
     expect(tokenCount({ ...tokens, ids: [2, 3] })).toBe(0);
     expect(unknownTokenRate({ ...tokens, ids: [2, 3] })).toBe(0);
     expect(textFeatures('')).toEqual({ characters: 0, words: 0 });
+  });
+});
+
+describe('isTokenMeasure and measuresTokens', () => {
+  it('single out the tokens and unknown_token_rate extractors, which need the tokenizer’s ids', () => {
+    expect(isTokenMeasure({ kind: 'text', extractor: 'tokens' })).toBe(true);
+    expect(isTokenMeasure({ kind: 'text', extractor: 'unknown_token_rate' })).toBe(true);
+    expect(isTokenMeasure({ kind: 'text', extractor: 'words' })).toBe(false);
+    expect(isTokenMeasure({ kind: 'column', column: 'tokens' })).toBe(false);
+    expect(isTokenMeasure(undefined)).toBe(false);
+    expect(measuresTokens([{}, { measure: { kind: 'text', extractor: 'characters' } }])).toBe(false);
+    expect(measuresTokens([{}, { measure: { kind: 'text', extractor: 'unknown_token_rate' } }])).toBe(true);
+    expect(measuresTokens(undefined)).toBe(false);
   });
 });

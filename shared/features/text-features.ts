@@ -1,4 +1,4 @@
-import type { TextExtractor } from '../schemas/reference-profile.ts';
+import type { FeatureMeasure, TextExtractor } from '../schemas/reference-profile.ts';
 
 // Python's str.split() separators (str.isspace()), which models/debian-sections/profile.py uses.
 // JavaScript's \s differs: it lacks U+001C–U+001F and U+0085 and adds U+FEFF.
@@ -21,10 +21,28 @@ export function wordCount(text: string): number {
 export interface Tokenized {
   /** Token ids as fed to the model (after truncation to the bundle's `maxLength`). */
   readonly ids: ArrayLike<number>;
-  /** Id of the unknown token (`[UNK]`). */
+  /** Id of the unknown token (`[UNK]`); -1 for a tokenizer without one. */
   readonly unkId: number;
   /** Ids of tokens the tokenizer adds itself (`[CLS]`, `[SEP]`, `[PAD]`): never counted. */
   readonly specialIds: ReadonlySet<number>;
+}
+
+/** The text extractors that read the tokenizer's ids, not the text alone. */
+export const TOKEN_EXTRACTORS: ReadonlySet<TextExtractor> = new Set<TextExtractor>([
+  'tokens',
+  'unknown_token_rate',
+]);
+
+/** Whether `measure` is a token extractor (the runtime then needs the ids the model sees). */
+export function isTokenMeasure(measure: FeatureMeasure | undefined): boolean {
+  return measure?.kind === 'text' && TOKEN_EXTRACTORS.has(measure.extractor);
+}
+
+/** Whether any of `features` is measured by a token extractor. */
+export function measuresTokens(
+  features: readonly { readonly measure?: FeatureMeasure }[] | undefined,
+): boolean {
+  return features?.some((feature) => isTokenMeasure(feature.measure)) ?? false;
 }
 
 /** Tokens of the input, special tokens excluded (`[UNK]` stands for input, so it counts even when listed). */

@@ -1,3 +1,4 @@
+import type { Tokenized } from '$shared/features/text-features.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import { errorMessage } from '../errors.ts';
 import type { Backend, BackendPreference, RunInput, Score, TensorOutput, TextBox } from '../types.ts';
@@ -11,6 +12,8 @@ export interface EngineResult {
   boxes?: TextBox[];
   /** The model's input tensors after preprocessing, for telemetry's features; never sent to the page. */
   inputs?: Record<string, TensorOutput>;
+  /** A text input's token ids as the model saw them, for telemetry's token features; never sent to the page. */
+  tokens?: Tokenized;
 }
 
 /** A loaded model, ready to run. Implementations turn every failure into a FerryError. */

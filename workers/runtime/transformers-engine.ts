@@ -1,4 +1,5 @@
 import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
+import { measuresTokens, type Tokenized } from '$shared/features/text-features.ts';
 import type { ElementType } from '$shared/schemas/manifest.ts';
 import { asFerryError } from '../errors-transfer.ts';
 import { errorMessage } from '../errors.ts';
@@ -27,11 +28,23 @@ interface TfTensor {
 /** The part of a transformers.js text pipeline Ferry uses. */
 interface TextPipeline {
   (text: string, options: Record<string, unknown>): Promise<TfTensor>;
-  tokenizer: (text: string, options: Record<string, unknown>) => Record<string, TfTensor>;
+  tokenizer: ((text: string, options: Record<string, unknown>) => Record<string, TfTensor>) & {
+    /** Undefined when tokenizer_config.json names no `unk_token`. */
+    unk_token_id?: number;
+    all_special_ids: number[];
+  };
   model: ((inputs: Record<string, TfTensor>) => Promise<Record<string, TfTensor>>) & {
     config: { id2label?: Record<string, string> };
   };
   dispose(): Promise<void>;
+}
+
+/** The ids of a tokenizer's `input_ids` (int64, so bigint) as numbers, with its unknown and special ids. */
+function tokenized(ids: TfTensor | undefined, vocab: Omit<Tokenized, 'ids'>): Tokenized | undefined {
+  if (!ids) return undefined;
+  const numbers = new Array<number>(ids.data.length);
+  for (let i = 0; i < numbers.length; i++) numbers[i] = Number(ids.data[i]);
+  return { ...vocab, ids: numbers };
 }
 
 const tensorOut = (t: TfTensor): TensorOutput => ({
@@ -90,20 +103,31 @@ export async function createTransformersEngine(
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([, label]) => label);
 
+  // Token ids go to telemetry only when the reference profile measures token features.
+  const vocab = measuresTokens(manifest.reference?.features)
+    ? { unkId: pipe.tokenizer.unk_token_id ?? -1, specialIds: new Set(pipe.tokenizer.all_special_ids) }
+    : undefined;
+
   async function infer(text: string): Promise<EngineResult> {
     try {
       if (task === 'feature-extraction') {
-        return { outputs: { embedding: tensorOut(await pipe(text, { pooling: 'mean', normalize: true })) } };
+        const embedding = tensorOut(await pipe(text, { pooling: 'mean', normalize: true }));
+        // The pipeline keeps its ids to itself: the same tokenizer call again, as the pipeline makes it.
+        const tokens =
+          vocab && tokenized(pipe.tokenizer(text, { padding: true, truncation: true }).input_ids, vocab);
+        return { outputs: { embedding }, ...(tokens ? { tokens } : {}) };
       }
       const encoded = pipe.tokenizer(text, {
         truncation: true,
         ...(maxLength ? { max_length: maxLength } : {}),
       });
+      // Copied before the model runs, which may release its input tensors.
+      const tokens = vocab && tokenized(encoded.input_ids, vocab);
       const logits = (await pipe.model(encoded)).logits;
       if (!logits) throw new Error('the model returned no "logits" output');
       const outputs = { logits: tensorOut(logits) };
       const scores = scoresFrom(manifest, outputs, labels);
-      return scores ? { outputs, scores } : { outputs };
+      return { outputs, ...(scores ? { scores } : {}), ...(tokens ? { tokens } : {}) };
     } catch (error) {
       throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
     }

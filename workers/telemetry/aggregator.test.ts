@@ -113,7 +113,7 @@ describe('measuredInput on the digits (image) bundle', () => {
     }
     const image = { data: rgba, width, height: width };
     const feed = imageToFeed(image, pre);
-    const measured = measuredInput(manifest, { image }, { [pre.input]: feed });
+    const measured = measuredInput(manifest, { image }, { inputs: { [pre.input]: feed } });
     expect(measured?.kind).toBe('image');
     const { channels } = resampleRgb(image, pre.width, pre.height);
     const luminance = channels[0]!.map(
@@ -129,7 +129,7 @@ describe('measuredInput on the digits (image) bundle', () => {
   it('gives no image measure for a feed of the wrong size, so the run counts without features', () => {
     const feed = { type: 'float32' as const, dims: [1, 1, 4, 4], data: new Float32Array(16) };
     expect(
-      measuredInput(manifest, { pixels: { data: feed.data, dims: feed.dims } }, { pixels: feed }),
+      measuredInput(manifest, { pixels: { data: feed.data, dims: feed.dims } }, { inputs: { pixels: feed } }),
     ).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { FULL_INK, type InkGrid } from '$shared/features/image-features.ts';
 import type { MeasuredInput } from '$shared/features/measure.ts';
+import type { Tokenized } from '$shared/features/text-features.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import { textOf } from '../runtime/inputs.ts';
 import type { Feed } from '../runtime/tensor-input.ts';
@@ -34,17 +35,29 @@ function inkGridOfFeed(
   return { width: pre.width, height: pre.height, ink };
 }
 
+/** What the engine saw of one run's input (its EngineResult's `inputs` and `tokens`). */
+export interface EngineView {
+  /** The model's input tensors after preprocessing. */
+  readonly inputs?: Readonly<Record<string, Feed>>;
+  /** A text input's token ids, from the engine's tokenizer. */
+  readonly tokens?: Tokenized;
+}
+
 /**
  * What the reference features of `manifest` are measured on for one run: the tabular values by
- * name, the ink grid of a one-channel image's model input (`feeds`, after preprocessing), or the
- * text. Undefined when the input gives none of these (the run still counts, its features not).
+ * name, the ink grid of a one-channel image's model input (`seen.inputs`, after preprocessing),
+ * or the text with the token ids the model saw (`seen.tokens`; without them the token features of
+ * that run are not counted). Undefined when the input gives none of these (the run still counts,
+ * its features not).
  */
 export function measuredInput(
   manifest: PublishedManifest,
   input: RunInput,
-  feeds: Readonly<Record<string, Feed>> | undefined,
+  seen: EngineView | undefined,
 ): MeasuredInput | undefined {
   const pre = manifest.preprocessing;
+  const feeds = seen?.inputs;
+  const tokens = seen?.tokens;
   if (pre.kind === 'tabular') {
     if (isNumberRecord(input)) return { kind: 'tabular', values: input };
     const feed = feeds?.[pre.input];
@@ -59,5 +72,6 @@ export function measuredInput(
     return grid && { kind: 'image', grid };
   }
   const text = textOf(input);
-  return text === undefined ? undefined : { kind: 'text', text };
+  if (text === undefined) return undefined;
+  return tokens ? { kind: 'text', text, tokens } : { kind: 'text', text };
 }

@@ -158,7 +158,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       try {
         track(entry);
         const measured =
-          entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result.inputs) : undefined;
+          entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result) : undefined;
         entry.aggregate.recordRun({
           latencyMs,
           ...(measured ? { measured } : {}),
