@@ -344,7 +344,7 @@ def main() -> None:
     manifest = {
         "schemaVersion": 1,
         "name": "debian-sections",
-        "version": "1.1.0",
+        "version": "1.2.0",
         "task": "text-classification",
         "description": "Guesses a Debian package's archive section (admin, devel, games, graphics, python, science, sound, web) from its description; a small BERT for transformers.js.",
         "license": "Apache-2.0",

@@ -146,7 +146,7 @@ describe('the real text bundle (models/debian-sections, q8 BERT)', () => {
 
   it('classifies the held-out samples as transformers.js on onnxruntime-web does, and onnxruntime-node within one q8 step', async () => {
     const load = await stack.h.load('c', 'debian-sections');
-    expect(load.info).toMatchObject({ runtime: 'transformers', version: '1.1.0' });
+    expect(load.info).toMatchObject({ runtime: 'transformers', version: '1.2.0' });
     for (const sample of samples) {
       if (!('text' in sample.input))
         throw new Error(`debian-sections/samples.json ${sample.id}: no text input`);
