@@ -1,52 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import type { Signature } from '$shared';
-import { checkSignature, type GraphSignature } from './onnx-check.ts';
+import { isFerryError } from '$shared';
+import { batchFirstRnnModel, constantModel } from '../testing/onnx-fixtures.ts';
+import { plainOrtReason, readGraphSignature } from './onnx-check.ts';
 
-const declared: Signature = {
-  inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] }],
-  outputs: [{ name: 'logits', type: 'float32', shape: ['batch', 6] }],
-};
-const graph: GraphSignature = {
-  inputs: [{ name: 'input_ids', isTensor: true, type: 'int64', shape: ['batch_size', 128] }],
-  outputs: [{ name: 'logits', isTensor: true, type: 'float32', shape: ['batch_size', 6] }],
-};
+async function refusal(bytes: Uint8Array) {
+  try {
+    await readGraphSignature(bytes, 'model.onnx');
+  } catch (error) {
+    if (isFerryError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
 
-describe('checkSignature', () => {
-  it('accepts symbolic declared dims against fixed or differently named graph dims', () => {
-    expect(() => checkSignature(declared, graph, 'model.onnx')).not.toThrow();
+describe('readGraphSignature', () => {
+  it('loads a model with no inputs', async () => {
+    const graph = await readGraphSignature(constantModel([1, 2]), 'model.onnx');
+    expect(graph.inputs).toEqual([]);
+    expect(graph.outputs.map((o) => o.name)).toEqual(['y']);
   });
 
-  it('names the field when element types differ', () => {
-    const wrong = { ...declared, inputs: [{ ...declared.inputs[0]!, type: 'int32' as const }] };
-    expect(() => checkSignature(wrong, graph, 'model.onnx')).toThrow(
-      'signature.inputs[0].type: declared int32 for "input_ids" but model.onnx has int64',
+  it("refuses a valid graph onnxruntime cannot run in Ferry's words, without native paths", async () => {
+    const error = await refusal(batchFirstRnnModel());
+    expect(error.code).toBe('ONNX_INVALID');
+    expect(error.message).toBe(
+      'model.onnx: a valid ONNX graph that onnxruntime cannot run, so browsers could not either: Batchwise recurrent operations (layout == 1) are not supported.',
     );
+    expect(error.details).toEqual({ file: 'model.onnx', reason: 'unsupported-by-onnxruntime' });
   });
 
-  it('names the field when ranks differ', () => {
-    const wrong = { ...declared, outputs: [{ ...declared.outputs[0]!, shape: ['batch'] }] };
-    expect(() => checkSignature(wrong, graph, 'model.onnx')).toThrow(
-      /^signature\.outputs\[0\]\.shape: declared rank 1/,
-    );
+  it('refuses bytes that are not ONNX as not an ONNX model', async () => {
+    const error = await refusal(new TextEncoder().encode('not a model at all'));
+    expect(error.code).toBe('ONNX_INVALID');
+    expect(error.message).toMatch(/^model\.onnx: not an ONNX model \(/);
+    expect(error.details).toMatchObject({ reason: 'not-onnx' });
   });
+});
 
-  it('names the dimension when fixed sizes differ', () => {
-    const wrong = { ...declared, outputs: [{ ...declared.outputs[0]!, shape: ['batch', 7] }] };
-    expect(() => checkSignature(wrong, graph, 'model.onnx')).toThrow(
-      'signature.outputs[0].shape[1]: declared 7 for "logits" but model.onnx has 6',
-    );
-  });
-
-  it('refuses a graph input that is not declared', () => {
-    const extra = {
-      ...graph,
-      inputs: [...graph.inputs, { name: 'attention_mask', isTensor: true, type: 'int64', shape: [] }],
-    };
-    expect(() => checkSignature(declared, extra, 'model.onnx')).toThrow(
-      expect.objectContaining({
-        code: 'SIGNATURE_MISMATCH',
-        message: expect.stringContaining('"attention_mask"'),
-      }),
-    );
+describe('plainOrtReason', () => {
+  it('drops the error prefix, build paths, C++ signatures and failed asserts', () => {
+    expect(
+      plainOrtReason(
+        '[ONNXRuntimeError] : 1 : FAIL : Load model from /tmp/x/model.onnx failed:/onnxruntime_src/onnxruntime/core/graph/graph.cc:1510 void onnxruntime::Graph::InitializeStateFromModelFileGraphProto() This is an invalid model. Graph output (y) does not exist in the graph.',
+      ),
+    ).toBe('This is an invalid model. Graph output (y) does not exist in the graph.');
+    expect(plainOrtReason('')).toBe('onnxruntime gave no reason');
   });
 });

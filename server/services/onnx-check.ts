@@ -1,4 +1,5 @@
 import { ErrorCode, FerryError, type Signature, type TensorSpec } from '$shared';
+import { readOnnxGraph } from './onnx-graph.ts';
 
 type Side = 'inputs' | 'outputs';
 
@@ -16,26 +17,68 @@ export interface GraphSignature {
   outputs: readonly GraphValue[];
 }
 
+// onnxruntime's messages carry its build paths, C++ signatures and failed asserts
+// (`/onnxruntime_src/…/rnn.h:48 onnxruntime::RNN<T>::RNN(…) [with T = float] layout_ == 0 was
+// false.`): only the sentence meant for people stays.
+const NATIVE_NOISE = [
+  /^\s*(?:\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*)?/,
+  /Exception during initialization:\s*/g,
+  /Load model from \S+ failed:\s*/g,
+  /(?:\/|[A-Za-z]:\\)\S+\.(?:h|hpp|cc|cpp|c):\d+\s*/g,
+  /(?:\b(?:void|bool|int|auto|[\w]+::[\w:<>]+)\s+)?\b(?:onnxruntime|onnx)::\S+?\([^)]*\)(?:\s*(?:const)?\s*\[with [^\]]*\])?\s*/g,
+  /\S+ (?:==|!=|<=|>=|<|>) \S+ was false\.\s*/g,
+  /\s*If you need support create a github issue[^.]*\./gi,
+];
+
+/** onnxruntime's reason in plain words, without native paths (issue 10, point 8). */
+export function plainOrtReason(message: string): string {
+  let reason = message;
+  for (const pattern of NATIVE_NOISE) reason = reason.replace(pattern, '');
+  reason = reason.replace(/\s+/g, ' ').trim();
+  return reason || 'onnxruntime gave no reason';
+}
+
 /**
  * Loads an ONNX model with onnxruntime-node (the CPU build) and returns its real graph signature.
- * Throws `ONNX_INVALID` naming `file` when the bytes do not load as a model.
+ * Throws `ONNX_INVALID` naming `file`: "not an ONNX model" when the bytes do not parse as one,
+ * else that onnxruntime cannot load this valid graph and why, in its words minus native detail.
  */
 export async function readGraphSignature(bytes: Uint8Array, file: string): Promise<GraphSignature> {
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new FerryError(ErrorCode.ONNX_INVALID, `${file}: not a loadable ONNX model (${reason})`, {
-      details: { file },
+    // Severity 4 (fatal only): a refusal is reported here, not also as a coloured native log line.
+    session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: 'disabled',
+      logSeverityLevel: 4,
     });
+  } catch (error) {
+    throw unloadable(bytes, file, error instanceof Error ? error.message : String(error));
   }
   try {
     return { inputs: [...session.inputMetadata], outputs: [...session.outputMetadata] };
   } finally {
     await session.release();
   }
+}
+
+function unloadable(bytes: Uint8Array, file: string, ortMessage: string): FerryError {
+  try {
+    readOnnxGraph(bytes);
+  } catch (error) {
+    return new FerryError(
+      ErrorCode.ONNX_INVALID,
+      `${file}: not an ONNX model (${(error as Error).message})`,
+      {
+        details: { file, reason: 'not-onnx' },
+      },
+    );
+  }
+  return new FerryError(
+    ErrorCode.ONNX_INVALID,
+    `${file}: a valid ONNX graph that onnxruntime cannot run, so browsers could not either: ${plainOrtReason(ortMessage)}`,
+    { details: { file, reason: 'unsupported-by-onnxruntime' } },
+  );
 }
 
 function mismatch(message: string, field: string, file: string): FerryError {

@@ -79,9 +79,12 @@ export const TensorSpec = z.object({
 });
 export type TensorSpec = z.infer<typeof TensorSpec>;
 
-/** The declared graph signature; publishing checks it against every ONNX file of the bundle. */
+/**
+ * The declared graph signature; publishing checks it against every ONNX file of the bundle. A
+ * graph may have no inputs (a lone `Constant`, a generator): onnxruntime runs it with no feeds.
+ */
 export const Signature = z.object({
-  inputs: z.array(TensorSpec).min(1).max(64),
+  inputs: z.array(TensorSpec).max(64),
   outputs: z.array(TensorSpec).min(1).max(64),
 });
 export type Signature = z.infer<typeof Signature>;
