@@ -118,14 +118,30 @@ export const TabularFeature = z.object({
 });
 export type TabularFeature = z.infer<typeof TabularFeature>;
 
-/** How raw input becomes the model's input tensor. */
-export const Preprocessing = z.discriminatedUnion('kind', [
-  z.object({
+/** A side of an image tensor that follows the picture's aspect ratio instead of being fixed. */
+export const DynamicSide = z.object({
+  /** The side is rounded up to a multiple of this (a network's stride: 8 for PaddleOCR's recogniser, 32 for its detector). */
+  multipleOf: z.number().int().positive().max(4096),
+});
+export type DynamicSide = z.infer<typeof DynamicSide>;
+
+/**
+ * How an image fills a tensor of fixed size: `stretch` to it (the aspect ratio changes), `contain`
+ * it whole (scaled to fit, top-left, the rest padded with `pad`), or `cover` it (scaled to fill,
+ * the overflow cropped equally on both sides).
+ */
+export const ImageResize = z.enum(['stretch', 'contain', 'cover']);
+export type ImageResize = z.infer<typeof ImageResize>;
+
+const imagePreprocessing = z
+  .object({
     kind: z.literal('image'),
     /** The input tensor this applies to. */
     input: z.string().min(1),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
+    /** The tensor's width; with `dynamic.width`, the largest it may be. */
+    width: z.number().int().positive().max(16384),
+    /** The tensor's height; with `dynamic.height`, the largest it may be. */
+    height: z.number().int().positive().max(16384),
     channels: z.union([z.literal(1), z.literal(3)]),
     layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
     /** Raw 0–255 values are multiplied by `scale`, then `(x - mean[c]) / std[c]`. */
@@ -134,7 +150,32 @@ export const Preprocessing = z.discriminatedUnion('kind', [
     std: z.array(z.number()).optional(),
     /** Dark ink on light paper becomes high values (as in scikit-learn's digits). */
     invert: z.boolean().default(false),
-  }),
+    resize: ImageResize.default('stretch'),
+    /**
+     * Sides sized per image: the picture is scaled by the fixed side (or, both dynamic, shrunk to
+     * fit `width`×`height`), keeping its aspect ratio; a dynamic side is then rounded up to its
+     * multiple, at most `width`/`height`, and `resize` places the picture in that tensor.
+     */
+    dynamic: z.object({ width: DynamicSide.optional(), height: DynamicSide.optional() }).optional(),
+    /** The tensor value (after normalisation) of pixels the picture does not cover. */
+    pad: z.number().default(0),
+  })
+  .superRefine((pre, ctx) => {
+    for (const side of ['width', 'height'] as const) {
+      const multipleOf = pre.dynamic?.[side]?.multipleOf;
+      if (multipleOf !== undefined && pre[side] % multipleOf !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [side],
+          message: `${pre[side]} must be a multiple of dynamic.${side}.multipleOf (${multipleOf}), the largest ${side} the tensor may take`,
+        });
+      }
+    }
+  });
+
+/** How raw input becomes the model's input tensor. */
+export const Preprocessing = z.discriminatedUnion('kind', [
+  imagePreprocessing,
   z.object({
     kind: z.literal('tabular'),
     input: z.string().min(1),

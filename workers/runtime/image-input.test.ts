@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageToFeed, resampleRgb, type ImagePreprocessing } from './image-input.ts';
+import { imageToFeed, planImage, resampleRgb, type ImagePreprocessing } from './image-input.ts';
 
 function rgba(
   width: number,
@@ -20,6 +20,25 @@ const spec: ImagePreprocessing = {
   layout: 'NCHW',
   scale: 16 / 255,
   invert: true,
+  resize: 'stretch',
+  pad: 0,
+};
+
+/** A gray picture whose pixel (x, y) is `value(x, y)`. */
+const gray = (width: number, height: number, value: (x: number, y: number) => number) =>
+  rgba(width, height, (x, y) => {
+    const v = value(x, y);
+    return [v, v, v, 255];
+  });
+
+/** One raw gray channel (scale 1, no mean/std): the tensor shows the resampled pixel values. */
+const raw: ImagePreprocessing = { ...spec, invert: false, scale: 1, pad: -1 };
+
+/** The tensor's rows as plain numbers (one channel, NCHW), rounded to 1e-3. */
+const rows = (feed: ReturnType<typeof imageToFeed>) => {
+  const [, , height, width] = feed.dims as [number, number, number, number];
+  const data = Array.from(feed.data as Float32Array, (v) => Math.round(v * 1000) / 1000);
+  return Array.from({ length: height }, (_, y) => data.slice(y * width, (y + 1) * width));
 };
 
 describe('resampleRgb', () => {
@@ -71,5 +90,135 @@ describe('imageToFeed', () => {
     });
     expect(feed.dims).toEqual([1, 1, 1, 3]);
     expect(Array.from(feed.data as Float32Array)).toEqual([1, -1, expect.closeTo(-0.6, 5)]);
+  });
+});
+
+describe('variable-width images (OCR recognisers)', () => {
+  const rec: ImagePreprocessing = {
+    ...raw,
+    height: 4,
+    width: 16,
+    dynamic: { width: { multipleOf: 4 } },
+    resize: 'contain',
+  };
+
+  it('scales to the fixed height, keeps the aspect ratio, rounds the width up to its multiple and pads the rest', () => {
+    // 14×8 → height 4 is a factor 0.5: 7 columns of content, a tensor 8 wide, one column of pad.
+    const feed = imageToFeed(
+      gray(14, 8, (x) => 10 * x),
+      rec,
+    );
+    expect(feed.dims).toEqual([1, 1, 4, 8]);
+    // Target column t averages source columns 2t and 2t+1: 10·(4t+1)/2.
+    for (const row of rows(feed)) expect(row).toEqual([5, 25, 45, 65, 85, 105, 125, -1]);
+  });
+
+  it('caps the width at its maximum and fits a longer picture whole, padding below it', () => {
+    // 40×8 would be 20 wide at height 4; the tensor stops at 16, so the picture scales by 0.4 to 16×3.2 → 16×3.
+    expect(planImage({ width: 40, height: 8 }, rec)).toEqual({
+      width: 16,
+      height: 4,
+      source: { x: 0, y: 0, width: 40, height: 8 },
+      target: { x: 0, y: 0, width: 16, height: 3 },
+    });
+    const feed = imageToFeed(
+      gray(40, 8, () => 200),
+      rec,
+    );
+    expect(rows(feed)).toEqual([...Array(3).fill(Array(16).fill(200)), Array(16).fill(-1)]);
+  });
+
+  it('never makes a tensor narrower than one multiple', () => {
+    expect(planImage({ width: 1, height: 100 }, rec)).toMatchObject({ width: 4, height: 4 });
+  });
+
+  it('normalises as PaddleOCR does ((x/255 − 0.5)/0.5, black −1, white 1) with padding 0', () => {
+    const paddle: ImagePreprocessing = {
+      ...rec,
+      channels: 3,
+      scale: 1 / 255,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      pad: 0,
+    };
+    // 6×4 at height 4: 6 columns, a tensor 8 wide; left half black, right half white.
+    const feed = imageToFeed(
+      gray(6, 4, (x) => (x < 3 ? 0 : 255)),
+      paddle,
+    );
+    expect(feed.dims).toEqual([1, 3, 4, 8]);
+    const data = Array.from(feed.data as Float32Array);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 4; y++) {
+        expect(data.slice(c * 32 + y * 8, c * 32 + y * 8 + 8)).toEqual([-1, -1, -1, 1, 1, 1, 0, 0]);
+      }
+    }
+  });
+});
+
+describe('detectors at the native aspect ratio (both sides dynamic)', () => {
+  const det: ImagePreprocessing = {
+    ...raw,
+    width: 16,
+    height: 16,
+    dynamic: { width: { multipleOf: 4 }, height: { multipleOf: 4 } },
+  };
+
+  it('keeps a small picture at its size, rounded up to the multiples, stretched to fill (stretch)', () => {
+    expect(planImage({ width: 10, height: 6 }, det)).toEqual({
+      width: 12,
+      height: 8,
+      source: { x: 0, y: 0, width: 10, height: 6 },
+      target: { x: 0, y: 0, width: 12, height: 8 },
+    });
+  });
+
+  it('shrinks a large picture to fit the largest tensor, keeping its aspect ratio', () => {
+    expect(planImage({ width: 40, height: 20 }, det)).toMatchObject({ width: 16, height: 8 });
+    expect(planImage({ width: 20, height: 80 }, det)).toMatchObject({ width: 4, height: 16 });
+  });
+
+  it('pads instead of stretching with contain, so boxes map back by one factor', () => {
+    const feed = imageToFeed(
+      gray(10, 6, () => 50),
+      { ...det, resize: 'contain' },
+    );
+    expect(rows(feed)).toEqual([
+      ...Array(6).fill([...Array(10).fill(50), -1, -1]),
+      ...Array(2).fill(Array(12).fill(-1)),
+    ]);
+  });
+});
+
+describe('fixed-size tensors: stretch, contain, cover', () => {
+  const square: ImagePreprocessing = { ...raw, width: 2, height: 2 };
+  const wide = gray(4, 2, (x) => 10 * x);
+
+  it('stretches by default, as before', () => {
+    expect(rows(imageToFeed(wide, square))).toEqual([
+      [5, 25],
+      [5, 25],
+    ]);
+  });
+
+  it('contains the whole picture at the top-left and pads the rest', () => {
+    expect(rows(imageToFeed(wide, { ...square, resize: 'contain' }))).toEqual([
+      [5, 25],
+      [-1, -1],
+    ]);
+  });
+
+  it('covers the tensor and crops the overflow equally on both sides', () => {
+    expect(planImage(wide, { ...square, resize: 'cover' }).source).toEqual({
+      x: 1,
+      y: 0,
+      width: 2,
+      height: 2,
+    });
+    // At factor 1 the 4×2 picture is 2 columns too wide: source columns 1 and 2 remain.
+    expect(rows(imageToFeed(wide, { ...square, resize: 'cover' }))).toEqual([
+      [10, 20],
+      [10, 20],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { ImageDataLike, RunInput, TensorInputs } from '../types.ts';
-import { imageToFeed } from './image-input.ts';
+import { imageToFeed, planImage } from './image-input.ts';
 import { tabularToFeed } from './tabular-input.ts';
 import { feedsFromTensors, type Feed } from './tensor-input.ts';
 
@@ -12,10 +12,23 @@ function isImageLike(value: unknown): value is ImageDataLike {
   return isObject(value) && ArrayBuffer.isView(value.data) && typeof value.width === 'number';
 }
 
-/** Width and height of an image input, or undefined for other inputs. */
-export function imageSizeOf(input: RunInput): { width: number; height: number } | undefined {
+/**
+ * How much of an image input's pixel space the model's tensor spans, so that maps it outputs
+ * (text detection) scale back onto the picture: the picture's size when it fills the tensor
+ * (`stretch`), more when the tensor pads it (`contain`, dynamic sides). With `cover` the crop's
+ * offset is not applied (boxes are relative to the crop's corner). Undefined for other inputs.
+ */
+export function imageSizeOf(
+  input: RunInput,
+  manifest?: PublishedManifest,
+): { width: number; height: number } | undefined {
   if (!isObject(input) || !isImageLike(input.image)) return undefined;
-  return { width: input.image.width, height: input.image.height };
+  const { width, height } = input.image;
+  const pre = manifest?.preprocessing;
+  if (pre?.kind !== 'image') return { width, height };
+  const plan = planImage({ width, height }, pre);
+  const [sx, sy] = [plan.target.width / plan.source.width, plan.target.height / plan.source.height];
+  return { width: plan.width / sx, height: plan.height / sy };
 }
 
 /** The text of a text input (`'…'` or `{ text }`), or undefined for other inputs. */

@@ -64,7 +64,7 @@ export async function createOrtEngine(
       const inputs = toFeeds(manifest, input);
       const outputs = await infer(toTensors(inputs));
       const scores = scoresFrom(manifest, outputs);
-      const boxes = boxesFrom(manifest, outputs, imageSizeOf(input));
+      const boxes = boxesFrom(manifest, outputs, imageSizeOf(input, manifest));
       return { outputs, inputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}) };
     },
     async measure(input, iterations) {
