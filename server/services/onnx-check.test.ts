@@ -32,7 +32,7 @@ describe('readGraphSignature', () => {
   it('refuses bytes that are not ONNX as not an ONNX model', async () => {
     const error = await refusal(new TextEncoder().encode('not a model at all'));
     expect(error.code).toBe('ONNX_INVALID');
-    expect(error.message).toMatch(/^model\.onnx: not an ONNX model \(/);
+    expect(error.message).toMatch(/^model\.onnx: not a loadable ONNX model \(/);
     expect(error.details).toMatchObject({ reason: 'not-onnx' });
   });
 });

@@ -40,7 +40,7 @@ export function plainOrtReason(message: string): string {
 
 /**
  * Loads an ONNX model with onnxruntime-node (the CPU build) and returns its real graph signature.
- * Throws `ONNX_INVALID` naming `file`: "not an ONNX model" when the bytes do not parse as one,
+ * Throws `ONNX_INVALID` naming `file`: "not a loadable ONNX model" when the bytes do not parse as one,
  * else that onnxruntime cannot load this valid graph and why, in its words minus native detail.
  */
 export async function readGraphSignature(bytes: Uint8Array, file: string): Promise<GraphSignature> {
@@ -68,7 +68,7 @@ function unloadable(bytes: Uint8Array, file: string, ortMessage: string): FerryE
   } catch (error) {
     return new FerryError(
       ErrorCode.ONNX_INVALID,
-      `${file}: not an ONNX model (${(error as Error).message})`,
+      `${file}: not a loadable ONNX model (${(error as Error).message})`,
       {
         details: { file, reason: 'not-onnx' },
       },
