@@ -4,6 +4,7 @@ import { ErrorCode, FerryError, describeIssue } from '$shared';
 import { parseDriftSettings, type DriftSettings } from './drift/settings.ts';
 import { loadEventsSettings, type EventsSettings } from './events/settings.ts';
 import { loadMetricsSettings, type MetricsSettings } from './metrics/settings.ts';
+import { loadControlSettings, type ControlSettings } from './rollouts/settings.ts';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry/settings.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -50,6 +51,8 @@ export interface FerryConfig {
   metrics: MetricsSettings;
   /** GET /api/v1/events: heartbeat, retry, connection limit, per-stream buffer (FERRY_SSE_*). */
   events: EventsSettings;
+  /** Control documents' lifetime and re-sign interval (FERRY_CONTROL_*). */
+  control: ControlSettings;
 }
 
 function list(value: string): string[] {
@@ -87,5 +90,6 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     drift: parseDriftSettings(env.FERRY_DRIFT_OPTIONS ?? ''),
     metrics: loadMetricsSettings(env),
     events: loadEventsSettings(env),
+    control: loadControlSettings(env),
   };
 }

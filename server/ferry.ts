@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FerryConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
+import type { ControlBus } from './events/bus.ts';
+import { createInProcessBus } from './events/in-process-bus.ts';
 import { createFailpoints } from './failpoints.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { systemActor } from './services/deps.ts';
 import { createFerryMetrics, type FerryMetrics } from './metrics/ferry-metrics.ts';
+import type { ControlReader } from './rollouts/control-store.ts';
+import { backfillControl, startResigner, type Resigner } from './rollouts/resigner.ts';
+import { createSqliteControlStore } from './rollouts/sqlite-control-store.ts';
 import { publishExamples, type ExamplesReport } from './services/examples.ts';
 import { sweepOrphanBlobs } from './services/orphans.ts';
 import { ensureBootstrapToken, setLastUsedInterval } from './services/tokens.ts';
@@ -45,6 +50,12 @@ export interface Ferry {
   telemetry: { handler: TelemetryHandler; retention: Retention };
   /** Prometheus metrics: HTTP and ingest counters, fleet aggregates (server/metrics). */
   metrics: FerryMetrics;
+  /** The current signed control documents (issue 9), as the control routes and SSE serve them. */
+  control: ControlReader;
+  /** Control changes, published after each commit that re-signs a document. */
+  events: ControlBus;
+  /** Renews control documents before they expire. */
+  resigner: Resigner;
   startup: StartupReport;
   close(): void;
 }
@@ -69,6 +80,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
   setLastUsedInterval(database.db, config.tokenLastUsedIntervalMs);
   const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
   const signer = createSigner(keys);
+  const events = createInProcessBus();
   const deps: ServiceDeps = {
     db: database.db,
     blobs,
@@ -76,9 +88,13 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     failpoints,
     maxFileBytes: config.maxFileBytes,
     telemetry: createSqliteTelemetryStore(database.db),
+    controlLifetimeMs: config.control.lifetimeMs,
+    events,
   };
   const admin = ensureBootstrapToken(database.db, systemActor);
   const orphanBlobsRemoved = await sweepOrphanBlobs(deps, ORPHAN_GRACE_MS);
+  // Before the examples: models from before control documents existed get their first one.
+  backfillControl(deps);
   const examples = config.modelsDir === null ? null : await publishExamples(deps, config.modelsDir);
   const pkg = JSON.parse(readFileSync(path.join(config.rootDir, 'package.json'), 'utf8')) as {
     version: string;
@@ -96,6 +112,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     observer: metrics.ingest,
   });
   const retention = startRetention(deps.telemetry, settings);
+  const resigner = startResigner(deps, config.control.resignIntervalMs);
   return {
     config,
     serverVersion: pkg.version,
@@ -103,6 +120,9 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     database,
     telemetry: { handler, retention },
     metrics,
+    control: createSqliteControlStore(deps.db),
+    events,
+    resigner,
     startup: {
       keyid: signer.keyid,
       publicKey: signer.publicKey,
@@ -114,6 +134,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     },
     close: () => {
       retention.stop();
+      resigner.stop();
       database.close();
     },
   };

@@ -1,6 +1,11 @@
 import type { FerryConfig } from '../config.ts';
 
-const PUBLIC_READ = [/^\/\.well-known\/ferry\.json$/, /^\/api\/v1\/models(\/|$)/, /^\/api\/v1\/blobs\//];
+const PUBLIC_READ = [
+  /^\/\.well-known\/ferry\.json$/,
+  /^\/api\/v1\/models(\/|$)/,
+  /^\/api\/v1\/blobs\//,
+  /^\/api\/v1\/control$/,
+];
 /** Telemetry ingest: other origins POST batches to it (fetch with CORS, or sendBeacon). */
 const TELEMETRY = /^\/api\/v1\/telemetry$/;
 

@@ -1,5 +1,6 @@
 import type { TokenScope } from '$shared';
 import type { FerryDb } from '../db/open.ts';
+import type { ControlBus } from '../events/bus.ts';
 import type { Failpoints } from '../failpoints.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -14,6 +15,10 @@ export interface ServiceDeps {
   maxFileBytes: number;
   /** Per-version telemetry buckets and batch idempotency records. */
   telemetry: TelemetryStore;
+  /** How long a signed control document stays valid (FERRY_CONTROL_LIFETIME_MS). */
+  controlLifetimeMs: number;
+  /** Where a re-signed control document is announced, after its transaction commits. */
+  events: ControlBus;
 }
 
 /** Who is acting: a token's holder, or the server itself. */

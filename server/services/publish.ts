@@ -1,5 +1,7 @@
 import { ErrorCode, FerryError, PublishedManifest, type PublishInputRaw, type PublishResult } from '$shared';
 import type { FerryQueryable } from '../db/open.ts';
+import { changeOf } from '../rollouts/control-document.ts';
+import { signControl } from '../rollouts/sign-control.ts';
 import { blobs, models, versionFiles, versions } from '../db/schema.ts';
 import { signToBody } from '../signing/signer.ts';
 import { recordAudit } from './audit.ts';
@@ -28,8 +30,9 @@ function exists(name: string, version: string): FerryError {
  * Publishes a version whose files were uploaded before. Everything is validated first (schema,
  * uploaded blobs, sizes, ONNX graphs against the declared signature, reference profiles, version
  * not yet taken);
- * then one SQLite transaction writes the model, version, files, blob references, audit entry and
- * the signed manifest. A crash at any point leaves the version fully there or absent.
+ * then one SQLite transaction writes the model, version, files, blob references, audit entry, the
+ * signed manifest and the model's re-signed control document (its stable version may follow the
+ * new one). A crash at any point leaves the version fully there or absent.
  */
 export async function publishVersion(
   deps: ServiceDeps,
@@ -44,7 +47,7 @@ export async function publishVersion(
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 
-  return deps.db.transaction((tx) => {
+  const { result, change } = deps.db.transaction((tx) => {
     // Another publish of the same version may have committed while we validated.
     if (isPublished(tx, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
     const model = tx
@@ -90,7 +93,16 @@ export async function publishVersion(
       target: `${manifest.name}@${manifest.version}`,
       details: { metadataVersion, size, files: files.length },
     });
+    const change = signControl(tx, deps, {
+      model: manifest.name,
+      lastChange: changeOf('published', manifest.version),
+    });
     deps.failpoints.hit('publish.before-commit');
-    return { name: manifest.name, version: manifest.version, metadataVersion, publishedAt, size };
+    return {
+      result: { name: manifest.name, version: manifest.version, metadataVersion, publishedAt, size },
+      change,
+    };
   });
+  deps.events.publish(change);
+  return result;
 }

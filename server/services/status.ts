@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { ErrorCode, FerryError, PublishedManifest, type VersionStatus } from '$shared';
 import { versions } from '../db/schema.ts';
+import { changeOf } from '../rollouts/control-document.ts';
+import { signControl } from '../rollouts/sign-control.ts';
 import { signToBody } from '../signing/signer.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
@@ -25,17 +27,18 @@ export interface StatusChangeInput {
 /**
  * Sets a version's status (deprecate, yank, or restore to published). The content stays as it
  * is; the manifest is re-signed with the new status and a new, higher metadataVersion so clients
- * can tell the newer metadata from a replay of the old. Setting the current status is a no-op.
+ * can tell the newer metadata from a replay of the old, and so is the model's control document
+ * (a yank may move `stable` or end a rollout). Setting the current status is a no-op.
  */
 export function setVersionStatus(deps: ServiceDeps, input: StatusChangeInput, actor: Actor): StatusChange {
-  return deps.db.transaction((tx) => {
+  const { result, change } = deps.db.transaction((tx) => {
     const row = registryQueries(tx).version.get({ name: input.name, version: input.version });
     if (!row) {
       throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `${input.name}@${input.version} does not exist`);
     }
     const current = PublishedManifest.parse((JSON.parse(row.body) as { signed: unknown }).signed);
     if (row.status === input.status) {
-      return { ...input, metadataVersion: current.metadataVersion };
+      return { result: { ...input, metadataVersion: current.metadataVersion }, change: null };
     }
     const metadataVersion = nextMetadataVersion(tx);
     const signed = PublishedManifest.parse({ ...current, status: input.status, metadataVersion });
@@ -48,6 +51,12 @@ export function setVersionStatus(deps: ServiceDeps, input: StatusChangeInput, ac
       target: `${input.name}@${input.version}`,
       details: { from: row.status, to: input.status, metadataVersion },
     });
-    return { ...input, metadataVersion };
+    const change = signControl(tx, deps, {
+      model: input.name,
+      lastChange: changeOf('status-changed', input.version),
+    });
+    return { result: { ...input, metadataVersion }, change };
   });
+  if (change) deps.events.publish(change);
+  return result;
 }

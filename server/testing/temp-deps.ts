@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UploadedFile } from '$shared';
 import { openDatabase } from '../db/open.ts';
+import { createInProcessBus } from '../events/in-process-bus.ts';
 import { createFailpoints } from '../failpoints.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { ensureKeyPair } from '../signing/key-pair.ts';
@@ -20,7 +21,9 @@ export interface TempDeps extends ServiceDeps {
 }
 
 /** Creates {@link TempDeps}; the committed migrations are applied as on a real start. */
-export function createTempDeps(options: { maxFileBytes?: number } = {}): TempDeps {
+export function createTempDeps(
+  options: { maxFileBytes?: number; controlLifetimeMs?: number } = {},
+): TempDeps {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-unit-'));
   const database = openDatabase(
     path.join(dataDir, 'ferry.db'),
@@ -36,6 +39,8 @@ export function createTempDeps(options: { maxFileBytes?: number } = {}): TempDep
     failpoints: createFailpoints([]),
     maxFileBytes,
     telemetry: createSqliteTelemetryStore(database.db),
+    controlLifetimeMs: options.controlLifetimeMs ?? 7 * 24 * 3600_000,
+    events: createInProcessBus(),
     async upload(file, bundlePath) {
       const { sha256, size } = await blobs.put(createReadStream(file), { maxBytes: maxFileBytes });
       return { path: bundlePath, sha256, size };

@@ -1,5 +1,6 @@
 import { ErrorCode, FerryError } from '$shared';
 import type { Ferry } from '../../ferry.ts';
+import { serveControl, serveControlBatch } from '../../rollouts/http.ts';
 import { serveBlob } from '../blobs.ts';
 import { preflight, withIsolationHeaders } from '../cors.ts';
 import { serveManifest } from '../manifest.ts';
@@ -66,6 +67,14 @@ export function fastRoutes(ferry: Ferry): FastRoute[] {
       ferry,
       { pattern: /^\/api\/v1\/models\/([^/]+)\/versions\/([^/]+)\/manifest$/, allow: ['GET', 'HEAD'] },
       (request, match) => serveManifest(request, ferry, { name: param(match, 1), version: param(match, 2) }),
+    ),
+    route(
+      ferry,
+      { pattern: /^\/api\/v1\/models\/([^/]+)\/control$/, allow: ['GET', 'HEAD'] },
+      (request, match) => serveControl(request, ferry.control, param(match, 1)),
+    ),
+    route(ferry, { pattern: /^\/api\/v1\/control$/, allow: ['GET', 'HEAD'] }, (request) =>
+      serveControlBatch(request, ferry.control),
     ),
     route(ferry, { pattern: /^\/\.well-known\/ferry\.json$/, allow: ['GET', 'HEAD'] }, () =>
       serveWellKnown(ferry),
