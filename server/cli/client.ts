@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { isErrorCode, type ErrorCode, type ErrorDetails } from '$shared';
 import type { AppRouter } from '../routers/index.ts';
 import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.ts';
 
@@ -24,7 +25,7 @@ function trpcClient(connection: Connection) {
 
 function unreachable(server: string, error: unknown): CliError {
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-  return new CliError(`cannot reach ${server} (${cause})`, ExitCode.UNREACHABLE);
+  return new CliError(`cannot reach ${server} (${cause})`, ExitCode.UNREACHABLE, { details: { server } });
 }
 
 /** A typed tRPC client of a Ferry server. */
@@ -34,9 +35,10 @@ export type FerryClient = ReturnType<typeof trpcClient>;
 function toCliError(error: unknown, server: string): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof TRPCClientError) {
-    const status = (error.data as { httpStatus?: number } | undefined)?.httpStatus;
-    if (status === undefined) return unreachable(server, error);
-    return new CliError(error.message, exitCodeForStatus(status));
+    const data = error.data as { httpStatus?: number; ferryCode?: string | null } | undefined;
+    if (data?.httpStatus === undefined) return unreachable(server, error);
+    const code = isErrorCode(data.ferryCode) ? data.ferryCode : null;
+    return new CliError(error.message, exitCodeForStatus(data.httpStatus), { code });
   }
   return new CliError((error as Error).message ?? String(error), ExitCode.FAILURE);
 }
@@ -56,15 +58,22 @@ export async function callServer<T>(
   }
 }
 
+/** A REST error answer (`{ error: { code, message, details? } }`, docs/http-api.md) as a CliError. */
 async function failure(response: Response): Promise<CliError> {
   const text = await response.text();
   let message = `${response.status} ${response.statusText}`;
+  let code: ErrorCode | null = null;
+  let details: ErrorDetails | null = null;
   try {
-    message = (JSON.parse(text) as { error: { message: string } }).error.message;
+    const body = (JSON.parse(text) as { error: { message: string; code?: unknown; details?: ErrorDetails } })
+      .error;
+    message = body.message;
+    code = isErrorCode(body.code) ? body.code : null;
+    details = body.details ?? null;
   } catch {
     if (text) message = `${message}: ${text.slice(0, 200)}`;
   }
-  return new CliError(message, exitCodeForStatus(response.status));
+  return new CliError(message, exitCodeForStatus(response.status), { code, details });
 }
 
 /**

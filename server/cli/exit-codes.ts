@@ -1,3 +1,5 @@
+import { ErrorCode, type ErrorDetails } from '$shared';
+
 /**
  * Exit codes of the `ferry` CLI (documented in `ferry --help` and docs/http-api.md). Scripts may
  * branch on them; they never change meaning.
@@ -32,13 +34,41 @@ export function exitCodeForStatus(status: number): ExitCode {
   return ExitCode.FAILURE;
 }
 
-/** An error that ends the CLI with a message and a specific exit code. */
+// The Ferry code a failure gets when nothing more precise is known (`--json` prints it).
+const DEFAULT_CODES: Record<ExitCode, ErrorCode> = {
+  [ExitCode.OK]: ErrorCode.INTERNAL,
+  [ExitCode.FAILURE]: ErrorCode.INTERNAL,
+  [ExitCode.USAGE]: ErrorCode.INVALID_INPUT,
+  [ExitCode.INVALID]: ErrorCode.INVALID_INPUT,
+  [ExitCode.AUTH]: ErrorCode.UNAUTHENTICATED,
+  [ExitCode.CONFLICT]: ErrorCode.VERSION_EXISTS,
+  [ExitCode.NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [ExitCode.UNREACHABLE]: ErrorCode.NETWORK_ERROR,
+};
+
+/**
+ * An error that ends the CLI with a message, a specific exit code and a Ferry error code (the
+ * server's own when it answered with one), which `--json` prints as `{ "error": { code, … } }`.
+ */
 export class CliError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
   constructor(
     message: string,
     readonly exitCode: ExitCode,
+    options: { code?: ErrorCode | null; details?: ErrorDetails | null } = {},
   ) {
     super(message);
+    this.code = options.code ?? DEFAULT_CODES[exitCode];
+    this.details = options.details ?? undefined;
+  }
+
+  /** The `--json` form of this error. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: ErrorDetails } } {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
   }
 }
 
