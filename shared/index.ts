@@ -99,3 +99,11 @@ export { softmax } from './stats/softmax.ts';
 export { scaleBoxes, textBoxes, type TextBox } from './vision/text-boxes.ts';
 export { describeIssue } from './zod-issue.ts';
 export { BUCKETS, ControlAction, ControlDocument, Rollout, TargetingCondition } from './schemas/control.ts';
+export {
+  ControlStatus,
+  ModelInput,
+  ModelVersionInput,
+  RolloutShareInput,
+  RolloutStartInput,
+  basisPointsOf,
+} from './schemas/rollout-ops.ts';

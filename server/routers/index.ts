@@ -1,4 +1,5 @@
 import { driftRouter } from '../drift/router.ts';
+import { rolloutsRouter } from '../rollouts/router.ts';
 import { telemetryRouter } from '../telemetry/router.ts';
 import { auditRouter } from './audit.ts';
 import { modelsRouter } from './models.ts';
@@ -12,6 +13,7 @@ export const appRouter = router({
   audit: auditRouter,
   drift: driftRouter,
   models: modelsRouter,
+  rollouts: rolloutsRouter,
   server: serverRouter,
   telemetry: telemetryRouter,
   tokens: tokensRouter,

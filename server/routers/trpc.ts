@@ -1,6 +1,13 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ErrorCode, describeIssue, isFerryError, type FerryError, type TokenScope } from '$shared';
+import {
+  ErrorCode,
+  describeIssue,
+  isFerryError,
+  scopeGrants,
+  type FerryError,
+  type TokenScope,
+} from '$shared';
 import { isExposable, statusOf } from '../error-map.ts';
 import type { Ferry } from '../ferry.ts';
 import { requireScope } from '../services/authorize.ts';
@@ -48,10 +55,15 @@ const mapFerryErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Runs before input parsing, so an unauthenticated call gets 401 whatever its input. */
-function scoped(scope: TokenScope) {
+/**
+ * Runs before input parsing, so an unauthenticated call gets 401 whatever its input. With
+ * `alternative`, a token holding that scope instead passes too (the 403 names `scope`).
+ */
+function scoped(scope: TokenScope, alternative?: TokenScope) {
   return t.middleware(({ ctx, next }) => {
-    const actor: Actor = requireScope(ctx.authenticate(), scope);
+    const held = ctx.authenticate();
+    const actor: Actor =
+      alternative !== undefined && scopeGrants(held.scopes, alternative) ? held : requireScope(held, scope);
     return next({ ctx: { actor } });
   });
 }
@@ -74,3 +86,7 @@ export const publishProcedure = mapped.use(scoped('publish')).use(refuseUnusable
 export const adminProcedure = mapped.use(scoped('admin')).use(refuseUnusableBody);
 /** Requires a token with the `read` scope (`admin` implies it); `ctx.actor` is its holder. */
 export const readProcedure = mapped.use(scoped('read')).use(refuseUnusableBody);
+/** Requires a token with the `operator` scope (`admin` implies it); `ctx.actor` is its holder. */
+export const operatorProcedure = mapped.use(scoped('operator')).use(refuseUnusableBody);
+/** Requires a token with the `read` or the `operator` scope (`admin` implies both). */
+export const readOrOperatorProcedure = mapped.use(scoped('read', 'operator')).use(refuseUnusableBody);
