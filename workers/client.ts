@@ -44,6 +44,32 @@ export interface FerryClientOptions {
    * collected and what never is). `false`: none at all, not even a queue.
    */
   telemetry?: TelemetryOptions | false;
+  /**
+   * Rollout control (on by default): a model requested by channel runs the version its signed
+   * control document assigns this device; see {@link ControlOptions}. `false`: ignore control
+   * documents and run what the channel resolves to, as before control existed.
+   */
+  control?: ControlOptions | false;
+}
+
+/**
+ * Settings of rollout control. Targeting facts (these and what the worker reads: WebGPU,
+ * deviceMemory, cores, isolation) are evaluated on the device and never sent anywhere.
+ */
+export interface ControlOptions {
+  /** The host app's version, for rollouts targeted at a semver range of app versions. */
+  appVersion?: string;
+  /** BCP 47 locale for locale targeting (default: `navigator.language`). */
+  locale?: string;
+  /** Custom targeting attributes (plan, cohort, …). */
+  attributes?: Record<string, string | number | boolean>;
+  /**
+   * When the control document expires and no fresh one can be had: `keep-last` (default) keeps
+   * running the last good assignment; `stop` makes runs fail with METADATA_EXPIRED until one arrives.
+   */
+  onExpired?: 'keep-last' | 'stop';
+  /** How often to poll for control changes when server-sent events are blocked (default 60,000 ms, ±50%). */
+  pollIntervalMs?: number;
 }
 
 /** Which version of a model to load: an exact `version`, or a `channel` (default `latest`). */
@@ -99,6 +125,7 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
       testHooks: options.testHooks ?? {},
       telemetry: options.telemetry ?? {},
+      ...(options.control === undefined ? {} : { control: options.control }),
     }),
   );
   const initialized = connection.call(async () => undefined);
@@ -170,8 +197,11 @@ export type { FerryModel, ModelEvents, RunOptions };
 export type { TelemetryOptions };
 export type { TelemetryStatus } from './telemetry/telemetry.ts';
 export type {
+  Assignment,
+  AssignmentReason,
   Backend,
   BackendPreference,
+  ChangeReason,
   FerryStatus,
   ImageDataLike,
   ImageInput,

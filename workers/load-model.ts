@@ -1,4 +1,5 @@
 import type { OpenedCache } from './cache/open-cache.ts';
+import { NO_CONTROL, type Assignment } from './control/assignment.ts';
 import { loadBundle } from './loader/load-bundle.ts';
 import type { SharedDownloads } from './loader/shared-downloads.ts';
 import type { ModelRequest } from './loader/manifest.ts';
@@ -26,11 +27,12 @@ const TEXT_TASKS = new Set(['text-classification', 'feature-extraction']);
 /**
  * Loads one model end to end: the verified bundle (loader/), onnxruntime-web (once per worker),
  * then an engine (transformers.js for text tasks, an ORT session otherwise), and describes the
- * result as {@link ModelInfo}.
+ * result as {@link ModelInfo}. `assignment`: what control decided (`request` then names its version).
  */
 export async function loadModel(
   context: LoadContext,
   request: ModelRequest,
+  assignment: Assignment = NO_CONTROL,
 ): Promise<{ engine: Engine; info: ModelInfo; runtime: OrtRuntime }> {
   const { config, opened } = context;
   const started = performance.now();
@@ -69,6 +71,7 @@ export async function loadModel(
     cache: { persisted: bundle.cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },
     manifest: bundle.manifest,
     loadMs: performance.now() - started,
+    assignment,
   };
   return { engine, info, runtime };
 }

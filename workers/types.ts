@@ -1,7 +1,10 @@
 import type { ErrorCode } from '$shared/errors.ts';
 import type { ElementType, PublishedManifest, Task } from '$shared/schemas/manifest.ts';
 import type { TextBox } from '$shared/vision/text-boxes.ts';
+import type { Assignment, AssignmentReason, ChangeReason } from './control/assignment.ts';
 import type { TelemetryStatus } from './telemetry/telemetry.ts';
+
+export type { Assignment, AssignmentReason, ChangeReason };
 
 export type { TextBox };
 
@@ -124,13 +127,23 @@ export interface ModelInfo {
   cache: { persisted: boolean; warning?: string };
   manifest: PublishedManifest;
   loadMs: number;
+  /**
+   * Which version rollout control assigns this device, and why (`no-control` for a model without
+   * a control document, or with `control: false`). Follows every control change.
+   */
+  assignment: Assignment;
 }
 
-/** The latest version of a channel differs from the one this device last used. */
+/**
+ * The model now runs another version. `reason`: `rollout` (a rollout started or widened to this
+ * device), `rollback`, `promote`, `blocked` (the version left was blocked), or `update` (a new
+ * stable or `latest` version, including one published since this device last used the model).
+ */
 export interface VersionChange {
   name: string;
   from: string;
   to: string;
+  reason: ChangeReason;
 }
 
 /** A model handle's lifecycle. */

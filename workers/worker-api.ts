@@ -1,12 +1,15 @@
 import { releaseProxy, transfer } from 'comlink';
-import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { ErrorCode, FerryError, serializeFerryError, type SerializedFerryError } from '$shared/errors.ts';
 import { openCache, type OpenedCache } from './cache/open-cache.ts';
 import { transferablesOf } from './client/transferables.ts';
+import { changeReason } from './control/assignment.ts';
+import { createController, type ControlEvent, type Controller } from './control/controller.ts';
+import { createEngineSlot, type EngineSlot } from './control/engine-swap.ts';
+import { openStateStore } from './control/state-store.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
-import type { Engine } from './runtime/engine.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { holdLifeLock } from './life-lock.ts';
 import { loadModel } from './load-model.ts';
@@ -23,15 +26,30 @@ import type {
 } from './types.ts';
 import { parseWorkerConfig, type WorkerConfig, type WorkerOptions } from './worker-config.ts';
 
-/** What the worker tells the page while a model loads. */
+/**
+ * What the worker tells the page about a model, while it loads and afterwards: control switches
+ * it (`versionChanged` with the new info), changes its assignment, or refuses a document (`error`,
+ * not fatal: the last good assignment keeps serving).
+ */
 export type WorkerEvent =
-  { type: 'progress'; progress: LoadProgress } | { type: 'versionChanged'; change: VersionChange };
+  | { type: 'progress'; progress: LoadProgress }
+  | { type: 'versionChanged'; change: VersionChange; info?: ModelInfo }
+  | { type: 'assignment'; info: ModelInfo }
+  | { type: 'error'; error: SerializedFerryError };
 
 interface Slot {
   request: ModelRequest;
   state: ModelState;
-  engine?: Engine;
+  engines?: EngineSlot;
   info?: ModelInfo;
+  /** Why the model may not run now (its version blocked with nowhere to go, control expired). */
+  halted?: FerryError;
+  /** Tells the page; best effort (a page that stopped listening must not fail the worker). */
+  emit: (event: WorkerEvent) => void;
+  /** Stops following control and releases the page's listener. */
+  release: () => void;
+  /** Control switches of this model, one at a time. */
+  switching: Promise<void>;
 }
 
 /**
@@ -43,6 +61,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   let opened: Promise<OpenedCache> | undefined;
   let runtime: OrtRuntime | undefined;
   let telemetry: Telemetry | undefined;
+  let control: Promise<Controller | undefined> = Promise.resolve(undefined);
   const slots = new Map<string, Slot>();
   const downloads = createSharedDownloads();
   const fetchFn = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => self.fetch(input, init));
@@ -53,13 +72,81 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     return { config, opened };
   };
 
-  function slotFor(id: string): Slot & { engine: Engine } {
+  function slotFor(id: string): Slot & { engines: EngineSlot } {
     const slot = slots.get(id);
     if (!slot || slot.state === 'disposed')
       throw new FerryError(ErrorCode.MODEL_DISPOSED, `model ${id}: disposed`);
-    if (!slot.engine)
+    if (!slot.engines)
       throw new FerryError(ErrorCode.MODEL_NOT_READY, `${slot.request.name}: not loaded (${slot.state})`);
-    return slot as Slot & { engine: Engine };
+    if (slot.halted) throw slot.halted;
+    return slot as Slot & { engines: EngineSlot };
+  }
+
+  const loadContext = async (slot: Slot) => {
+    const { config: cfg, opened: cacheReady } = configured();
+    return {
+      config: cfg,
+      opened: await cacheReady,
+      fetch: fetchFn,
+      downloads,
+      onProgress: (progress: LoadProgress) => slot.emit({ type: 'progress', progress }),
+      onVersionChange: (change: VersionChange) => slot.emit({ type: 'versionChanged', change }),
+    };
+  };
+
+  const environment = (loaded: { runtime: OrtRuntime }) => ({
+    crossOriginIsolated: self.crossOriginIsolated,
+    webgpuAvailable: loaded.runtime.adapter.available,
+  });
+
+  /**
+   * Applies a control event to a loaded model: a new assignment loads and verifies the assigned
+   * version first (from the cache when it is there), then swaps engines between runs. A failed
+   * switch leaves the running version serving and reports why.
+   */
+  async function applyControl(id: string, slot: Slot, event: ControlEvent): Promise<void> {
+    if (slot.state === 'disposed' || !slot.info || !slot.engines) return;
+    if (event.type !== 'document') {
+      slot.emit({ type: 'error', error: serializeFerryError(event.error) });
+      if (event.type === 'expired' && event.stop) slot.halted = event.error;
+      return;
+    }
+    const { assignment, document } = event;
+    const from = slot.info.version;
+    if (assignment.version === null) {
+      slot.info = { ...slot.info, assignment };
+      slot.halted = new FerryError(
+        ErrorCode.VERSION_BLOCKED,
+        `${slot.request.name}@${from}: blocked, and no stable version may run instead`,
+      );
+      slot.emit({ type: 'assignment', info: slot.info });
+      slot.emit({ type: 'error', error: serializeFerryError(slot.halted) });
+      return;
+    }
+    if (assignment.version === from) {
+      slot.info = { ...slot.info, assignment };
+      delete slot.halted;
+      slot.emit({ type: 'assignment', info: slot.info });
+      return;
+    }
+    const target = { name: slot.request.name, version: assignment.version };
+    try {
+      const loaded = await loadModel(await loadContext(slot), target, assignment);
+      // The model may have been disposed while the new version loaded.
+      if ((slot.state as ModelState) === 'disposed' || !slot.engines) {
+        return void (await loaded.engine.dispose());
+      }
+      runtime = loaded.runtime;
+      const retired = slot.engines.replace(loaded.engine);
+      slot.info = loaded.info;
+      delete slot.halted;
+      telemetry?.loaded(id, loaded.info, environment(loaded));
+      const change = { name: target.name, from, to: target.version, reason: changeReason(document, from) };
+      slot.emit({ type: 'versionChanged', change, info: loaded.info });
+      await retired;
+    } catch (error) {
+      slot.emit({ type: 'error', error: serializeFerryError(asFerryError(error)) });
+    }
   }
 
   async function load(
@@ -67,40 +154,52 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     request: ModelRequest,
     onEvent?: (event: WorkerEvent) => void,
   ): Promise<ModelInfo> {
-    const { config: cfg, opened: cacheReady } = configured();
-    const slot: Slot = { request, state: 'loading' };
+    configured();
+    const releaseListener = () =>
+      (onEvent as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
+    const slot: Slot = {
+      request,
+      state: 'loading',
+      emit: (event) => void Promise.resolve(onEvent?.(event)).catch(() => undefined),
+      release: releaseListener,
+      switching: Promise.resolve(),
+    };
     slots.set(id, slot);
-    // A page that stopped listening must not fail the load: events are best effort.
-    const emit = (event: WorkerEvent) => void Promise.resolve(onEvent?.(event)).catch(() => undefined);
     try {
-      const loaded = await loadModel(
-        {
-          config: cfg,
-          opened: await cacheReady,
-          fetch: fetchFn,
-          downloads,
-          onProgress: (progress) => emit({ type: 'progress', progress }),
-          onVersionChange: (change) => emit({ type: 'versionChanged', change }),
-        },
-        request,
-      );
+      const controller = await control;
+      const resolved = controller ? await controller.resolve(request) : undefined;
+      if (resolved?.refused) slot.emit({ type: 'error', error: serializeFerryError(resolved.refused) });
+      const assignment = resolved?.assignment;
+      if (assignment?.reason === 'blocked' && assignment.version === null) {
+        throw new FerryError(
+          ErrorCode.VERSION_BLOCKED,
+          `${request.name}: every version it could run is blocked`,
+        );
+      }
+      const target = assignment?.version ? { name: request.name, version: assignment.version } : request;
+      const loaded = await loadModel(await loadContext(slot), target, assignment);
       const { engine, info } = loaded;
       runtime = loaded.runtime;
       if (slot.state === 'disposed') {
         await engine.dispose();
         throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed while loading`);
       }
-      Object.assign(slot, { engine, info, state: 'ready' });
-      telemetry?.loaded(id, info, {
-        crossOriginIsolated: self.crossOriginIsolated,
-        webgpuAvailable: loaded.runtime.adapter.available,
-      });
+      Object.assign(slot, { engines: createEngineSlot(engine), info, state: 'ready' });
+      telemetry?.loaded(id, info, environment(loaded));
+      if (controller && resolved?.document) {
+        const unfollow = controller.follow(request, (event) => {
+          slot.switching = slot.switching.then(() => applyControl(id, slot, event));
+        });
+        slot.release = () => {
+          unfollow();
+          releaseListener();
+        };
+      }
       return info;
     } catch (error) {
       if (slot.state !== 'disposed') slot.state = 'error';
+      slot.release();
       throw asFerryError(error);
-    } finally {
-      (onEvent as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
     }
   }
 
@@ -115,13 +214,15 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       opened = openCache(config.cache, config.cacheBudgetBytes);
       telemetry?.stop();
       telemetry = startTelemetry(config, fetchFn);
+      void control.then((previous) => previous?.stop());
+      control = startControl(config, fetchFn);
     },
     load,
     /** Runs a loaded model; output buffers are transferred to the page. */
     async run(id: string, input: RunInput): Promise<RunResult> {
       try {
         const started = performance.now();
-        const { inputs, tokens, ...result } = await slotFor(id).engine.run(input);
+        const { inputs, tokens, ...result } = await slotFor(id).engines.use((engine) => engine.run(input));
         const latencyMs = performance.now() - started;
         const seen = { ...(inputs ? { inputs } : {}), ...(tokens ? { tokens } : {}) };
         telemetry?.ran(id, { input, result: { ...result, ...seen }, latencyMs });
@@ -139,7 +240,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     /** Benchmarks only: times bare `session.run` calls inside the worker, no messaging involved. */
     async measure(id: string, input: RunInput, iterations: number): Promise<number[]> {
       try {
-        return await slotFor(id).engine.measure(input, iterations);
+        return await slotFor(id).engines.use((engine) => engine.measure(input, iterations));
       } catch (error) {
         throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
       }
@@ -173,10 +274,11 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       const slot = slots.get(id);
       if (!slot || slot.state === 'disposed') return;
       slot.state = 'disposed';
-      const engine = slot.engine;
-      delete slot.engine;
+      slot.release();
+      const engines = slot.engines;
+      delete slot.engines;
       try {
-        await engine?.dispose();
+        await engines?.dispose();
       } catch (error) {
         throw asFerryError(error);
       }
@@ -210,4 +312,18 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       };
     },
   };
+}
+
+/** The worker's rollout control, or undefined with `control: false`. Never rejects. */
+async function startControl(config: WorkerConfig, fetchFn: typeof fetch): Promise<Controller | undefined> {
+  if (config.control === false) return undefined;
+  const settings = config.control;
+  return createController({
+    serverUrl: config.serverUrl,
+    key: { publicKey: config.publicKey, ...(config.keyid ? { keyid: config.keyid } : {}) },
+    settings,
+    store: await openStateStore(config.cache),
+    fetch: fetchFn,
+    ...(typeof EventSource === 'function' ? { openEventSource: (url: string) => new EventSource(url) } : {}),
+  });
 }

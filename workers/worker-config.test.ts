@@ -9,6 +9,7 @@ const valid: WorkerConfig = {
   backend: 'auto',
   testHooks: {},
   telemetry: false,
+  control: false,
 };
 
 describe('parseWorkerConfig', () => {
@@ -28,6 +29,15 @@ describe('parseWorkerConfig', () => {
     expect(parseWorkerConfig(full)).toEqual(full);
   });
 
+  it('fills in the control defaults: keep the last good assignment, poll every minute', () => {
+    const { control: _, ...withoutControl } = valid;
+    expect(parseWorkerConfig(withoutControl as WorkerConfig).control).toEqual({
+      attributes: {},
+      onExpired: 'keep-last',
+      pollIntervalMs: 60_000,
+    });
+  });
+
   it.each([
     ['serverUrl', { serverUrl: 'ftp://ferry.example' }],
     ['publicKey', { publicKey: Buffer.alloc(31).toString('base64') }],
@@ -39,6 +49,9 @@ describe('parseWorkerConfig', () => {
     ['assetsUrl', { assetsUrl: 'not a url' }],
     ['telemetry.flushRuns', { telemetry: { flushRuns: 0 } }],
     ['telemetry.queue.maxBytes', { telemetry: { queue: { maxBytes: 10 } } }],
+    ['control.onExpired', { control: { onExpired: 'freeze' } }],
+    ['control.pollIntervalMs', { control: { pollIntervalMs: 10 } }],
+    ['control.attributes.plan', { control: { attributes: { plan: { tier: 1 } } } }],
   ])('names %s when it is wrong', (field, patch) => {
     expect(() => parseWorkerConfig({ ...valid, ...patch } as WorkerConfig)).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT', details: { field } }),

@@ -26,6 +26,32 @@ const assetsUrlMessage = 'must be an absolute URL of the folder holding the .was
 const TestHooks = z.object({ loseWebGpuAdapter: z.boolean().optional() });
 export type TestHooks = z.infer<typeof TestHooks>;
 
+const attributeValue = z.union([z.string().max(256), z.number(), z.boolean()], {
+  error: 'must be a string, number or boolean',
+});
+
+const ControlOptions = z.object({
+  appVersion: z.string().min(1).max(256).optional(),
+  locale: z.string().min(1).max(35).optional(),
+  attributes: z.record(z.string().min(1).max(64), attributeValue).default({}),
+  onExpired: z.enum(['keep-last', 'stop'], { error: 'keep-last or stop' }).default('keep-last'),
+  pollIntervalMs: z.int({ error: 'must be an integer' }).min(100).max(86_400_000).default(60_000),
+});
+
+/**
+ * Rollout control on the device (client option `control`); `false` turns it off. Not a
+ * `z.union`: a union reports its own path, and a bad option must be named (`control.onExpired`).
+ */
+const ControlSetting = z
+  .custom<false | z.input<typeof ControlOptions>>()
+  .transform((value, context): false | z.output<typeof ControlOptions> => {
+    if (value === false) return false;
+    const parsed = ControlOptions.safeParse(value ?? {});
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom' });
+    return z.NEVER;
+  });
+
 /** The worker's settings, as the client sends them to `init()`. Key order is the order checked. */
 const WorkerConfig = z.object({
   serverUrl: z.string({ error: serverUrlMessage }).refine(isHttpUrl, { error: serverUrlMessage }),
@@ -44,6 +70,7 @@ const WorkerConfig = z.object({
     .optional(),
   testHooks: TestHooks,
   telemetry: TelemetrySetting,
+  control: ControlSetting.optional().transform((value) => value ?? ControlOptions.parse({})),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 /** What the client sends: telemetry settings may leave their defaults out. */

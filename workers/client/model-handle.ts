@@ -1,8 +1,16 @@
 import { proxy, transfer, type Remote } from 'comlink';
-import { ErrorCode, FerryError } from '$shared/errors.ts';
+import { deserializeFerryError, ErrorCode, FerryError } from '$shared/errors.ts';
 import { asFerryError } from '../errors-transfer.ts';
 import type { ModelRequest } from '../loader/manifest.ts';
-import type { LoadProgress, ModelInfo, ModelState, RunInput, RunResult, VersionChange } from '../types.ts';
+import type {
+  Assignment,
+  LoadProgress,
+  ModelInfo,
+  ModelState,
+  RunInput,
+  RunResult,
+  VersionChange,
+} from '../types.ts';
 import type { WorkerEvent } from '../worker-api.ts';
 import type { WorkerApi } from '../worker.ts';
 import type { Connection } from './connection.ts';
@@ -15,7 +23,10 @@ export interface ModelEvents {
   ready: ModelInfo;
   /** Load failures, and non-fatal ones (a new version refused while the last good one runs). */
   error: FerryError;
+  /** The model runs another version now (rollout control, or a new `latest` since the last visit). */
   versionChanged: VersionChange;
+  /** Rollout control re-assigned the model (new percentage, targeting, …), whether or not its version changed. */
+  assignment: Assignment;
 }
 
 /** Options of {@link FerryModel.run}. */
@@ -28,8 +39,16 @@ export interface RunOptions {
 export interface FerryModel {
   readonly name: string;
   readonly state: ModelState;
-  /** Set once ready. */
+  /** Set once ready; follows every version switch. */
   readonly info: ModelInfo | undefined;
+  /**
+   * Which version rollout control assigns this device, and why; null until ready. Computed on the
+   * device from the signed control document: nothing about the device is sent to decide it.
+   *
+   * @example
+   * const { version, rollout, reason } = model.assignment() ?? {}; // reason: 'in-rollout', …
+   */
+  assignment(): Assignment | null;
   on<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): () => void;
   off<K extends keyof ModelEvents>(event: K, listener: Listener<ModelEvents, K>): void;
   /**
@@ -76,8 +95,13 @@ export function createModelHandle(
   let loadCrashed = false;
 
   const onEvent = proxy((event: WorkerEvent) => {
-    if (event.type === 'progress') events.emit('progress', event.progress);
-    else events.emit('versionChanged', event.change);
+    if (event.type === 'progress') return events.emit('progress', event.progress);
+    if (event.type === 'error') return events.emit('error', deserializeFerryError(event.error));
+    // Switches and re-assignments after the load: the handle's info follows them.
+    if (event.info && state !== 'disposed' && info) info = event.info;
+    if (event.type === 'assignment') return events.emit('assignment', event.info.assignment);
+    events.emit('versionChanged', event.change);
+    if (event.info) events.emit('assignment', event.info.assignment);
   });
 
   function startLoad(): Promise<ModelInfo> {
@@ -135,8 +159,11 @@ export function createModelHandle(
     try {
       return await connection.call(async (api, generation) => {
         if (generation !== loadedOn) {
-          // A new worker after a crash: the same version again, verified from the cache.
-          info = await api.load(id, { name: request.name, version: loaded.version }, onEvent);
+          // A new worker after a crash: the same version again, verified from the cache (a model
+          // following control asks control again, which assigns the same version).
+          const following = !['no-control', 'exact-version'].includes(loaded.assignment.reason);
+          const again = following ? request : { name: request.name, version: loaded.version };
+          info = await api.load(id, again, onEvent);
           loadedOn = generation;
         }
         return fn(api);
@@ -154,6 +181,7 @@ export function createModelHandle(
     get info() {
       return info;
     },
+    assignment: () => info?.assignment ?? null,
     on: (event, listener) => events.on(event, listener),
     off: (event, listener) => events.off(event, listener),
     ready: settled,

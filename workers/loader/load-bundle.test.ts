@@ -174,7 +174,7 @@ describe('loadBundle', () => {
     await load();
     await registry.publish('1.1.0', { 'model.onnx': 'weights-2' });
     expect((await load()).manifest.version).toBe('1.1.0');
-    expect(changes).toEqual([{ name: 'digits', from: '1.0.0', to: '1.1.0' }]);
+    expect(changes).toEqual([{ name: 'digits', from: '1.0.0', to: '1.1.0', reason: 'update' }]);
   });
 
   it('remembers a yank of an exact version it refused, and keeps refusing it offline', async () => {

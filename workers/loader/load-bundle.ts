@@ -154,7 +154,7 @@ async function fromEnvelope(
   const channel = request.version ? undefined : requestRef(request);
   const previous = channel ? record?.channels[channel] : undefined;
   if (previous && previous !== manifest.version) {
-    onVersionChange?.({ name: manifest.name, from: previous, to: manifest.version });
+    onVersionChange?.({ name: manifest.name, from: previous, to: manifest.version, reason: 'update' });
   }
   const bySha = new Map<string, Uint8Array>();
   for (const file of manifest.files) {

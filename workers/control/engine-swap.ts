@@ -1,0 +1,57 @@
+import type { Engine } from '../runtime/engine.ts';
+
+/** One model's engine, which a control change may replace while runs are in flight. */
+export interface EngineSlot {
+  readonly current: Engine;
+  /** Runs `fn` on the current engine; that engine stays alive until `fn` settles. */
+  use<T>(fn: (engine: Engine) => Promise<T>): Promise<T>;
+  /**
+   * Makes `next` current at once (later `use` calls get it) and disposes the old engine once the
+   * runs already on it have settled: no run fails because of a switch. Resolves once disposed.
+   */
+  replace(next: Engine): Promise<void>;
+  /** Disposes the current engine (after its runs) and any retired one still draining. */
+  dispose(): Promise<void>;
+}
+
+/** Holds `engine` and counts the runs on each engine it ever held. */
+export function createEngineSlot(engine: Engine): EngineSlot {
+  let current = engine;
+  const inFlight = new Map<Engine, number>();
+  const drained = new Map<Engine, () => void>();
+
+  const release = (used: Engine) => {
+    const left = (inFlight.get(used) ?? 1) - 1;
+    if (left > 0) return void inFlight.set(used, left);
+    inFlight.delete(used);
+    drained.get(used)?.();
+  };
+
+  /** Resolves once `old` has no run in flight, then disposes it. */
+  async function retire(old: Engine): Promise<void> {
+    if (inFlight.has(old)) await new Promise<void>((resolve) => drained.set(old, resolve));
+    drained.delete(old);
+    await old.dispose();
+  }
+
+  return {
+    get current() {
+      return current;
+    },
+    async use(fn) {
+      const engine = current;
+      inFlight.set(engine, (inFlight.get(engine) ?? 0) + 1);
+      try {
+        return await fn(engine);
+      } finally {
+        release(engine);
+      }
+    },
+    replace(next) {
+      const old = current;
+      current = next;
+      return old === next ? Promise.resolve() : retire(old);
+    },
+    dispose: () => retire(current),
+  };
+}
