@@ -1,23 +1,75 @@
+import type Database from 'better-sqlite3';
+import { preparedPerHandle } from '../db/prepared.ts';
 import type { Ferry } from '../ferry.ts';
-import { getEnvelope, listModels } from '../services/registry.ts';
-import { guarded, json, matchesEtag } from './respond.ts';
+import { getEnvelope, listModels, type StoredEnvelope } from '../services/registry.ts';
+import { toResponse, viewOfRequest, type Answer, type InlineBody, type RequestView } from './answer.ts';
+import { guarded, guardedAnswer, json, matchesEtag } from './respond.ts';
+
+/** The key server/services/metadata-counter.ts counts under. */
+const COUNTER_KEY = 'metadata_version';
+
+// On the raw connection: drizzle's row mapping cost more than the query itself on this path.
+const counterQuery = preparedPerHandle((sqlite: Database.Database) =>
+  sqlite.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck(),
+);
+
+/**
+ * Envelopes by `name@version` (`latest` included), valid while the metadata counter stands
+ * where it stood when they were read. Every publish and status change (the only writes of an
+ * envelope or of what `latest` resolves to) takes a new counter value in its own transaction,
+ * so a change is seen by the very next request; one indexed read replaces the two or three
+ * queries a manifest costs.
+ */
+interface EnvelopeCache {
+  stamp: number;
+  entries: Map<string, StoredEnvelope>;
+}
+
+const caches = new WeakMap<object, EnvelopeCache>();
+
+function cachedEnvelope(ferry: Ferry, name: string, version: string): StoredEnvelope {
+  const db = ferry.deps.db;
+  // Read before the envelope: a change landing in between makes the next request miss, never
+  // keeps an old envelope under a new stamp.
+  const stamp = counterQuery(ferry.database.sqlite).get(COUNTER_KEY) ?? 0;
+  let cache = caches.get(db);
+  if (!cache || cache.stamp !== stamp) caches.set(db, (cache = { stamp, entries: new Map() }));
+  const key = `${name}@${version}`;
+  let stored = cache.entries.get(key);
+  if (!stored) {
+    // Unknown names throw here and are not cached, so a hostile client cannot grow the map.
+    stored = getEnvelope(db, name, version);
+    cache.entries.set(key, stored);
+  }
+  return stored;
+}
 
 /**
  * `GET /api/v1/models/{name}/versions/{version}/manifest`: the signed manifest envelope, byte for
  * byte as signed-and-stored. `version` may be `latest`. Revalidated on every use (`no-cache`)
  * because a status change re-signs it; the ETag is the sha256 of the body.
  */
-export function serveManifest(request: Request, ferry: Ferry, params: { name: string; version: string }) {
-  return guarded(() => {
-    const stored = getEnvelope(ferry.deps.db, params.name, params.version);
+export function manifestAnswer(
+  request: RequestView,
+  ferry: Ferry,
+  params: { name: string; version: string },
+): Answer<InlineBody> {
+  return guardedAnswer(() => {
+    const stored = cachedEnvelope(ferry, params.name, params.version);
     const headers = { ETag: `"${stored.sha256}"`, 'Cache-Control': 'no-cache' };
-    if (matchesEtag(request.headers.get('if-none-match'), headers.ETag)) {
-      return new Response(null, { status: 304, headers });
-    }
-    return new Response(stored.body, {
+    if (matchesEtag(request.header('if-none-match'), headers.ETag))
+      return { status: 304, headers, body: null };
+    return {
+      status: 200,
       headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
-    });
+      body: stored.body,
+    };
   });
+}
+
+/** {@link manifestAnswer} for a web `Request` (the SvelteKit route). */
+export function serveManifest(request: Request, ferry: Ferry, params: { name: string; version: string }) {
+  return toResponse(manifestAnswer(viewOfRequest(request), ferry, params));
 }
 
 /** `GET /api/v1/models`: every model with its versions and `latest` alias. */

@@ -1,31 +1,42 @@
 import { ErrorCode, isFerryError, type HttpErrorBody } from '$shared';
 import { isExposable, statusOf } from '../error-map.ts';
+import { responseOf, type Answer, type InlineBody } from './answer.ts';
 
-/** A JSON response with `status` and extra `headers`. */
-export function json(
-  body: unknown,
-  init: { status?: number; headers?: Record<string, string> } = {},
-): Response {
-  return new Response(JSON.stringify(body), {
+type JsonInit = { status?: number; headers?: Record<string, string> };
+
+/** A JSON answer with `status` and extra `headers`. */
+export function jsonAnswer(body: unknown, init: JsonInit = {}): Answer<InlineBody> {
+  return {
     status: init.status ?? 200,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...init.headers },
-  });
+    body: JSON.stringify(body),
+  };
+}
+
+/** A JSON response with `status` and extra `headers`. */
+export function json(body: unknown, init: JsonInit = {}): Response {
+  return responseOf(jsonAnswer(body, init));
 }
 
 /**
- * The error response of the plain HTTP routes: `{ error: { code, message } }` with the status
- * the code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged,
- * with `context` (e.g. the method and path) when given.
+ * The error answer of the plain HTTP routes: `{ error: { code, message } }` with the status the
+ * code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged, with
+ * `context` (e.g. the method and path) when given.
  */
-export function errorResponse(error: unknown, context?: string): Response {
+export function errorAnswer(error: unknown, context?: string): Answer<InlineBody> {
   if (isExposable(error)) {
     const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
-    return json(body, { status: statusOf(error.code).status });
+    return jsonAnswer(body, { status: statusOf(error.code).status });
   }
   console.error(`ferry: unexpected error while serving ${context ?? 'a request'}`, error);
   const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
   const body: HttpErrorBody = { error: { code, message: 'Internal server error' } };
-  return json(body, { status: 500 });
+  return jsonAnswer(body, { status: 500 });
+}
+
+/** {@link errorAnswer} as a web `Response`. */
+export function errorResponse(error: unknown, context?: string): Response {
+  return responseOf(errorAnswer(error, context));
 }
 
 /** Whether `pathname` belongs to the JSON API, whose errors are always `{ error: { code, message } }`. */
@@ -53,6 +64,15 @@ export async function guarded(handler: () => Response | Promise<Response>): Prom
     return await handler();
   } catch (error) {
     return errorResponse(error);
+  }
+}
+
+/** Runs `handler` and turns anything it throws into {@link errorAnswer}. */
+export function guardedAnswer<B>(handler: () => Answer<B>): Answer<B | InlineBody> {
+  try {
+    return handler();
+  } catch (error) {
+    return errorAnswer(error);
   }
 }
 

@@ -9,7 +9,8 @@ import {
 } from '$shared';
 import { discardBody, readBodyText } from '../http/body-limit.ts';
 import { mediaTypeOf } from '../http/media-type.ts';
-import { errorResponse, json } from '../http/respond.ts';
+import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
+import { errorAnswer, jsonAnswer } from '../http/respond.ts';
 import { clientAddressOf } from './client-address.ts';
 import type { TelemetryIngest } from './ingest.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -30,18 +31,31 @@ export interface TelemetryHandlerDeps {
   observer?: IngestObserver;
 }
 
+/** What the ingest route reads of a request, whether it came as a web `Request` or through Node. */
+export interface IngestRequest {
+  method: string;
+  /** A header's value (name in lower case), or null. */
+  header(name: string): string | null;
+  /** The socket's peer address (client-address.ts decides whether a proxy's header counts). */
+  peerAddress: string;
+  /** The body as UTF-8, refused with PAYLOAD_TOO_LARGE past `maxBytes` whatever it declares. */
+  readText(maxBytes: number): Promise<string>;
+  /** Reads and drops a body left unread, in the background, so that the answer reaches the client. */
+  discard(): void;
+}
+
 // sendBeacon sends a string as text/plain, which needs no CORS preflight; fetch may send JSON.
 const MEDIA_TYPES = new Set(['application/json', 'text/plain']);
 
-async function parseBatch(request: Request): Promise<TelemetryBatch> {
-  const contentType = request.headers.get('content-type');
+async function parseBatch(request: IngestRequest): Promise<TelemetryBatch> {
+  const contentType = request.header('content-type');
   if (!MEDIA_TYPES.has(mediaTypeOf(contentType))) {
     throw new FerryError(
       ErrorCode.UNSUPPORTED_MEDIA_TYPE,
       `Content-Type: must be application/json or text/plain, not ${contentType === null ? 'absent' : `"${contentType.slice(0, 100)}"`}`,
     );
   }
-  const text = await readBodyText(request, TELEMETRY_MAX_BYTES);
+  const text = await request.readText(TELEMETRY_MAX_BYTES);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -53,6 +67,11 @@ async function parseBatch(request: Request): Promise<TelemetryBatch> {
   return parsed.data;
 }
 
+function withHeader(answer: Answer<InlineBody>, name: string, value: string): Answer<InlineBody> {
+  answer.headers[name] = value;
+  return answer;
+}
+
 /**
  * `POST /api/v1/telemetry` (docs/http-api.md): one batch per request, as `application/json` or
  * `text/plain` (sendBeacon), at most TELEMETRY_MAX_BYTES on the wire whatever `Content-Length`
@@ -60,46 +79,66 @@ async function parseBatch(request: Request): Promise<TelemetryBatch> {
  * ingested (nothing changes). Refusals store nothing: 415 (media type), 413 (size), 400 (JSON,
  * schema, or not fitting the version, naming the field), 404 (model or version), 429 with
  * `Retry-After` past the per-address rate (`peerAddress`: the socket's, see client-address.ts).
- * CORS and preflights are the caller's (server/http/cors.ts).
+ * CORS and preflights are the caller's (server/http/cors.ts). Never rejects.
  */
-export function createTelemetryHandler(deps: TelemetryHandlerDeps) {
-  return async (request: Request, peerAddress: string): Promise<Response> => {
+export function createIngestRoute(deps: TelemetryHandlerDeps) {
+  return async (request: IngestRequest): Promise<Answer<InlineBody>> => {
     if (request.method !== 'POST') {
       const error = new FerryError(
         ErrorCode.METHOD_NOT_ALLOWED,
         `method: ${request.method} is not allowed on /api/v1/telemetry (allowed: POST, OPTIONS)`,
       );
-      const response = errorResponse(error);
-      response.headers.set('Allow', 'POST, OPTIONS');
-      return response;
+      return withHeader(errorAnswer(error), 'Allow', 'POST, OPTIONS');
     }
     // Before the body is read: a refused client costs no parsing.
-    const client = clientAddressOf(peerAddress, request.headers.get('x-forwarded-for'), deps.trustedProxies);
+    const forwarded = request.header('x-forwarded-for');
+    const client = clientAddressOf(request.peerAddress, forwarded, deps.trustedProxies);
     const verdict = deps.limiter.take(client);
     if (!verdict.allowed) {
       deps.observer?.refused(ErrorCode.RATE_LIMITED);
-      discardBody(request);
+      request.discard();
       const error = new FerryError(
         ErrorCode.RATE_LIMITED,
         `rate: too many telemetry requests from this address; retry after ${verdict.retryAfterSeconds} s`,
       );
-      const response = errorResponse(error);
-      response.headers.set('Retry-After', String(verdict.retryAfterSeconds));
-      return response;
+      return withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds));
     }
     try {
       const batch = await parseBatch(request);
       const status = await deps.ingest.ingest(batch);
       if (status === 'accepted') deps.observer?.accepted(batch.runs);
       else deps.observer?.duplicate();
-      return json({ status });
+      return jsonAnswer({ status });
     } catch (error) {
       // A body refused before it was read (wrong media type) is drained, so the answer arrives.
-      discardBody(request);
+      request.discard();
       deps.observer?.refused(isFerryError(error) ? error.code : ErrorCode.INTERNAL);
-      return errorResponse(error, 'POST /api/v1/telemetry');
+      return errorAnswer(error, 'POST /api/v1/telemetry');
     }
   };
+}
+
+/** The ingest route over a web `Request`, as SvelteKit's route (`vite dev`) calls it. */
+function ingestRequestOf(request: Request, peerAddress: string): IngestRequest {
+  return {
+    method: request.method,
+    header: (name) => request.headers.get(name),
+    peerAddress,
+    readText: (maxBytes) => readBodyText(request, maxBytes),
+    discard: () => discardBody(request),
+  };
+}
+
+/**
+ * {@link createIngestRoute} for web `Request`s (`handler(request, peerAddress)`, SvelteKit's
+ * route), with the same route for Node's requests as `handler.answer` (the front door's native
+ * route, server/http/node/fast-routes.ts): one implementation, two ways in.
+ */
+export function createTelemetryHandler(deps: TelemetryHandlerDeps) {
+  const answer = createIngestRoute(deps);
+  const handler = async (request: Request, peerAddress: string): Promise<Response> =>
+    responseOf(await answer(ingestRequestOf(request, peerAddress)));
+  return Object.assign(handler, { answer });
 }
 
 /** A handler made by {@link createTelemetryHandler}. */

@@ -1,83 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, FerryError } from '$shared';
+import { createEventHub } from '../../events/hub.ts';
+import { eventsRoute } from '../../events/route.ts';
 import type { Ferry } from '../../ferry.ts';
-import { serveControl, serveControlBatch } from '../../rollouts/http.ts';
-import { serveBlob } from '../blobs.ts';
-import { preflight, withIsolationHeaders } from '../cors.ts';
-import { serveManifest } from '../manifest.ts';
-import { errorResponse } from '../respond.ts';
-import { serveWellKnown } from '../well-known.ts';
-import type { FastRoute, FastRouteContext } from './front-door.ts';
+import { controlAnswer, controlBatchAnswer } from '../../rollouts/http.ts';
+import type { Answer, RequestView } from '../answer.ts';
+import { blobAnswer } from '../blobs.ts';
+import { isolationHeaders, preflightAnswer } from '../cors.ts';
+import { manifestAnswer } from '../manifest.ts';
+import { errorAnswer } from '../respond.ts';
+import { wellKnownAnswer } from '../well-known.ts';
+import type { FastRoute, FastRouteContext, NativeRoute } from './front-door.ts';
+import { hasBody, viewOfNode } from './node-request.ts';
+import { discardNodeBody, readNodeBody } from './read-body.ts';
+import { writeAnswer } from './write-answer.ts';
 
-type Serve = (request: Request, match: RegExpExecArray, context: FastRouteContext) => Promise<Response>;
+/** What a route's core gets: the request's view, the pattern's match, and Node's request itself. */
+interface Call {
+  view: RequestView;
+  match: RegExpExecArray;
+  req: IncomingMessage;
+  context: FastRouteContext;
+}
+
+type Serve = (call: Call) => Answer | Promise<Answer>;
 
 /** The 405 SvelteKit gives a `+server.ts` without the method, in the JSON contract (api-errors.ts). */
-function methodNotAllowed(request: Request, allow: string): Response {
-  const { pathname } = new URL(request.url);
+function methodNotAllowed(view: RequestView, allow: string): Answer {
   const error = new FerryError(
     ErrorCode.METHOD_NOT_ALLOWED,
-    `method: ${request.method} is not allowed on ${pathname} (allowed: ${allow})`,
+    `method: ${view.method} is not allowed on ${view.pathname} (allowed: ${allow})`,
   );
-  const response = errorResponse(error);
-  response.headers.set('Allow', allow);
-  return response;
+  const answer = errorAnswer(error);
+  answer.headers.Allow = allow;
+  return answer;
 }
 
 /**
- * A route that answers what hooks.server.ts would around the same handler: preflights, the
+ * A native route that answers what hooks.server.ts would around the same core: preflights, the
  * methods in `allow` (HEAD as GET without a body, as SvelteKit does) or 405, then the isolation
- * and CORS headers.
+ * and CORS headers, written straight to Node's response.
  */
-function route(ferry: Ferry, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): FastRoute {
+function route(ferry: Ferry, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): NativeRoute {
   const { pattern, allow } = spec;
+  const allowed = allow.join(', ');
   return {
     pattern,
-    async handle(request, match, context) {
-      const early = preflight(request, ferry.config);
-      let response: Response;
-      if (early) response = early;
-      else if (!allow.includes(request.method)) response = methodNotAllowed(request, allow.join(', '));
-      else {
-        response = await serve(request, match, context);
-        if (request.method === 'HEAD' && response.body !== null) {
-          void response.body.cancel();
-          response = new Response(null, response);
-        }
+    // The front door's context is the socket's peer address, which `req` has too.
+    native(req, res, match) {
+      const view = viewOfNode(req);
+      const context = { peerAddress: req.socket.remoteAddress ?? '' };
+      const send = (answer: Answer) => finish(ferry, { view, req, res }, answer);
+      let answer: Answer | Promise<Answer>;
+      try {
+        answer =
+          preflightAnswer(view, ferry.config) ??
+          (allow.includes(view.method)
+            ? serve({ view, match, req, context })
+            : methodNotAllowed(view, allowed));
+      } catch (error) {
+        answer = errorAnswer(error, `${view.method} ${view.pathname}`);
       }
-      return withIsolationHeaders(request, response, ferry.config);
+      // Only a route that must wait (ingest, opening a blob) pays for promises.
+      if (answer instanceof Promise) {
+        return answer.then(send, (error: unknown) =>
+          send(errorAnswer(error, `${view.method} ${view.pathname}`)),
+        );
+      }
+      return send(answer);
     },
   };
 }
 
+/** Sends `answer` with the isolation and CORS headers; HEAD gets no body. */
+function finish(
+  ferry: Ferry,
+  call: { view: RequestView; req: IncomingMessage; res: ServerResponse },
+  answer: Answer,
+): void | Promise<void> {
+  const { view, req, res } = call;
+  const headers = isolationHeaders(view.pathname, view.header('origin'), ferry.config);
+  // Node sends no body for HEAD; a body source is not even opened.
+  const final = {
+    ...answer,
+    headers: Object.assign(answer.headers, headers),
+    body: view.method === 'HEAD' ? null : answer.body,
+  };
+  // An answer given without reading the body: drop the rest so that the answer reaches the client.
+  if (hasBody(req) && !req.complete && req.readableFlowing !== true) discardNodeBody(req);
+  const written = writeAnswer(res, final);
+  if (!(written instanceof Promise)) return written;
+  return written.catch((error: unknown) => {
+    // Opening the body failed before anything was sent (a blob gone from the store).
+    if (res.headersSent) throw error;
+    const failed = errorAnswer(error, `${view.method} ${view.pathname}`);
+    Object.assign(failed.headers, headers);
+    return writeAnswer(res, failed);
+  });
+}
+
 const param = (match: RegExpExecArray, index: number) => decodeURIComponent(match[index] ?? '');
+/** The query of a request target (`/path?a=b`), empty when it has none. */
+const queryOf = (target = '') =>
+  new URLSearchParams(target.includes('?') ? target.slice(target.indexOf('?') + 1) : '');
 
 /**
  * The hot public routes served ahead of SvelteKit (issue 8's fast lane): telemetry ingest, blob
- * and manifest GETs and /.well-known/ferry.json, through the same handlers and with the same
+ * and manifest GETs and /.well-known/ferry.json, on Node's request and response, through the same
+ * cores (server/http/{manifest,blobs,well-known}.ts, server/telemetry/http.ts) and with the same
  * headers as their SvelteKit routes under web/src/routes, which still serve `vite dev`.
  */
-export function fastRoutes(ferry: Ferry): FastRoute[] {
+export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
+  // One hub per server process: every stream of GET /api/v1/events (served here only) hangs off it.
+  const hub = createEventHub({ reader: ferry.control, bus: ferry.events, settings: ferry.config.events });
   return [
-    route(ferry, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, (request, _match, context) =>
-      ferry.telemetry.handler(request, context.peerAddress),
+    eventsRoute({ config: ferry.config, reader: ferry.control, hub }),
+    route(ferry, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
+      ferry.telemetry.handler.answer({
+        method: view.method,
+        header: view.header,
+        peerAddress: context.peerAddress,
+        readText: async (maxBytes) => (await readNodeBody(req, maxBytes)).toString('utf8'),
+        discard: () => discardNodeBody(req),
+      }),
     ),
-    route(ferry, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, (request, match) =>
-      serveBlob(request, ferry, param(match, 1)),
+    route(ferry, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>
+      blobAnswer(view, ferry, param(match, 1)),
     ),
     route(
       ferry,
       { pattern: /^\/api\/v1\/models\/([^/]+)\/versions\/([^/]+)\/manifest$/, allow: ['GET', 'HEAD'] },
-      (request, match) => serveManifest(request, ferry, { name: param(match, 1), version: param(match, 2) }),
+      ({ view, match }) => manifestAnswer(view, ferry, { name: param(match, 1), version: param(match, 2) }),
     ),
     route(
       ferry,
       { pattern: /^\/api\/v1\/models\/([^/]+)\/control$/, allow: ['GET', 'HEAD'] },
-      (request, match) => serveControl(request, ferry.control, param(match, 1)),
+      ({ view, match }) => controlAnswer(ferry.control, param(match, 1), view.header('if-none-match')),
     ),
-    route(ferry, { pattern: /^\/api\/v1\/control$/, allow: ['GET', 'HEAD'] }, (request) =>
-      serveControlBatch(request, ferry.control),
+    route(ferry, { pattern: /^\/api\/v1\/control$/, allow: ['GET', 'HEAD'] }, ({ view, req }) =>
+      controlBatchAnswer(ferry.control, queryOf(req.url), view.header('if-none-match')),
     ),
     route(ferry, { pattern: /^\/\.well-known\/ferry\.json$/, allow: ['GET', 'HEAD'] }, () =>
-      serveWellKnown(ferry),
+      wellKnownAnswer(ferry),
     ),
   ];
 }

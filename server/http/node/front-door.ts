@@ -4,6 +4,7 @@ import { ErrorCode, FerryError } from '$shared';
 import { isCrossSiteForm } from '../csrf.ts';
 import { errorResponseFor } from '../respond.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
+import { hasBody } from './node-request.ts';
 import { sendResponse } from './send-response.ts';
 import type { StaticFiles } from './static-files.ts';
 
@@ -132,7 +133,12 @@ function fail(res: ServerResponse, request: string, error: unknown): void {
 export function createFrontDoor(
   options: FrontDoorOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const serve = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => {
+  const serveWeb = async (req: IncomingMessage, res: ServerResponse, route: Promise<Response>) =>
+    sendResponse(res, await route);
+  const webRequest = (req: IncomingMessage) =>
+    getRequest({ request: req, base: `http://${req.headers.host}` });
+  // Synchronous up to the route: a native route's answer costs no promise unless it needs one.
+  const dispatch = (req: IncomingMessage, res: ServerResponse, target: RequestTarget): unknown => {
     const refused = screen(req, target);
     if (refused) return setResponse(res, errorResponseFor(target.pathname, refused));
     const file = options.staticFiles.find(target.pathname);
@@ -142,24 +148,37 @@ export function createFrontDoor(
       response.headers.set('Allow', file ? 'GET, HEAD' : SERVER_METHODS);
       return setResponse(res, response);
     }
-    const route = file ? null : matchRoute(options.routes, target.pathname);
-    if (!file && !route) return options.fallback(req, res);
+    if (file)
+      return serveWeb(
+        req,
+        res,
+        webRequest(req).then((request) => options.staticFiles.serve(request, file)),
+      );
+    const found = matchRoute(options.routes, target.pathname);
+    if (!found) return options.fallback(req, res);
     const context = { peerAddress: req.socket.remoteAddress ?? '' };
-    if (route && 'native' in route.route) return route.route.native(req, res, route.match, context);
-    const request = await getRequest({ request: req, base: `http://${req.headers.host}` });
-    const response = file
-      ? await options.staticFiles.serve(request, file)
-      : await (route!.route as FastRoute).handle(request, route!.match, context);
-    return sendResponse(res, response);
+    const { route, match } = found;
+    if ('native' in route) return route.native(req, res, match, context);
+    return serveWeb(
+      req,
+      res,
+      webRequest(req).then((request) => route.handle(request, match, context)),
+    );
   };
   return (req, res) => {
-    for (const [name, value] of Object.entries(BASELINE_HEADERS)) res.setHeader(name, value);
-    lingerAfterEarlyAnswer(req, res);
+    for (const name in BASELINE_HEADERS) res.setHeader(name, BASELINE_HEADERS[name] as string);
+    if (hasBody(req)) lingerAfterEarlyAnswer(req, res);
     const raw = req.url ?? '/';
-    const target = { raw, pathname: raw.split('?', 1)[0] ?? '/' };
+    const query = raw.indexOf('?');
+    const target = { raw, pathname: query === -1 ? raw : raw.slice(0, query) };
     const failed = (error: unknown) => fail(res, `${req.method} ${target.pathname.slice(0, 200)}`, error);
-    // `serve` is async: a synchronous throw of adapter-node's handler becomes a rejection too.
-    serve(req, res, target).catch(failed);
+    try {
+      const pending = dispatch(req, res, target);
+      // A handler's rejection (adapter-node's included) becomes a logged 500 like a throw.
+      if (pending instanceof Promise) pending.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   };
 }
 

@@ -1,0 +1,62 @@
+import type { IncomingMessage } from 'node:http';
+import { ErrorCode, FerryError } from '$shared';
+import { payloadTooLarge } from '../../storage/blob-store.ts';
+
+/** After a refusal, at most this much of the rest is read and dropped before the socket is closed. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+
+function cutOff(): FerryError {
+  return new FerryError(ErrorCode.INVALID_INPUT, 'body: the request ended before its body was complete');
+}
+
+/**
+ * Reads and drops what is left of `req`'s body in the background, so that an answer sent before
+ * the body was read reaches a client still sending; past DISCARD_BYTES the socket is destroyed.
+ * Does nothing once the body has ended.
+ */
+export function discardNodeBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
+/**
+ * The whole body of `req`, at most `maxBytes`: a declared `Content-Length` above it is refused at
+ * once, a chunked body as soon as it crosses it (PAYLOAD_TOO_LARGE, 413), and the rest is dropped
+ * ({@link discardNodeBody}) so the 413 arrives. A client that goes away mid-body gets
+ * INVALID_INPUT. Nothing beyond `maxBytes` is ever held.
+ */
+export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    discardNodeBody(req);
+    return Promise.reject(payloadTooLarge(maxBytes));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: FerryError | null) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      chunks.length = 0;
+      settle(payloadTooLarge(maxBytes));
+      discardNodeBody(req);
+    };
+    const onEnd = () => settle(null);
+    // 'close' before 'end': the client hung up mid-body.
+    const onClose = () => settle(req.complete ? null : cutOff());
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+  });
+}
