@@ -48,7 +48,10 @@ export function isBodySource(body: InlineBody | BodySource): body is BodySource 
 /** A web `Response` of an answer whose body is in memory. */
 export function responseOf(answer: Answer<InlineBody>): Response {
   // A Uint8Array is a valid BodyInit; TypeScript's DOM types want an ArrayBuffer-backed view.
-  return new Response(answer.body as ConstructorParameters<typeof Response>[0], { status: answer.status, headers: answer.headers });
+  return new Response(answer.body as ConstructorParameters<typeof Response>[0], {
+    status: answer.status,
+    headers: answer.headers,
+  });
 }
 
 /** A web `Response` of any answer, opening its body source if it has one. */
