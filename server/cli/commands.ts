@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { TokenScope, VersionStatus } from '$shared';
+import { ErrorCode, TokenScope, VersionStatus } from '$shared';
 import { callServer } from './client.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
 import { connectionOf, output, withConnection } from './options.ts';
 import { publishBundle } from './publish.ts';
 
@@ -83,7 +84,28 @@ export function tokenCommand(): Command {
 
 /** `ferry versions set-status <name> <version> <status>`. */
 export function versionsCommand(): Command {
-  const versions = new Command('versions').description('manage published versions (scope: admin)');
+  const versions = new Command('versions').description(
+    'list and manage published versions (set-status: scope admin)',
+  );
+  withConnection(versions.command('list'))
+    .description("list a model's versions, newest first, with status and size")
+    .argument('<name>', 'model name')
+    .action(async (name: string, options: ConnectionOptions) => {
+      const connection = connectionOf(options);
+      const { models } = await callServer(connection, (client) => client.models.list.query());
+      const model = models.find((m) => m.name === name);
+      if (!model) {
+        throw new CliError(`${name}: no such model on ${connection.server}`, ExitCode.NOT_FOUND, {
+          code: ErrorCode.MODEL_NOT_FOUND,
+        });
+      }
+      output(options.json, model, () =>
+        model.versions.map(
+          (v) =>
+            `${v.version}\t${v.status}${v.version === model.latest ? ' (latest)' : ''}\t${v.size} bytes\t${v.publishedAt}`,
+        ),
+      );
+    });
   withConnection(versions.command('set-status'))
     .description('deprecate, yank or restore a version; its manifest is re-signed')
     .argument('<name>', 'model name')
