@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VersionDriftReport } from '../../server/drift/report.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
-import { callTrpc } from '../support/registry-http.ts';
 import { launchBrowser, type LaunchedBrowser } from './support/browser.ts';
+import { driftReportOf } from './support/telemetry.ts';
 
 // The two sliders moved to the far right: about +4 reference σ each.
 const MOVED = { worst_radius: 30, worst_concave_points: 0.28 };
@@ -40,13 +39,7 @@ describe('the demo’s telemetry (breast-cancer)', () => {
     await expect.poll(() => count('telemetry-queued'), { timeout: 60_000 }).toBe(0);
     expect(await count('telemetry-batches')).toBeGreaterThanOrEqual(1);
 
-    const reply = await callTrpc(server.url, 'drift.report', {
-      query: true,
-      token: server.adminToken,
-      input: { model: 'breast-cancer' },
-    });
-    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    const report = reply.body.result?.data as VersionDriftReport;
+    const report = await driftReportOf(server, { model: 'breast-cancer' });
     expect(report.runs).toBeGreaterThanOrEqual(200);
     const drifted = report.report.features.filter((f) => f.status === 'drifted').map((f) => f.name);
     expect(drifted.sort()).toEqual(Object.keys(MOVED).sort());

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../shared/stats/random.ts';
 import type { VersionDriftReport } from '../../server/drift/report.ts';
-import { callTrpc } from '../support/registry-http.ts';
 import type { HarnessInput } from './support/harness.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
-import { drained } from './support/telemetry.ts';
+import { drained, driftReportOf } from './support/telemetry.ts';
 
 const bundle = path.join(root, 'models/breast-cancer');
 const manifest = JSON.parse(readFileSync(path.join(bundle, 'ferry.json'), 'utf8')) as {
@@ -50,15 +49,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-async function driftReport(version: string): Promise<VersionDriftReport> {
-  const reply = await callTrpc(stack.server.url, 'drift.report', {
-    query: true,
-    token: stack.server.adminToken,
-    input: { model: 'breast-cancer', version },
-  });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body.result?.data as VersionDriftReport;
-}
+const driftReport = (version: string) => driftReportOf(stack.server, { model: 'breast-cancer', version });
 
 const drifted = (report: VersionDriftReport) =>
   report.report.features.filter((f) => f.status === 'drifted').map((f) => f.name);

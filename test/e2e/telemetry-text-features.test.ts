@@ -3,10 +3,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binIndex } from '../../shared/features/bin-index.ts';
-import type { VersionDriftReport } from '../../server/drift/report.ts';
-import { callTrpc } from '../support/registry-http.ts';
 import { root, startStack, type Stack } from './support/stack.ts';
-import { drained } from './support/telemetry.ts';
+import { drained, driftReportOf } from './support/telemetry.ts';
 
 // The worker's token features on the debian-sections held-out descriptions against the values the
 // training code computed for them (models/debian-sections/reference.py, written per text into
@@ -83,19 +81,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => stack?.close());
 
-async function driftReport(version: string): Promise<VersionDriftReport> {
-  const reply = await callTrpc(stack.server.url, 'drift.report', {
-    query: true,
-    token: stack.server.adminToken,
-    input: { model: 'debian-sections', version },
-  });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body.result?.data as VersionDriftReport;
-}
-
 /** The live histogram the browser's telemetry gave `feature` of `version`. */
 async function live(version: string, feature: keyof Values): Promise<number[] | undefined> {
-  const report = await driftReport(version);
+  const report = await driftReportOf(stack.server, { model: 'debian-sections', version });
   return report.report.features.find((f) => f.name === feature)?.live;
 }
 

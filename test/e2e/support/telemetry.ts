@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { VersionDriftReport } from '../../../server/drift/report.ts';
 import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
 import { callTrpc, publishOverHttp } from '../../support/registry-http.ts';
 import { launchBrowser, type LaunchedBrowser } from './browser.ts';
@@ -116,4 +117,14 @@ export async function queued(
     if (telemetry.enabled && telemetry.queued >= batches) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** `drift.report` for `input` (model, optional version) with `server`'s admin token; throws unless 200. */
+export async function driftReportOf(
+  server: Pick<FerryServer, 'url' | 'adminToken'>,
+  input: { model: string; version?: string },
+): Promise<VersionDriftReport> {
+  const reply = await callTrpc(server.url, 'drift.report', { query: true, token: server.adminToken, input });
+  if (reply.status !== 200) throw new Error(`drift.report: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body.result?.data as VersionDriftReport;
 }
