@@ -7,7 +7,7 @@ import { useFerryServer } from '../support/use-ferry-server.ts';
  * The scope each guarded procedure requires. The first test fails when the router gains a
  * mutation missing here, so no new mutation can ship without an auth check being tested.
  */
-type Scope = 'publish' | 'admin' | 'read';
+type Scope = 'publish' | 'admin' | 'read' | 'operator';
 const requiredScope: Record<string, Scope> = {
   'versions.publish': 'publish',
   'versions.setStatus': 'admin',
@@ -17,9 +17,23 @@ const requiredScope: Record<string, Scope> = {
   'audit.list': 'admin',
   'drift.report': 'read',
   'telemetry.summary': 'read',
+  // A read token may see a model's control status; so may an operator token (tested below).
+  'rollouts.status': 'read',
+  'rollouts.start': 'operator',
+  'rollouts.setPercentage': 'operator',
+  'rollouts.promote': 'operator',
+  'rollouts.rollback': 'operator',
+  'rollouts.setStable': 'operator',
+  'rollouts.block': 'operator',
+  'rollouts.unblock': 'operator',
 };
-/** A scope that does not grant each one (admin implies read, so read's is publish). */
-const lacking: Record<Scope, Scope> = { publish: 'admin', admin: 'publish', read: 'publish' };
+/** A scope that does not grant each one (admin implies read and operator, so theirs is publish). */
+const lacking: Record<Scope, Scope> = {
+  publish: 'admin',
+  admin: 'publish',
+  read: 'publish',
+  operator: 'publish',
+};
 const procedures = Object.entries(
   appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
 );
@@ -27,9 +41,9 @@ const mutations = procedures.filter(([, p]) => p._def.type === 'mutation').map((
 const guarded = Object.keys(requiredScope);
 
 const server = useFerryServer();
-const tokens: Record<Scope, string> = { publish: '', admin: '', read: '' };
+const tokens: Record<Scope, string> = { publish: '', admin: '', read: '', operator: '' };
 beforeAll(async () => {
-  for (const scope of ['publish', 'admin', 'read'] as const) {
+  for (const scope of ['publish', 'admin', 'read', 'operator'] as const) {
     const reply = await callTrpc(server().url, 'tokens.create', {
       input: { name: `${scope} only`, scopes: [scope] },
       token: server().adminToken,
@@ -86,6 +100,26 @@ describe('every mutation requires a token with the right scope', () => {
     expect((await callTrpc(server().url, 'models.list', { query: true })).status).toBe(200);
     expect((await callTrpc(server().url, 'server.info', { query: true })).status).toBe(200);
     expect((await fetch(`${server().url}/api/v1/models`)).status).toBe(200);
+    // The event stream needs no token: an unknown model is what it answers about, not auth.
+    const events = await fetch(`${server().url}/api/v1/events?models=nope`);
+    expect([events.status, ((await events.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'MODEL_NOT_FOUND',
+    ]);
+    expect((await fetch(`${server().url}/api/v1/control?models=nope`)).status).toBe(200);
+  });
+
+  it('lets operator and read tokens see a control status, and an operator token (not a read one) operate', async () => {
+    const status = (token: string) =>
+      callTrpc(server().url, 'rollouts.status', { token, query: true, input: { model: 'nope' } });
+    // Past the scope check: the unknown model is what they are told about.
+    expect((await status(tokens.operator)).status).toBe(404);
+    expect((await status(tokens.read)).status).toBe(404);
+    const block = (token: string) =>
+      callTrpc(server().url, 'rollouts.block', { token, input: { model: 'nope', version: '1.0.0' } });
+    expect((await block(tokens.operator)).status).toBe(404);
+    expect((await block(tokens.admin)).status).toBe(404);
+    expect((await block(tokens.read)).status).toBe(403);
   });
 
   it('refuses a revoked token with 401', async () => {
