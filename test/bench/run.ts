@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ensureBuild } from '../../server/build/ensure-build.ts';
 import { deliveryBenchmark } from './delivery.ts';
 import { driftBenchmark } from './drift.ts';
+import { eventsBenchmark } from './events.ts';
 import { ingestBenchmark } from './ingest.ts';
 import { mergeResults, writeResults, type BenchResult } from './report.ts';
 import { runtimeBenchmark } from './runtime.ts';
@@ -21,6 +22,7 @@ const all: Record<string, () => Promise<BenchResult>> = {
   drift: driftBenchmark,
   ingest: ingestBenchmark,
   'trpc-batch': trpcBatchBenchmark,
+  events: eventsBenchmark,
 };
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 const names = only === undefined ? Object.keys(all) : only.split(',');

@@ -12,6 +12,7 @@ const server = useFerryServer({
     FERRY_SSE_HEARTBEAT_MS: '200',
     FERRY_SSE_MAX_CONNECTIONS: String(MAX_STREAMS),
     FERRY_SSE_RETRY_MS: '1000',
+    FERRY_SSE_BUFFER_BYTES: '65536',
   },
 });
 const open: EventStream[] = [];
@@ -40,6 +41,11 @@ async function publish(name: string, version: string): Promise<void> {
 }
 
 /** A real change of `model`'s control: a status change re-signs its document and publishes it. */
+async function operate(procedure: string, input: Record<string, unknown>): Promise<void> {
+  const reply = await callTrpc(server().url, `rollouts.${procedure}`, { input, token: server().adminToken });
+  expect(reply.status, JSON.stringify(reply.body).slice(0, 300)).toBe(200);
+}
+
 async function setStatus(model: string, version: string, status: 'published' | 'deprecated'): Promise<void> {
   const reply = await callTrpc(server().url, 'versions.setStatus', {
     input: { name: model, version, status },
@@ -125,6 +131,41 @@ describe('GET /api/v1/events against a real server', () => {
     stalled.response.resume();
     await stalled.until(() => stalled.events.length === 5);
     expect(stalled.events).toEqual(reading.events);
+  });
+
+  it('drops a stalled stream over FERRY_SSE_BUFFER_BYTES; it resumes with Last-Event-ID to the current document', async () => {
+    const stalled = await stream('alpha');
+    const reading = await stream('alpha');
+    await stalled.until(() => stalled.events.length === 1);
+    stalled.response.pause();
+    const changed = async (change: () => Promise<void>) => {
+      const before = reading.events.length;
+      await change();
+      await reading.until(() => reading.events.length === before + 1);
+    };
+    await changed(() => publish('alpha', '1.1.0'));
+    await changed(() => operate('setStable', { model: 'alpha', version: '1.0.0' }));
+    // Large targeting makes each document ~800 KB, so a few changes outgrow the kernel's buffers.
+    const values = (i: number) => Array.from({ length: 100 }, (_, j) => `${i}-${j}-${'v'.repeat(240)}`);
+    const targeting = Array.from({ length: 32 }, (_, i) => ({
+      attribute: 'custom',
+      name: `c${i}`,
+      in: values(i),
+    }));
+    await changed(() => operate('start', { model: 'alpha', candidate: '1.1.0', percent: 1, targeting }));
+    const dropped = /dropped 1 event stream holding over 65536 unsent bytes/;
+    for (let percent = 2; percent < 60 && !dropped.test(server().output()); percent += 1) {
+      await changed(() => operate('setPercentage', { model: 'alpha', percent }));
+    }
+    expect(server().output()).toMatch(dropped);
+    stalled.response.resume();
+    await stalled.closed;
+    // Every event it got before the drop is whole and in order: a prefix of what the other got.
+    expect(stalled.events).toEqual(reading.events.slice(0, stalled.events.length));
+    expect(stalled.events.length).toBeLessThan(reading.events.length);
+    const resumed = await stream('alpha', { 'last-event-id': stalled.events.at(-1)!.id! });
+    await resumed.until(() => resumed.events.length === 1);
+    expect(resumed.events[0]).toEqual(reading.events.at(-1));
   });
 
   it('sends `: ping` heartbeats every FERRY_SSE_HEARTBEAT_MS', async () => {
