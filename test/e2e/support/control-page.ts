@@ -70,6 +70,21 @@ export function controlPage(page: Page) {
       );
       return (await call<HandleState>('state', [key])).errors;
     },
+    /** Waits until `key` was assigned `version` for `reason` (an `assignment` event). */
+    async assigned(key: string, expected: { version: string | null; reason: string }) {
+      await page.waitForFunction(
+        ([k, v, r]) =>
+          (
+            window as unknown as {
+              control: { state(k: string): { assignments: { version: string | null; reason: string }[] } };
+            }
+          ).control
+            .state(k)
+            .assignments.some((a) => a.version === v && a.reason === r),
+        [key, expected.version, expected.reason] as const,
+        { timeout: 0, polling: 20 },
+      );
+    },
     /** Waits until `key` has run at least `count` times in its loop. */
     async loopRuns(key: string, count: number) {
       await page.waitForFunction(
