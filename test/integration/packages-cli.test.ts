@@ -17,7 +17,6 @@ const server = useFerryServer();
 let work: string;
 let packed: PackedPackage;
 let project: string;
-let installMs: number;
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'ferry-cli-package-'));

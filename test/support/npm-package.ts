@@ -32,28 +32,42 @@ export function packFolder(folder: string, into: string): PackedPackage {
   };
 }
 
+function npmInstall(dir: string, args: readonly string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    execFile(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...args],
+      { cwd: dir },
+      (error, _out, stderr) =>
+        error ? reject(new Error(`npm install ${args.join(' ')}: ${stderr}`)) : resolve(),
+    );
+  });
+}
+
 /**
- * A fresh project in a `ferry-project-*` temp folder with `tarball` installed offline from npm's
- * cache (as the root install filled it), install scripts off. Returns the folder and the install's
- * wall time in milliseconds; the caller removes the folder.
+ * A fresh project in a `ferry-project-*` temp folder with `tarball` installed, install scripts
+ * off: offline from npm's cache (as the root install filled it), or `--prefer-offline` when the
+ * cache lacks a dependency's metadata. Returns the folder, the install's wall time in
+ * milliseconds and the mode that worked; the caller removes the folder.
  */
-export async function installTarball(tarball: string): Promise<{ dir: string; installMs: number }> {
+export async function installTarball(
+  tarball: string,
+): Promise<{ dir: string; installMs: number; mode: 'offline' | 'prefer-offline' }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-project-'));
   writeFileSync(
     path.join(dir, 'package.json'),
     JSON.stringify({ name: 'team-app', private: true, type: 'module' }),
   );
-  const started = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
-      { cwd: dir },
-      (error, _stdout, stderr) =>
-        error ? reject(new Error(`npm install ${tarball}: ${stderr}`)) : resolve(),
-    );
-  });
-  return { dir, installMs: performance.now() - started };
+  let started = performance.now();
+  try {
+    await npmInstall(dir, ['--offline', tarball]);
+    return { dir, installMs: performance.now() - started, mode: 'offline' };
+  } catch (error) {
+    if (!/ENOTCACHED/.test((error as Error).message)) throw error;
+  }
+  started = performance.now();
+  await npmInstall(dir, ['--prefer-offline', tarball]);
+  return { dir, installMs: performance.now() - started, mode: 'prefer-offline' };
 }
 
 /** Package names under a project's node_modules (scoped ones as `@scope/name`). */
