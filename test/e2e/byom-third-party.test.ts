@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleManifest } from '../../shared/schemas/manifest.ts';
+import { scaleBoxes, textBoxes } from '../../shared/vision/text-boxes.ts';
 import { imageToFeed, type ImagePreprocessing } from '../../workers/runtime/image-input.ts';
 import type { LoadProgress } from '../../workers/types.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
@@ -35,6 +36,9 @@ const imagePreprocessing = (name: Name): ImagePreprocessing => {
   if (manifest.preprocessing.kind !== 'image') throw new Error(`${name}: no image preprocessing`);
   return manifest.preprocessing;
 };
+/** The image preprocessing a bundle folder's ferry.json declares (with defaults). */
+const imagePreprocessingOf = (dir: string) =>
+  BundleManifest.parse(JSON.parse(readFileSync(path.join(root, dir, 'ferry.json'), 'utf8'))).preprocessing;
 const keysFile = path.join(path.dirname(thirdPartyModels.paddleocrRec.file), 'ppocr_keys_v1.txt');
 
 /** A bundle folder for `name`: the committed ferry.json plus the third-party files, in a temp dir. */
@@ -371,6 +375,71 @@ describe('Silero VAD (custom task: named tensors in, raw outputs out; stateful)'
       code: 'INVALID_INPUT',
       message: 'state: dimension 0 must be 2, got 3',
     });
+  });
+});
+
+describe('PaddleOCR detector at its native aspect ratio (both sides dynamic)', () => {
+  it('runs a wide picture at its own size rounded up to multiples of 32, as onnxruntime-node does, with boxes on the picture', async () => {
+    const pre = (m: Record<string, unknown>) => m.preprocessing as Record<string, unknown>;
+    await stack.publishVariant('models/paddleocr-det', (m) => {
+      m.name = 'paddleocr-det-native';
+      Object.assign(pre(m), {
+        width: 960,
+        height: 960,
+        dynamic: { width: { multipleOf: 32 }, height: { multipleOf: 32 } },
+      });
+    });
+    const image = await renderLine('Ferry reads text', { size: 40 });
+    const browser = await page.evaluate(
+      async ({ serverUrl, publicKey, image }) => {
+        const { byom } = window as unknown as ByomWindow;
+        const { openModel } = await byom.example('open-model');
+        const model = openModel!({ serverUrl, publicKey, name: 'paddleocr-det-native' }) as {
+          ready(): Promise<unknown>;
+          run(
+            input: unknown,
+          ): Promise<{ outputs: Record<string, { dims: number[]; data: Float32Array }>; boxes?: unknown[] }>;
+        };
+        await model.ready();
+        const data = new ImageData(new Uint8ClampedArray(image.rgba), image.width, image.height);
+        const { outputs, boxes } = await model.run({ image: data });
+        const map = outputs['sigmoid_0.tmp_0']!;
+        return {
+          dims: map.dims,
+          data: Array.from(map.data),
+          boxes: boxes as { x: number; y: number; width: number; height: number; score: number }[],
+        };
+      },
+      { serverUrl: stack.proxy.url, publicKey: stack.server.publicKey, image },
+    );
+    const [height, width] = [Math.ceil(image.height / 32) * 32, Math.ceil(image.width / 32) * 32];
+    expect(browser.dims).toEqual([1, 1, height, width]);
+    expect(width).toBeGreaterThan(2 * height);
+    const feed = imageToFeed(
+      { data: Uint8ClampedArray.from(image.rgba), width: image.width, height: image.height },
+      {
+        ...(imagePreprocessingOf('models/paddleocr-det') as ImagePreprocessing),
+        width: 960,
+        height: 960,
+        dynamic: { width: { multipleOf: 32 }, height: { multipleOf: 32 } },
+      },
+    );
+    const det = await ort.InferenceSession.create(path.join(root, 'models/paddleocr-det/model.onnx'));
+    try {
+      const node = await det.run({ x: new ort.Tensor('float32', feed.data as Float32Array, feed.dims) });
+      const map = node['sigmoid_0.tmp_0']!.data as Float32Array;
+      expect(maxAbsDiff(browser.data, map)).toBeLessThan(1e-4);
+      const expected = scaleBoxes(textBoxes(map, { width, height }, 0.3), { width, height }, image);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(browser.boxes).toHaveLength(expected.length);
+      browser.boxes.forEach((box, i) => {
+        for (const key of ['x', 'y', 'width', 'height'] as const)
+          expect(box[key]).toBeCloseTo(expected[i]![key], 3);
+        expect(box.x + box.width).toBeLessThanOrEqual(image.width + 1);
+      });
+    } finally {
+      await det.release();
+    }
   });
 });
 
