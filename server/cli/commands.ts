@@ -4,6 +4,7 @@ import { callServer } from './client.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { connectionOf, output, withConnection } from './options.ts';
 import { publishBundle } from './publish.ts';
+import { addBlockCommands } from './rollout.ts';
 
 type ConnectionOptions = { server?: string; token?: string; json?: boolean };
 
@@ -45,7 +46,7 @@ export function tokenCommand(): Command {
     .description('create a token; its secret is printed once')
     .requiredOption(
       '--scope <scopes>',
-      'publish, admin, read and/or metrics (repeat or comma-separate)',
+      'publish, admin, read, operator and/or metrics (repeat or comma-separate)',
       scopeList,
     )
     .option('--name <name>', 'a label to tell tokens apart', 'cli token')
@@ -125,5 +126,5 @@ export function versionsCommand(): Command {
         `${change.name}@${change.version} is now ${change.status} (metadataVersion ${change.metadataVersion})`,
       ]);
     });
-  return versions;
+  return addBlockCommands(versions);
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { publishCommand, tokenCommand, versionsCommand } from './commands.ts';
 import { driftCommand } from './drift.ts';
 import { initCommand } from './init.ts';
+import { rolloutCommand } from './rollout.ts';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 
 // `ferry token list | head -1` closes our stdout early; that is not a failure.
@@ -20,6 +21,7 @@ program.addCommand(initCommand());
 program.addCommand(tokenCommand());
 program.addCommand(versionsCommand());
 program.addCommand(driftCommand());
+program.addCommand(rolloutCommand());
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();

@@ -71,6 +71,7 @@ beforeAll(async () => {
     { kind: 'tRPC GET', path: '/api/trpc/models.list' },
     { kind: 'upload', path: upload(modelSha) },
     { kind: 'telemetry ingest', path: '/api/v1/telemetry' },
+    { kind: 'event stream, unknown model', path: '/api/v1/events?models=nope' },
     { kind: 'unknown API path', path: '/api/v1/nothing-here' },
     { kind: 'Prometheus metrics', path: '/metrics' },
   ];
@@ -271,6 +272,25 @@ describe('a server under a corpus of hostile requests', () => {
       });
       expect(reply.status, text.slice(0, 60)).toBe(400);
     }
+  });
+
+  it('answers hostile event-stream requests with a 4xx naming models or Last-Event-ID, never a stream', async () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`).join(',');
+    const queries = ['', '?models', '?models=%ZZ', '?models=%00', '?models=__proto__', '?models[]=tiny'];
+    queries.push('?models=tiny&models=tiny', `?models=${names(51)}`, `?models=${names(1000)}`);
+    for (const query of queries) {
+      const reply = await hit({ path: `/api/v1/events${query}` });
+      expect(reply.status, query.slice(0, 60)).toBe(400);
+      expect(reply.body.toString(), query.slice(0, 60)).toContain('"message":"models: ');
+    }
+    for (const id of ['-1', '1e400', 'x'.repeat(4000), '0x10']) {
+      const reply = await hit({ path: '/api/v1/events?models=tiny', headers: { 'last-event-id': id } });
+      expect(reply.status, id.slice(0, 20)).toBe(400);
+      expect(reply.body.toString()).toContain('"message":"Last-Event-ID: ');
+    }
+    const unknown = await hit({ path: '/api/v1/events?models=tiny,nope' });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body.toString()).error.code).toBe('MODEL_NOT_FOUND');
   });
 
   it('is still alive afterwards, never answered 5xx, kept the /api/ error contract and grew < 64 MB', async () => {
