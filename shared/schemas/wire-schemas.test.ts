@@ -9,6 +9,7 @@ import { AnyEnvelope } from './envelope.ts';
 import { BundleManifest, PublishedManifest } from './manifest.ts';
 import { ReferenceProfile } from './reference-profile.ts';
 import { HttpErrorBody, ModelList, PublishInput, TokenInfo, UploadResult } from './registry.ts';
+import { ControlStatus, ModelVersionInput, RolloutShareInput, RolloutStartInput } from './rollout-ops.ts';
 import { SampleSet } from './samples.ts';
 import { ServerInfo } from './server-info.ts';
 import { TelemetryBatch } from './telemetry.ts';
@@ -49,6 +50,27 @@ const wireSchemas: { name: string; schema: z.ZodType; valid?: () => unknown }[] 
   { name: 'ServerInfo', schema: ServerInfo },
   { name: 'DriftOptions', schema: DriftOptions },
   { name: 'DriftReport', schema: DriftReport },
+  {
+    name: 'RolloutStartInput',
+    schema: RolloutStartInput,
+    valid: () => ({
+      model: 'digits',
+      candidate: '1.2.0',
+      percent: 5,
+      targeting: [
+        { attribute: 'webgpu', equals: true },
+        { attribute: 'appVersion', range: '>=2.3.0 <3' },
+        { attribute: 'custom', name: 'plan', in: ['pro'], min: 1 },
+      ],
+    }),
+  },
+  {
+    name: 'RolloutShareInput',
+    schema: RolloutShareInput,
+    valid: () => ({ model: 'digits', basisPoints: 2500 }),
+  },
+  { name: 'ModelVersionInput', schema: ModelVersionInput },
+  { name: 'ControlStatus', schema: ControlStatus },
 ];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
