@@ -1,6 +1,15 @@
 import type { SampleSet } from '$shared/schemas/samples.ts';
 import { loadSamples } from './samples';
-import type { FerryClient, FerryModel, LoadProgress, ModelInfo, RunInput, RunResult } from '$workers/client';
+import type {
+  Assignment,
+  FerryClient,
+  FerryModel,
+  LoadProgress,
+  ModelInfo,
+  RunInput,
+  RunResult,
+  VersionChange,
+} from '$workers/client';
 
 /**
  * One model of the demo as reactive state: load progress, what it runs on, the last result and
@@ -13,6 +22,10 @@ export class ModelSession {
   info = $state<ModelInfo | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
   result = $state<RunResult | null>(null);
+  /** What rollout control assigns this device, live (null until ready). */
+  assignment = $state<Assignment | null>(null);
+  /** Every version switch since the page opened, newest first, with when it happened. */
+  changes = $state<(VersionChange & { at: number })[]>([]);
   /** Counts finished runs, so the page (and its tests) can tell a new result from an old one. */
   runs = $state(0);
   readonly #model: FerryModel;
@@ -25,8 +38,19 @@ export class ModelSession {
     this.#model = client.model(name);
     this.#model.on('progress', (p) => (this.progress = p));
     this.#model.on('error', (e) => (this.error = { code: e.code, message: e.message }));
+    this.#model.on('assignment', (assignment) => {
+      this.assignment = assignment;
+      this.info = this.#model.info ?? this.info;
+    });
+    this.#model.on('versionChanged', (change) => {
+      this.changes = [{ ...change, at: Date.now() }, ...this.changes].slice(0, 20);
+      this.info = this.#model.info ?? this.info;
+    });
     this.#model.ready().then(
-      (info) => (this.info = info),
+      (info) => {
+        this.info = info;
+        this.assignment = info.assignment;
+      },
       () => undefined, // reported through the 'error' event
     );
   }
