@@ -12,5 +12,10 @@ export const ServerInfo = z.object({
   keyAlgorithm: z.literal('ed25519'),
   /** How `sig` is computed over `signed`. */
   signatureScheme: z.literal('ed25519-jcs'),
+  /**
+   * The client packages this server supports, as semver ranges by npm name, e.g.
+   * `{ "@ferry/client": ">=0.1.0 <0.2.0" }`. Absent from servers older than the packages.
+   */
+  clients: z.record(z.string().min(1).max(214), z.string().min(1).max(256)).optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;

@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServerInfo } from '$shared';
 import { constantModel } from '../../server/testing/onnx-fixtures.ts';
 import { packageClient } from '../../workers/build/package-client.ts';
 import { removeTempDir } from '../support/bundles.ts';
@@ -197,6 +199,16 @@ async function openPage(page: string) {
 }
 
 describe('@ferry/client installed from its tarball', () => {
+  it("is a version the server's /.well-known/ferry.json says it supports", async () => {
+    const info = ServerInfo.parse(await (await fetch(`${ferry.url}/.well-known/ferry.json`)).json());
+    const { version } = JSON.parse(
+      readFileSync(path.join(project, 'node_modules/@ferry/client/package.json'), 'utf8'),
+    );
+    const range = info.clients?.['@ferry/client'] ?? '';
+    expect(range).not.toBe('');
+    expect(semver.satisfies(version, range)).toBe(true);
+  });
+
   it('holds the client, its types, the worker, its chunks and the wasm, and nothing of ours it should not', () => {
     expect(packed.bytes).toBeLessThan(CLIENT_TARBALL_BUDGET_BYTES);
     expect(packed.files).toEqual(
@@ -218,6 +230,11 @@ describe('@ferry/client installed from its tarball', () => {
       'onnxruntime-common',
       'zod',
     ]);
+    const installed = JSON.parse(
+      readFileSync(path.join(project, 'node_modules/@ferry/client/package.json'), 'utf8'),
+    );
+    const rootPackage = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(installed.version).toBe(rootPackage.version);
     const notices = readFileSync(
       path.join(project, 'node_modules/@ferry/client/THIRD_PARTY_NOTICES.md'),
       'utf8',
