@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '$shared';
 import { loadConfig, type FerryConfig } from '../config.ts';
@@ -150,6 +150,33 @@ describe('GET /api/v1/events', () => {
     const beta = change('beta');
     await current.until(() => current.events.length > 0);
     expect(current.events.map((e) => e.id)).toEqual([String(beta.metadataVersion)]);
+  });
+
+  it('sends an HTTP/1.0 client (no chunked coding) the same frames, unframed', async () => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    let next = -1;
+    let text = '';
+    socket.setEncoding('latin1');
+    const received = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        if (
+          text.includes(
+            'event: control\ndata: {"signed":{"model":"gamma","metadataVersion":' + String(next) + ',',
+          )
+        )
+          resolve();
+      }),
+    );
+    socket.write('GET /api/v1/events?models=gamma HTTP/1.0\r\nHost: x\r\n\r\n');
+    while (hub.size === 0) await new Promise((resolve) => setImmediate(resolve));
+    next = change('gamma').metadataVersion;
+    await received;
+    socket.destroy();
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    const gamma = control.current(['gamma'])[0] as StoredControl;
+    expect(body.endsWith(`id: ${next}\nevent: control\ndata: ${gamma.body}\n\n`)).toBe(true);
+    expect(body.startsWith('retry: 2500\n\nid: ')).toBe(true);
   });
 
   it('sends `: ping` heartbeats to idle streams', async () => {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ControlReader, StoredControl } from '../rollouts/control-store.ts';
 import type { ControlBus, ControlChange } from './bus.ts';
 import { PING, controlFrame, openingFrames } from './frames.ts';
@@ -7,6 +8,14 @@ import type { EventsSettings } from './settings.ts';
 /** One open event stream. */
 interface Stream {
   res: ServerResponse;
+  /**
+   * Where events after the opening ones go: the response's socket itself, once the response has
+   * written its head (see {@link Wire}), or null to write through `res` (a pipelined response
+   * still queued behind another has no socket of its own yet).
+   */
+  socket: Socket | null;
+  /** Whether the response uses chunked transfer coding (HTTP/1.1), so frames must be chunk-framed. */
+  chunked: boolean;
   models: readonly string[];
   /**
    * The highest metadataVersion among the documents current when the stream opened (or its
@@ -15,6 +24,25 @@ interface Stream {
    */
   floor: number;
 }
+
+/**
+ * A frame ready for the socket, made once per change for every stream: as an HTTP/1.1 chunk
+ * (`<size>\r\n<frame>\r\n`, what `res.write` would send) and as is (HTTP/1.0, connection-
+ * delimited). Writing it to the socket directly costs one write per stream instead of
+ * ServerResponse's four (size line, frame, CRLF, then its uncork on the next tick).
+ */
+interface Wire {
+  chunk: Buffer;
+  raw: Buffer;
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function wire(frame: Buffer): Wire {
+  return { chunk: Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]), raw: frame };
+}
+
+const PING_WIRE = wire(PING);
 
 /** What {@link createEventHub} needs. */
 export interface EventHubOptions {
@@ -68,16 +96,18 @@ export function createEventHub(options: EventHubOptions): EventHub {
   };
 
   /** Writes `frame` unless the stream is over its bound, in which case it is dropped. */
-  const send = (stream: Stream, frame: Buffer) => {
-    if (stream.res.writableLength > settings.bufferBytes) {
+  const send = (stream: Stream, frame: Wire) => {
+    const { res, socket } = stream;
+    if ((socket ?? res).writableLength > settings.bufferBytes) {
       dropped += 1;
       remove(stream);
-      stream.res.destroy();
+      res.destroy();
       return;
     }
     // The return value (false: backed up) is deliberately ignored: the bound above is the
     // back-pressure, checked when the next frame is due, so no write ever waits on a drain.
-    stream.res.write(frame);
+    if (socket) socket.write(stream.chunked ? frame.chunk : frame.raw);
+    else res.write(frame.raw);
   };
 
   const reportDrops = () => {
@@ -95,7 +125,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
     const document = reader.current([change.model])[0];
     if (!document || document.metadataVersion <= (lastFramed.get(change.model) ?? 0)) return;
     lastFramed.set(change.model, document.metadataVersion);
-    const frame = controlFrame(document);
+    const frame = wire(controlFrame(document));
     for (const stream of followers) {
       if (document.metadataVersion > stream.floor) send(stream, frame);
     }
@@ -104,7 +134,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
 
   const unsubscribe = bus.subscribe(onChange);
   const heartbeat = setInterval(() => {
-    for (const stream of streams) send(stream, PING);
+    for (const stream of streams) send(stream, PING_WIRE);
     reportDrops();
   }, settings.heartbeatMs);
   heartbeat.unref();
@@ -115,7 +145,16 @@ export function createEventHub(options: EventHubOptions): EventHub {
     },
     attach(res, { models, documents, after }) {
       const floor = Math.max(after, ...documents.map((document) => document.metadataVersion));
-      const stream: Stream = { res, models, floor };
+      // Through `res` first: it writes the head and fixes the transfer coding.
+      res.write(openingFrames(documents, after, settings.retryMs));
+      const direct = res.headersSent && res.socket !== null && !res.writableEnded;
+      const stream: Stream = {
+        res,
+        socket: direct ? res.socket : null,
+        chunked: res.chunkedEncoding,
+        models,
+        floor,
+      };
       streams.add(stream);
       for (const model of models) {
         let followers = byModel.get(model);
@@ -126,7 +165,6 @@ export function createEventHub(options: EventHubOptions): EventHub {
       // Sockets of event streams live for hours: no idle timeout, and small frames go out at once.
       res.socket?.setTimeout(0);
       res.socket?.setNoDelay(true);
-      res.write(openingFrames(documents, after, settings.retryMs));
     },
     close() {
       clearInterval(heartbeat);
