@@ -156,29 +156,29 @@ export function rolloutCommand(): Command {
   return rollout;
 }
 
+const BLOCKS = [
+  {
+    name: 'block',
+    verb: 'blocked',
+    description: 'block a version: no client may run it (kill switch; scope: operator)',
+  },
+  { name: 'unblock', verb: 'unblocked', description: "lift a version's block (scope: operator)" },
+] as const;
+
 /** Adds `block` and `unblock` (scope: operator) to `ferry versions`. */
 export function addBlockCommands(versions: Command): Command {
-  withConnection(versions.command('block'))
-    .description('block a version: no client may run it (kill switch; scope: operator)')
-    .argument('<model>', 'model name')
-    .argument('<version>', 'exact version')
-    .action(async (model: string, version: string, options: ConnectionOptions) => {
-      await operate(
-        options,
-        (client) => client.rollouts.block.mutate({ model, version }),
-        () => `blocked ${model}@${version}`,
-      );
-    });
-  withConnection(versions.command('unblock'))
-    .description("lift a version's block (scope: operator)")
-    .argument('<model>', 'model name')
-    .argument('<version>', 'exact version')
-    .action(async (model: string, version: string, options: ConnectionOptions) => {
-      await operate(
-        options,
-        (client) => client.rollouts.unblock.mutate({ model, version }),
-        () => `unblocked ${model}@${version}`,
-      );
-    });
+  for (const { name, verb, description } of BLOCKS) {
+    withConnection(versions.command(name))
+      .description(description)
+      .argument('<model>', 'model name')
+      .argument('<version>', 'exact version')
+      .action(async (model: string, version: string, options: ConnectionOptions) => {
+        await operate(
+          options,
+          (client) => client.rollouts[name].mutate({ model, version }),
+          () => `${verb} ${model}@${version}`,
+        );
+      });
+  }
   return versions;
 }

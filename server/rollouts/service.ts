@@ -100,12 +100,18 @@ function operate(
   return status;
 }
 
-/** The version `field` names, which must exist and must not be yanked. */
-function servable(current: Current, field: string, version: string): VersionFact {
+/** The version `field` names, which must exist (404 naming the field otherwise). */
+function known(current: Current, field: string, version: string): VersionFact {
   const found = current.versions.find((v) => v.version === version);
   if (!found) {
     throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `${field}: ${current.model}@${version} does not exist`);
   }
+  return found;
+}
+
+/** The version `field` names, which must exist and be neither yanked nor blocked. */
+function servable(current: Current, field: string, version: string): VersionFact {
+  const found = known(current, field, version);
   if (found.status === 'yanked') {
     throw new FerryError(ErrorCode.VERSION_YANKED, `${field}: ${current.model}@${version} is yanked`);
   }
@@ -255,12 +261,7 @@ export function setStable(deps: ControlDeps, input: ModelVersionInput, actor: Ac
  */
 export function blockVersion(deps: ControlDeps, input: ModelVersionInput, actor: Actor): ControlStatus {
   return operate(deps, { model: input.model, actor }, (current) => {
-    if (!current.versions.some((v) => v.version === input.version)) {
-      throw new FerryError(
-        ErrorCode.BUNDLE_NOT_FOUND,
-        `version: ${input.model}@${input.version} does not exist`,
-      );
-    }
+    known(current, 'version', input.version);
     if (current.state.pinnedStable === input.version) {
       throw new FerryError(
         ErrorCode.INVALID_INPUT,
@@ -285,12 +286,7 @@ export function blockVersion(deps: ControlDeps, input: ModelVersionInput, actor:
 /** Lifts the block of `version` (404 for an unknown one); a version not blocked is a no-op. */
 export function unblockVersion(deps: ControlDeps, input: ModelVersionInput, actor: Actor): ControlStatus {
   return operate(deps, { model: input.model, actor }, (current) => {
-    if (!current.versions.some((v) => v.version === input.version)) {
-      throw new FerryError(
-        ErrorCode.BUNDLE_NOT_FOUND,
-        `version: ${input.model}@${input.version} does not exist`,
-      );
-    }
+    known(current, 'version', input.version);
     if (!current.state.blocked.includes(input.version)) return null;
     return {
       state: { ...current.state, blocked: current.state.blocked.filter((v) => v !== input.version) },

@@ -66,6 +66,8 @@ beforeAll(async () => {
     ...staticRoutes(),
     { kind: 'blob', path: `/api/v1/blobs/${modelSha}`, bytes: modelBytes },
     { kind: 'manifest', path: '/api/v1/models/tiny/versions/1.0.0/manifest' },
+    { kind: 'control', path: '/api/v1/models/tiny/control' },
+    { kind: 'control batch', path: '/api/v1/control?models=tiny,nope' },
     { kind: 'well-known', path: '/.well-known/ferry.json' },
     { kind: 'models list', path: '/api/v1/models' },
     { kind: 'tRPC GET', path: '/api/trpc/models.list' },
@@ -241,6 +243,26 @@ describe('a server under a corpus of hostile requests', () => {
         const reply = await hit({ ...post, headers: { 'content-type': type }, body });
         expect(reply.status, `${type} ${body.subarray(0, 40).toString()}`).toBe(400);
       }
+    }
+  });
+
+  it('answers hostile model lists on the control routes with a 4xx naming the field, never 5xx', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `m${i}`).join(',');
+    for (const query of [
+      '',
+      '?models',
+      '?models=%ZZ',
+      '?models=%00',
+      '?models=__proto__,constructor',
+      `?models=${many}`,
+    ]) {
+      const reply = await hit({ path: `/api/v1/control${query}` });
+      expect(reply.status, query.slice(0, 60)).toBe(400);
+      expect(reply.body.toString(), query.slice(0, 60)).toContain('models: ');
+    }
+    for (const name of ['%00', '..', 'a%2Fb', '__proto__', 'x'.repeat(4000)]) {
+      const reply = await hit({ path: `/api/v1/models/${name}/control` });
+      expect(reply.status, name.slice(0, 60)).toBe(404);
     }
   });
 
