@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuild } from '../../server/build/ensure-build.ts';
+import { controlSwitchBenchmark } from './control-switch.ts';
 import { deliveryBenchmark } from './delivery.ts';
 import { driftBenchmark } from './drift.ts';
 import { eventsBenchmark } from './events.ts';
@@ -23,6 +24,7 @@ const all: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestBenchmark,
   'trpc-batch': trpcBatchBenchmark,
   events: eventsBenchmark,
+  'control-switch': controlSwitchBenchmark,
 };
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 const names = only === undefined ? Object.keys(all) : only.split(',');
