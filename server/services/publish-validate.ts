@@ -11,6 +11,7 @@ import {
 } from '$shared';
 import { isTokenMeasure } from '$shared/features/text-features.ts';
 import type { ServiceDeps } from './deps.ts';
+import { checkImageInput } from './image-input-check.ts';
 import { checkSignature, readGraphSignature } from './onnx-check.ts';
 
 /**
@@ -23,6 +24,7 @@ export function parseBundleManifest(raw: unknown, prefix: string): BundleManifes
     throw new FerryError(ErrorCode.MANIFEST_INVALID, `${prefix}${describeIssue(parsed.error, '')}`);
   }
   if (parsed.data.reference) checkFeatureMeasures(parsed.data, parsed.data.reference, `${prefix}reference.`);
+  checkImageInput(parsed.data, prefix);
   return parsed.data;
 }
 
