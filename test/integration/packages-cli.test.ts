@@ -34,11 +34,11 @@ afterAll(() => {
   if (work) removeTempDir(work);
 });
 
-/** Runs the installed `ferry` (node_modules/.bin) in the project folder; never throws on exit codes. */
-function ferry(args: readonly string[], env: Record<string, string> = {}) {
+/** Runs the installed `ferry` (node_modules/.bin, or through `npx`) in the project folder; never throws on exit codes. */
+function ferry(args: readonly string[], env: Record<string, string> = {}, command?: 'npx') {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
-      path.join(project, 'node_modules', '.bin', 'ferry'),
+      command ?? path.join(project, 'node_modules', '.bin', 'ferry'),
       [...args],
       {
         cwd: project,
@@ -109,7 +109,12 @@ describe('@ferry/cli installed from its tarball', () => {
       expect.objectContaining({ name: 'state', type: 'float32', shape: [2, 'state_dim1', 128] }),
       { name: 'sr', type: 'int64', shape: [] },
     ]);
-    const listed = await ferry(['versions', 'list', 'silero-vad', '--json']);
+    // As a CI job runs it: npx finds the installed bin, FERRY_SERVER and FERRY_TOKEN come from the environment.
+    const listed = await ferry(
+      ['--no-install', 'ferry', 'versions', 'list', 'silero-vad', '--json'],
+      {},
+      'npx',
+    );
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject({
       name: 'silero-vad',
