@@ -7,6 +7,7 @@ import { ErrorCode } from '../../shared/errors.ts';
 import type { BundleManifestInput, TensorSpec } from '../../shared/schemas/manifest.ts';
 import { removeTempDir } from '../support/bundles.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
+import { startStaticServer } from './support/static-server.ts';
 import { root } from './support/stack.ts';
 
 // docs/bring-your-own-model.md shows example files verbatim; the browser tests run those files
@@ -105,6 +106,26 @@ describe('docs/bring-your-own-model.md', () => {
     } finally {
       await server.stop();
       removeTempDir(dir);
+    }
+  });
+
+  it('gives the isolation headers the test site sends the example page, which is then cross-origin isolated', async () => {
+    const doc = readFileSync(docPath, 'utf8');
+    const block = /<!-- headers -->\n```http\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const headers = block
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ') as [string, string]);
+    expect(headers.map(([name]) => name)).toEqual([
+      'Cross-Origin-Opener-Policy',
+      'Cross-Origin-Embedder-Policy',
+    ]);
+    const site = await startStaticServer();
+    try {
+      const page = await fetch(`${site.url}byom.html`);
+      for (const [name, value] of headers) expect(page.headers.get(name), name).toBe(value);
+    } finally {
+      await site.close();
     }
   });
 });

@@ -108,6 +108,8 @@ beforeAll(async () => {
   page = await stack.context.newPage();
   await page.goto(`${stack.site.url}byom.html`);
   await page.waitForFunction(() => 'byom' in window);
+  // Served with the headers docs/bring-your-own-model.md gives (byom-doc.test.ts checks them).
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   const failures = await page.evaluate(
     async ({ serverUrl, publicKey, list }) => {
       const { byom } = window as unknown as ByomWindow;
