@@ -113,6 +113,12 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     }
     const { assignment, document } = event;
     const from = slot.info.version;
+    if (assignment.version === null && assignment.reason !== 'blocked') {
+      // No stable version any more (all yanked): the running one serves until the next load.
+      slot.info = { ...slot.info, assignment };
+      slot.emit({ type: 'assignment', info: slot.info });
+      return;
+    }
     if (assignment.version === null) {
       slot.info = { ...slot.info, assignment };
       slot.halted = new FerryError(

@@ -70,6 +70,14 @@ describe('assign', () => {
     });
   });
 
+  it('leaves a channel to load as before control when the document has no stable version (all yanked)', () => {
+    const nothing = controlDocument('digits', { stable: null });
+    expect(assign(nothing, { bucket: 0, facts, request: channel })).toMatchObject({
+      version: null,
+      reason: 'stable',
+    });
+  });
+
   it('only adds devices when the percentage rises (property)', () => {
     fc.assert(
       fc.property(

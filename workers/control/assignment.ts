@@ -13,7 +13,10 @@ export type AssignmentReason =
 
 /** The version control assigns this device for one model, and why. */
 export interface Assignment {
-  /** What should run; null when nothing may (every candidate blocked, no stable version), or no control. */
+  /**
+   * What should run; null without control, when nothing may run (reason `blocked`), or when the
+   * document has no stable version (reason `stable`: the channel loads as before control).
+   */
   version: string | null;
   /** The document's stable version (null without control or when none can be served). */
   stable: string | null;
@@ -57,11 +60,16 @@ export function assign(
     blocked.has(version) ? { ...base, version: stable, reason: 'blocked' } : { ...base, version, reason };
 
   if (inputs.request.version !== undefined) return pick(inputs.request.version, 'exact-version');
-  if (!rollout || blocked.has(rollout.candidate)) {
-    return stable === null ? { ...base, version: null, reason: 'blocked' } : pick(stable, 'stable');
-  }
+  // No stable version at all (every version yanked): the channel loads as it did before control,
+  // and the loader reports why nothing can run. Only a blocked stable version is `blocked`.
+  const none: Assignment = {
+    ...base,
+    version: null,
+    reason: document.stable === null ? 'stable' : 'blocked',
+  };
+  if (!rollout || blocked.has(rollout.candidate)) return stable === null ? none : pick(stable, 'stable');
   const onStable = (reason: AssignmentReason): Assignment =>
-    stable === null ? { ...base, version: null, reason: 'blocked' } : { ...base, version: stable, reason };
+    stable === null ? none : { ...base, version: stable, reason };
   if (failedCondition(rollout.targeting, inputs.facts)) return onStable('not-targeted');
   if (inputs.bucket === undefined || inputs.bucket >= rollout.basisPoints)
     return onStable('outside-percentage');
