@@ -1,4 +1,5 @@
 import { Agent, get } from 'node:http';
+import { percentile } from './report.ts';
 
 /** What {@link downloadLoad} measured. */
 export interface DownloadLoad {
@@ -18,10 +19,6 @@ function once(url: string, agent: Agent): Promise<number> {
       res.on('error', reject);
     }).on('error', reject);
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
 /**

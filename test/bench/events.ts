@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
+import { rssOf as rss } from '../support/process-memory.ts';
 import { callTrpc, publishOverHttp } from '../support/registry-http.ts';
 import { startChildServer } from './child-server.ts';
-import { row, type BenchResult, type BenchRow } from './report.ts';
+import { percentile, row, type BenchResult, type BenchRow } from './report.ts';
 
 const settings = { sizes: '1, 1000, 5000, 10000', rollbacksPerSize: 3, model: 'bench' };
 const SIZES = [1, 1000, 5000, 10_000];
@@ -49,19 +50,9 @@ async function startClients(url: string, count: number): Promise<Clients> {
   };
 }
 
-/** Resident memory of process `pid` in bytes, from /proc. */
-function rss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
 function summary(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? NaN };
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
 }
 
 async function operate(ferry: FerryServer, procedure: string, input: Record<string, string | number>) {

@@ -25,6 +25,11 @@ export interface BenchResult {
   rows: BenchRow[];
 }
 
+/** The `p`th percentile (0–100) of ascending `sorted` by the nearest-rank-below rule; 0 when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
 /** Builds a row, computing the ratio. */
 export function row(metric: string, values: Omit<BenchRow, 'metric' | 'ratio'>): BenchRow {
   return { metric, ...values, ratio: values.baseline === 0 ? null : values.ferry / values.baseline };

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callTrpc } from '../support/registry-http.ts';
 import type { FerryServer } from '../support/ferry-server.ts';
+import { rssOf } from '../support/process-memory.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
 const MiB = 1024 * 1024;
@@ -73,14 +73,6 @@ function sendLargeBody(
     req.on('error', (error) => (answered ? undefined : reject(error)));
     pump();
   });
-}
-
-/** Resident memory of a process in bytes, from /proc (Linux). */
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb) * 1024;
 }
 
 /**

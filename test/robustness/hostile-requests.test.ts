@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../server/routers/index.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { rssOf } from '../support/process-memory.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 import {
   MALFORMED_PATHS,
@@ -47,11 +48,8 @@ const auth = () => ({ authorization: `Bearer ${server().adminToken}` });
 const upload = (sha256: string) => `/api/v1/uploads/${sha256}`;
 const tempFiles = () => readdirSync(path.join(server().dataDir, 'tmp'));
 
-/** Resident memory of the server process, from /proc (bytes). */
-function rss(): number {
-  const status = readFileSync(`/proc/${server().child.pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
-}
+/** Resident memory of the server process (bytes). */
+const rss = () => rssOf(server().child.pid as number);
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await sleep(20);
