@@ -87,7 +87,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     signer,
     failpoints,
     maxFileBytes: config.maxFileBytes,
-    telemetry: createSqliteTelemetryStore(database.db),
+    telemetry: createSqliteTelemetryStore(database.db, { durability: config.telemetry.durability }),
     controlLifetimeMs: config.control.lifetimeMs,
     events,
   };

@@ -1,12 +1,17 @@
+import type Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../services/deps.ts';
 import { publishVersion } from '../services/publish.ts';
 import { registryQueries } from '../services/registry-queries.ts';
 import { createTempDeps } from '../testing/temp-deps.ts';
 import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
+import { telemetryBatch } from '../testing/telemetry-batch.ts';
+import { aggregateOf } from './aggregate.ts';
+import type { TelemetryDurability } from './settings.ts';
 import { createSqliteTelemetryStore } from './sqlite-store.ts';
 import { describeTelemetryStore } from './store-contract.ts';
 
-describeTelemetryStore('SQLite (better-sqlite3 on a temp file)', async () => {
+async function fixture(durability: TelemetryDurability) {
   const deps = createTempDeps();
   const files = await uploadTiny(deps);
   const ids: number[] = [];
@@ -17,8 +22,65 @@ describeTelemetryStore('SQLite (better-sqlite3 on a temp file)', async () => {
     ids.push(row.id);
   }
   return {
-    store: createSqliteTelemetryStore(deps.db),
-    versionIds: [ids[0] as number, ids[1] as number],
+    deps,
+    store: createSqliteTelemetryStore(deps.db, { durability }),
+    versionIds: [ids[0] as number, ids[1] as number] as [number, number],
     dispose: () => deps.dispose(),
   };
+}
+
+describeTelemetryStore('SQLite (better-sqlite3 on a temp file)', () => fixture('full'));
+// The relaxed commit (FERRY_TELEMETRY_DURABILITY=normal) keeps every promise of the contract.
+describeTelemetryStore('SQLite with durability "normal"', () => fixture('normal'));
+
+describe('createSqliteTelemetryStore with durability "normal"', () => {
+  it('relaxes only its own commits: the connection is back to synchronous=FULL after an ingest', async () => {
+    const { deps, store, versionIds, dispose } = await fixture('normal');
+    try {
+      // drizzle's handle carries its connection as `$client`, which FerryDb's type leaves out.
+      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      const FULL = 2;
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
+      const outcome = await store.ingest({
+        batchId: '0'.repeat(32),
+        versionId: versionIds[0],
+        minute: '2026-12-01T10:00:00.000Z',
+        aggregate: aggregateOf(telemetryBatch({ runs: 1 })),
+        receivedAt: new Date('2026-12-01T10:00:30.000Z'),
+      });
+      expect(outcome).toBe('accepted');
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('starts a rolled-up minute afresh: the cached bucket is forgotten with the deleted row', async () => {
+    const { store, versionIds, dispose } = await fixture('normal');
+    try {
+      const batch = (n: number, runs: number) =>
+        store.ingest({
+          batchId: n.toString(16).padStart(32, '0'),
+          versionId: versionIds[0],
+          minute: '2026-12-01T10:00:00.000Z',
+          aggregate: aggregateOf(telemetryBatch({ runs })),
+          receivedAt: new Date('2026-12-01T10:00:30.000Z'),
+        });
+      await batch(1, 3);
+      await batch(2, 4);
+      expect(await store.rollUp(new Date('2026-12-01T12:00:00.000Z'))).toBe(1);
+      await batch(3, 5);
+      const buckets = await store.buckets({
+        versionId: versionIds[0],
+        from: new Date('2026-12-01T00:00:00.000Z'),
+        to: new Date('2026-12-02T00:00:00.000Z'),
+      });
+      expect(buckets.map((b) => [b.granularity, b.aggregate.runs])).toEqual([
+        ['hour', 7],
+        ['minute', 5],
+      ]);
+    } finally {
+      dispose();
+    }
+  });
 });
