@@ -57,25 +57,21 @@ async function postLoad(url: string, duration: number) {
 /**
  * Telemetry ingest throughput and ack latency: autocannon POSTs a realistic batch with a fresh
  * batch id per request to Ferry's fast-lane route (schema, version check, one SQLite transaction
- * with its idempotency record) and to a bare node:http endpoint that only parses the JSON.
+ * with its idempotency record), with each durability setting, and to a bare node:http endpoint
+ * that only parses the JSON.
  */
 export async function ingestBenchmark(): Promise<BenchResult> {
   const dir = bundleVariant(tinyDir, (manifest) => void (manifest.reference = reference));
-  // No rate limit here: every autocannon connection comes from the same loopback address.
-  const ferry = await startFerryServer({ env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0' } });
   try {
-    const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
-    if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
     const plain = await startChildServer('ingest-baseline.ts');
     try {
-      const ferryUrl = `${ferry.url}/api/v1/telemetry`;
-      await postLoad(ferryUrl, 1);
-      const ours = await postLoad(ferryUrl, settings.seconds);
+      const ours = await ferryLoad(dir, 'normal');
       await postLoad(`${plain.url}/ingest`, 1);
       const bare = await postLoad(`${plain.url}/ingest`, settings.seconds);
+      const synced = await ferryLoad(dir, 'full');
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, for ${settings.seconds} s after a 1 s warm-up (autocannon, same machine). Ferry answers after the batch is committed to SQLite (synchronous=FULL); the rate limit is off.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, for ${settings.seconds} s after a 1 s warm-up (autocannon, same machine). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the same baseline. The rate limit is off.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
@@ -92,13 +88,36 @@ export async function ingestBenchmark(): Promise<BenchResult> {
             better: 'higher',
           }),
           ...latencyRows('ack latency', ours.latency, bare.latency),
+          row('batches, durability full', {
+            unit: 'batches/s',
+            ferry: synced.requests.average,
+            baseline: bare.requests.average,
+            better: 'higher',
+          }),
+          ...latencyRows('ack latency, durability full', synced.latency, bare.latency),
         ],
       };
     } finally {
       plain.stop();
     }
   } finally {
-    await ferry.stop();
     removeTempDir(dir);
+  }
+}
+
+/** Ferry's ingest under load with `durability`, on a server of its own. */
+async function ferryLoad(dir: string, durability: 'normal' | 'full') {
+  // No rate limit here: every autocannon connection comes from the same loopback address.
+  const ferry = await startFerryServer({
+    env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0', FERRY_TELEMETRY_DURABILITY: durability },
+  });
+  try {
+    const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
+    if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
+    const url = `${ferry.url}/api/v1/telemetry`;
+    await postLoad(url, 1);
+    return await postLoad(url, settings.seconds);
+  } finally {
+    await ferry.stop();
   }
 }
