@@ -8,7 +8,7 @@ import { createEngineSlot, type EngineSlot } from './control/engine-swap.ts';
 import { openStateStore } from './control/state-store.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
-import type { ModelRequest } from './loader/manifest.ts';
+import { requestRef, type ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { holdLifeLock } from './life-lock.ts';
@@ -135,9 +135,11 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       slot.emit({ type: 'assignment', info: slot.info });
       return;
     }
-    const target = { name: slot.request.name, version: assignment.version };
+    const target = assigned(slot.request, assignment.version);
     try {
-      const loaded = await loadModel(await loadContext(slot), target, assignment);
+      // This switch reports its own versionChanged, with the reason the document gives.
+      const context = { ...(await loadContext(slot)), onVersionChange: () => undefined };
+      const loaded = await loadModel(context, target, assignment);
       // The model may have been disposed while the new version loaded.
       if ((slot.state as ModelState) === 'disposed' || !slot.engines) {
         return void (await loaded.engine.dispose());
@@ -147,7 +149,12 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       slot.info = loaded.info;
       delete slot.halted;
       telemetry?.loaded(id, loaded.info, environment(loaded));
-      const change = { name: target.name, from, to: target.version, reason: changeReason(document, from) };
+      const change = {
+        name: target.name,
+        from,
+        to: assignment.version,
+        reason: changeReason(document, from),
+      };
       slot.emit({ type: 'versionChanged', change, info: loaded.info });
       await retired;
     } catch (error) {
@@ -182,7 +189,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           `${request.name}: every version it could run is blocked`,
         );
       }
-      const target = assignment?.version ? { name: request.name, version: assignment.version } : request;
+      const target = assignment?.version ? assigned(request, assignment.version) : request;
       const loaded = await loadModel(await loadContext(slot), target, assignment);
       const { engine, info } = loaded;
       runtime = loaded.runtime;
@@ -318,6 +325,15 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       };
     },
   };
+}
+
+/**
+ * What to load for `request` once control assigned `version`: that version, remembered under the
+ * request's channel too when it asked for one (so an offline load finds it, as before control).
+ */
+function assigned(request: ModelRequest, version: string): ModelRequest {
+  if (request.version !== undefined) return { name: request.name, version };
+  return { name: request.name, version, channel: requestRef(request) };
 }
 
 /** The worker's rollout control, or undefined with `control: false`. Never rejects. */

@@ -151,7 +151,8 @@ async function fromEnvelope(
   const manifest = await verifyAndRemember(options, { envelope, request, record });
   refuseYanked(manifest);
   const fetched = await fetchFiles({ ...options, manifest, offline, downloads: options.lease });
-  const channel = request.version ? undefined : requestRef(request);
+  // A channel request that control resolved to a version names both: remember the channel too.
+  const channel = request.channel ?? (request.version ? undefined : requestRef(request));
   const previous = channel ? record?.channels[channel] : undefined;
   if (previous && previous !== manifest.version) {
     onVersionChange?.({ name: manifest.name, from: previous, to: manifest.version, reason: 'update' });
