@@ -144,6 +144,8 @@ export function createEventHub(options: EventHubOptions): EventHub {
       return streams.size;
     },
     attach(res, { models, documents, after }) {
+      // A client gone before its stream opened has had its 'close' already: nothing to follow.
+      if (res.destroyed) return;
       const floor = Math.max(after, ...documents.map((document) => document.metadataVersion));
       // Through `res` first: it writes the head and fixes the transfer coding.
       res.write(openingFrames(documents, after, settings.retryMs));
