@@ -2,6 +2,7 @@ import { wrap, type Remote } from 'comlink';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import { lifeLockName, watchLifeLock } from '../life-lock.ts';
 import type { WorkerApi } from '../worker.ts';
+import { createRunChannel, type RunChannel } from './run-channel.ts';
 
 /** Configures a new worker; `lifeLock` names the Web Lock it must hold for its life (life-lock.ts). */
 export type InitWorker = (api: Remote<WorkerApi>, lifeLock: string) => Promise<void>;
@@ -14,15 +15,17 @@ export interface Connection {
   /**
    * Calls the worker once it is initialised, starting a new one if the last one died. Rejects
    * (instead of hanging) with WORKER_CRASHED if the worker dies first, BACKEND_UNAVAILABLE if it
-   * never starts, MODEL_DISPOSED once terminated. `fn` learns which worker it runs on.
+   * never starts, MODEL_DISPOSED once terminated. `fn` learns which worker it runs on, and gets
+   * its run channel (run() bypasses comlink, see run-channel.ts).
    */
-  call<T>(fn: (api: Remote<WorkerApi>, generation: number) => Promise<T>): Promise<T>;
+  call<T>(fn: (api: Remote<WorkerApi>, generation: number, runs: RunChannel) => Promise<T>): Promise<T>;
   terminate(): void;
 }
 
 interface Incarnation {
   worker: Worker;
   api: Remote<WorkerApi>;
+  runs: RunChannel;
   generation: number;
   initialized: Promise<void>;
   dead: Promise<never>;
@@ -48,7 +51,15 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
     let fail: (error: FerryError) => void = () => undefined;
     const dead = new Promise<never>((_, reject) => (fail = reject));
     dead.catch(() => undefined);
-    const incarnation: Incarnation = { worker, api, generation: ++generation, initialized: dead, dead, fail };
+    const incarnation: Incarnation = {
+      worker,
+      api,
+      runs: createRunChannel(worker),
+      generation: ++generation,
+      initialized: dead,
+      dead,
+      fail,
+    };
     let isStarted = false;
 
     worker.addEventListener('error', (event) => {
@@ -99,8 +110,8 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
         current = start();
         state = 'running';
       }
-      const { api, dead, initialized, generation: on } = current;
-      return Promise.race([initialized.then(() => fn(api, on)), dead]);
+      const { api, runs, dead, initialized, generation: on } = current;
+      return Promise.race([initialized.then(() => fn(api, on, runs)), dead]);
     },
     terminate() {
       state = 'terminated';

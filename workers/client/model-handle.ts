@@ -1,4 +1,4 @@
-import { proxy, transfer, type Remote } from 'comlink';
+import { proxy, type Remote } from 'comlink';
 import { deserializeFerryError, ErrorCode, FerryError } from '$shared/errors.ts';
 import { asFerryError } from '../errors-transfer.ts';
 import type { ModelRequest } from '../loader/manifest.ts';
@@ -14,6 +14,7 @@ import type {
 import type { WorkerEvent } from '../worker-api.ts';
 import type { WorkerApi } from '../worker.ts';
 import type { Connection } from './connection.ts';
+import type { RunChannel } from './run-channel.ts';
 import { createEmitter, type Listener } from './emitter.ts';
 import { plainImage, transferablesOf } from './transferables.ts';
 
@@ -153,11 +154,11 @@ export function createModelHandle(
   }
 
   /** Calls the worker once the model is loaded there; every failure comes out as a FerryError. */
-  async function whenLoaded<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  async function whenLoaded<T>(fn: (api: Remote<WorkerApi>, runs: RunChannel) => Promise<T>): Promise<T> {
     if (state === 'disposed') throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed`);
     const loaded = await settled();
     try {
-      return await connection.call(async (api, generation) => {
+      return await connection.call(async (api, generation, runs) => {
         if (generation !== loadedOn) {
           // A new worker after a crash: the same version again, verified from the cache (a model
           // following control asks control again, which assigns the same version).
@@ -166,7 +167,7 @@ export function createModelHandle(
           info = await api.load(id, again, onEvent);
           loadedOn = generation;
         }
-        return fn(api);
+        return fn(api, runs);
       });
     } catch (error) {
       throw asFerryError(error);
@@ -186,12 +187,9 @@ export function createModelHandle(
     off: (event, listener) => events.off(event, listener),
     ready: settled,
     run(input, runOptions = {}) {
-      return whenLoaded(async (api) => {
+      return whenLoaded(async (_, runs) => {
         const plain = plainImage(input);
-        const buffers = transferablesOf(plain);
-        const message =
-          runOptions.transfer === false || buffers.length === 0 ? plain : transfer(plain, buffers);
-        return api.run(id, message);
+        return runs.run(id, plain, runOptions.transfer === false ? [] : transferablesOf(plain));
       });
     },
     file(path) {

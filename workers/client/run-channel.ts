@@ -1,0 +1,67 @@
+import { deserializeFerryError, type SerializedFerryError } from '$shared/errors.ts';
+import type { RunInput, RunResult } from '../types.ts';
+
+/**
+ * run() travels as one bare postMessage each way instead of a comlink call: comlink costs a
+ * proxy walk, a random id, a listener per call and a wire-value pass on both sides, which
+ * tripled the boundary's cost on a small model. Every other, rarer call stays on comlink.
+ */
+export interface RunRequest {
+  /** Sequence number of the call on this worker (never 0, so comlink ignores the reply). */
+  ferryRun: number;
+  /** The model's id in the worker. */
+  model: string;
+  input: RunInput;
+}
+
+/** The worker's answer to the {@link RunRequest} with the same sequence number. */
+export type RunReply =
+  | { ferryRan: number; result: RunResult; error?: undefined }
+  | { ferryRan: number; error: SerializedFerryError };
+
+/** Whether a worker message is a run request (the worker answers it and hides it from comlink). */
+export function isRunRequest(data: unknown): data is RunRequest {
+  return typeof data === 'object' && data !== null && typeof (data as RunRequest).ferryRun === 'number';
+}
+
+/** The page's end of the run protocol on one worker. */
+export interface RunChannel {
+  /**
+   * Posts `input` to model `model` with `transfer`'s buffers moved, not copied; resolves with
+   * the result, rejects with the worker's FerryError. Throws synchronously what postMessage
+   * throws (an input that cannot be cloned).
+   */
+  run(model: string, input: RunInput, transfer: Transferable[]): Promise<RunResult>;
+}
+
+interface Pending {
+  resolve: (result: RunResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Listens once on `worker` for run replies. Calls the worker dies under are rejected by the
+ * connection (its `dead` race), so the pending table simply goes with the worker.
+ */
+export function createRunChannel(worker: Worker): RunChannel {
+  const pending = new Map<number, Pending>();
+  let sequence = 0;
+  worker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const reply = event.data as RunReply | null;
+    if (typeof reply !== 'object' || reply === null || typeof reply.ferryRan !== 'number') return;
+    const call = pending.get(reply.ferryRan);
+    if (!call) return;
+    pending.delete(reply.ferryRan);
+    if (reply.error) call.reject(deserializeFerryError(reply.error));
+    else call.resolve(reply.result);
+  });
+  return {
+    run(model, input, transfer) {
+      const request: RunRequest = { ferryRun: ++sequence, model, input };
+      worker.postMessage(request, transfer);
+      return new Promise<RunResult>((resolve, reject) => {
+        pending.set(request.ferryRun, { resolve, reject });
+      });
+    },
+  };
+}
