@@ -90,14 +90,16 @@ describe('createTelemetry', () => {
     expect(batch?.features.every((f) => f.counts.reduce((a, b) => a + b, 0) === 3)).toBe(true);
   });
 
-  it('seals a due version only once runs pause, so the queue write falls between runs', async () => {
+  it('ends a batch every flushRuns runs but writes it to the queue only once runs pause', async () => {
     const { server, telemetry } = await setUp({ flushRuns: 3 });
     for (let i = 0; i < 7; i++) telemetry.ran('m#0', run);
-    // Every run is counted now, and the version is due, but nothing is sealed mid-burst.
+    // Every run is counted now and two batches are cut, but nothing is queued mid-burst.
     expect(await telemetry.status()).toMatchObject({ batches: 0, queued: 0, internalErrors: 0 });
-    await sentAll(telemetry, 1);
-    expect(server.batches).toHaveLength(1);
-    expect(server.batches[0]?.runs).toBe(7);
+    await sentAll(telemetry, 2);
+    expect(server.batches.map((batch) => batch.runs)).toEqual([3, 3]);
+    await telemetry.flush();
+    await sentAll(telemetry, 3);
+    expect(server.batches.map((batch) => batch.runs)).toEqual([3, 3, 1]);
   });
 
   it('flush() seals what was counted so far; an empty aggregate sends nothing', async () => {

@@ -47,8 +47,8 @@ const MAX_PENDING = 10_000;
 const RECORD_BUDGET_MS = 1;
 
 /**
- * A version due for sealing (flushRuns reached) is sealed once no run has come for this long, so
- * that the batch's IndexedDB write happens between runs, not in the middle of a burst of them.
+ * A batch ends at flushRuns runs, but is written to the queue once no run has come for this long,
+ * so that its IndexedDB write happens between runs, not in the middle of a burst of them.
  */
 const SEAL_IDLE_MS = 20;
 
@@ -89,6 +89,14 @@ interface Tracked {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** A batch's counts, taken at `flushRuns` and written to the queue once runs pause. */
+interface Cut {
+  counts: ReturnType<Aggregate['take']>;
+  firstEventAt: number;
+  /** When the counts were taken: the batch's window ends here. */
+  at: number;
+}
+
 /** A run waiting to be counted. */
 interface PendingRun {
   slot: string;
@@ -124,11 +132,12 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     lastInternal = error instanceof Error ? error.message : String(error);
   };
 
-  async function seal(entry: Tracked): Promise<void> {
+  /** Takes `entry`'s counts for a batch (noised if ε is set), or null when it has none. */
+  function cut(entry: Tracked): Cut | null {
     const firstEventAt = entry.aggregate.firstEventAt;
     clearTimeout(entry.timer);
     delete entry.timer;
-    if (firstEventAt === undefined) return;
+    if (firstEventAt === undefined) return null;
     const exact = entry.aggregate.take();
     const counts =
       config.epsilon === undefined
@@ -138,13 +147,18 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
             { epsilon: config.epsilon, sensitivity: Math.max(entry.aggregate.countsPerRun, 3) },
             uniform,
           );
+    return { counts, firstEventAt, at: Date.now() };
+  }
+
+  /** Seals `taken` into a batch in the queue and starts sending; resolves once queued. */
+  function write(taken: Cut): Promise<void> {
     // One seal at a time, so each drop count is reported in exactly one batch.
     const step = sealing.then(async () => {
       const queue = await deps.queue;
       const droppedBatches = await queue.dropped();
-      const { batch, body } = sealBatch(counts, {
-        firstEventAt,
-        now: Date.now(),
+      const { batch, body } = sealBatch(taken.counts, {
+        firstEventAt: taken.firstEventAt,
+        now: taken.at,
         sdkVersion: SDK_VERSION,
         droppedBatches,
       });
@@ -159,6 +173,11 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     return sealing;
   }
 
+  function seal(entry: Tracked): Promise<void> {
+    const taken = cut(entry);
+    return taken ? write(taken) : Promise.resolve();
+  }
+
   function track(entry: Tracked) {
     entry.timer ??= setTimeout(() => void seal(entry), config.flushIntervalMs);
   }
@@ -167,7 +186,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   let pending: (PendingRun | undefined)[] = [];
   let head = 0;
   let draining: ReturnType<typeof setTimeout> | undefined;
-  const due = new Set<Tracked>();
+  const cuts: Cut[] = [];
   let idle: ReturnType<typeof setTimeout> | undefined;
 
   function recordOne({ slot, run }: PendingRun) {
@@ -183,7 +202,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         ...(measured ? { measured } : {}),
         ...(result.scores ? { scores: result.scores } : {}),
       });
-      if (entry.aggregate.runs >= config.flushRuns) due.add(entry);
+      if (entry.aggregate.runs >= config.flushRuns) takeBatch(entry);
     } catch (error) {
       internal(error);
     }
@@ -205,7 +224,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       head = 0;
     }
     // Runs are what postpones a seal; a status() poll that counted nothing does not.
-    if (counted > 0 && due.size > 0) sealWhenIdle();
+    if (counted > 0 && cuts.length > 0) writeWhenIdle();
   }
 
   function drain() {
@@ -214,12 +233,21 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     if (head < pending.length && !stopped) draining = setTimeout(drain, 0);
   }
 
-  function sealWhenIdle() {
+  /** Ends `entry`'s batch at flushRuns; its queue write waits for {@link writeWhenIdle}. */
+  function takeBatch(entry: Tracked) {
+    const taken = cut(entry);
+    if (taken) cuts.push(taken);
+  }
+
+  function writeCuts(): Promise<void> {
+    return Promise.all(cuts.splice(0).map(write)).then(() => undefined);
+  }
+
+  function writeWhenIdle() {
     clearTimeout(idle);
     idle = setTimeout(() => {
       idle = undefined;
-      for (const entry of due) void seal(entry);
-      due.clear();
+      void writeCuts();
     }, SEAL_IDLE_MS);
   }
 
@@ -271,8 +299,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         track(entry);
         entry.aggregate.recordError(code);
         if (entry.aggregate.runs >= config.flushRuns) {
-          due.add(entry);
-          sealWhenIdle();
+          takeBatch(entry);
+          writeWhenIdle();
         }
       } catch (error) {
         internal(error);
@@ -281,8 +309,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     async flush() {
       if (stopped) return;
       recordPending();
-      due.clear();
-      await Promise.all([...tracked.values()].map(seal));
+      clearTimeout(idle);
+      await Promise.all([writeCuts(), ...[...tracked.values()].map(seal)]);
     },
     async status() {
       recordPending();
