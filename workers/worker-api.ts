@@ -189,8 +189,18 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           `${request.name}: every version it could run is blocked`,
         );
       }
-      const target = assignment?.version ? assigned(request, assignment.version) : request;
-      const loaded = await loadModel(await loadContext(slot), target, assignment);
+      const context = await loadContext(slot);
+      const document = resolved?.document;
+      // No rollout and no block: the channel serves the stable version unless it is pinned, so load
+      // it as before control (its URL, its last-good fallback); a pinned stable is loaded after.
+      const plain = request.version === undefined && !document?.rollout && !document?.blocked.length;
+      const exact = assignment?.version && !plain ? assigned(request, assignment.version) : undefined;
+      let loaded = await loadModel(context, exact ?? request, assignment);
+      const wanted = assignment?.version;
+      if (wanted && loaded.info.version !== wanted && !loaded.info.fallbackFrom) {
+        await loaded.engine.dispose();
+        loaded = await loadModel(context, assigned(request, wanted), assignment);
+      }
       const { engine, info } = loaded;
       runtime = loaded.runtime;
       if (slot.state === 'disposed') {
