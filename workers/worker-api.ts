@@ -189,7 +189,11 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           `${request.name}: every version it could run is blocked`,
         );
       }
-      const context = await loadContext(slot);
+      // A pinned stable may take two loads: report one change, from the last session's version.
+      const base = await loadContext(slot);
+      const record = request.version ? undefined : await base.opened.cache.record(request.name);
+      const before = record?.channels[requestRef(request)];
+      const context = { ...base, onVersionChange: () => undefined };
       const document = resolved?.document;
       // No rollout and no block: the channel serves the stable version unless it is pinned, so load
       // it as before control (its URL, its last-good fallback); a pinned stable is loaded after.
@@ -202,6 +206,10 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         loaded = await loadModel(context, assigned(request, wanted), assignment);
       }
       const { engine, info } = loaded;
+      if (before && before !== info.version) {
+        const change = { name: request.name, from: before, to: info.version, reason: 'update' as const };
+        slot.emit({ type: 'versionChanged', change });
+      }
       runtime = loaded.runtime;
       if (slot.state === 'disposed') {
         await engine.dispose();
