@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '$shared';
+import { createHash } from 'node:crypto';
 import { loadConfig, type FerryConfig } from '../config.ts';
 import type { ControlReader, StoredControl } from '../rollouts/control-store.ts';
 import { openEventStream, type EventStream } from '../testing/event-stream.ts';
@@ -30,7 +30,7 @@ function memoryControl() {
         model,
         metadataVersion: counter,
         body,
-        sha256: sha256Hex(new TextEncoder().encode(body)),
+        sha256: createHash('sha256').update(body).digest('hex'),
       };
       documents.set(model, stored);
       return stored;
@@ -103,7 +103,7 @@ describe('GET /api/v1/events', () => {
     expect(s.headers['x-accel-buffering']).toBe('no');
     await s.until(() => s.events.length === 2);
     expect(s.retries).toEqual([2500]);
-    const [alpha, gamma] = control.current(['alpha', 'gamma']) as StoredControl[];
+    const [alpha, gamma] = control.current(['alpha', 'gamma']) as [StoredControl, StoredControl];
     expect(s.events).toEqual([
       { id: String(alpha.metadataVersion), event: 'control', data: alpha.body },
       { id: String(gamma.metadataVersion), event: 'control', data: gamma.body },
