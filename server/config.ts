@@ -7,6 +7,12 @@ import { loadMetricsSettings, type MetricsSettings } from './metrics/settings.ts
 import { loadControlSettings, type ControlSettings } from './rollouts/settings.ts';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry/settings.ts';
 
+/** FERRY_ORT_LOG_LEVEL's values: onnxruntime's native log severities, least severe first. */
+export const ORT_LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+
+/** One of {@link ORT_LOG_LEVELS}. */
+export type OrtLogLevel = (typeof ORT_LOG_LEVELS)[number];
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bytes = z.coerce.number().int().positive();
 
@@ -22,6 +28,7 @@ const EnvSchema = z.object({
   FERRY_FAILPOINTS: z.string().default(''),
   FERRY_TRPC_MAX_BATCH: z.coerce.number().int().positive().default(50),
   FERRY_TOKEN_LAST_USED_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  FERRY_ORT_LOG_LEVEL: z.enum(ORT_LOG_LEVELS).default('fatal'),
 });
 
 /** Everything the server reads from its environment, parsed and resolved to absolute paths. */
@@ -43,6 +50,11 @@ export interface FerryConfig {
   trpcMaxBatch: number;
   /** How often, at most, a token's `lastUsedAt` is written (0: on every use). */
   tokenLastUsedIntervalMs: number;
+  /**
+   * How much of onnxruntime-node's own native log reaches stderr, ANSI colours and all (default
+   * `fatal`: none; Ferry logs what matters in its own words). Raise it to debug a model's load.
+   */
+  ortLogLevel: OrtLogLevel;
   /** Telemetry retention and ingest rate limit (FERRY_TELEMETRY_*, FERRY_TRUSTED_PROXIES). */
   telemetry: TelemetrySettings;
   /** Drift thresholds: server-wide and per-model overrides of the calibrated defaults (FERRY_DRIFT_OPTIONS). */
@@ -86,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     failpoints: list(e.FERRY_FAILPOINTS),
     trpcMaxBatch: e.FERRY_TRPC_MAX_BATCH,
     tokenLastUsedIntervalMs: e.FERRY_TOKEN_LAST_USED_INTERVAL_MS,
+    ortLogLevel: e.FERRY_ORT_LOG_LEVEL,
     telemetry: loadTelemetrySettings(env),
     drift: parseDriftSettings(env.FERRY_DRIFT_OPTIONS ?? ''),
     metrics: loadMetricsSettings(env),

@@ -12,6 +12,7 @@ import type { ControlReader } from './rollouts/control-store.ts';
 import { backfillControl, startResigner, type Resigner } from './rollouts/resigner.ts';
 import { createSqliteControlStore } from './rollouts/sqlite-control-store.ts';
 import { publishExamples, type ExamplesReport } from './services/examples.ts';
+import { setOrtLogLevel } from './services/onnx-check.ts';
 import { sweepOrphanBlobs } from './services/orphans.ts';
 import { ensureBootstrapToken, setLastUsedInterval } from './services/tokens.ts';
 import { ensureKeyPair } from './signing/key-pair.ts';
@@ -68,6 +69,7 @@ export interface Ferry {
  */
 export async function createFerry(config: FerryConfig): Promise<Ferry> {
   const failpoints = createFailpoints(config.failpoints);
+  setOrtLogLevel(config.ortLogLevel);
   const blobs = createFsBlobStore({
     dataDir: config.dataDir,
     beforeRename: () => failpoints.hit('upload.before-rename'),

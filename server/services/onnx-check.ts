@@ -1,4 +1,5 @@
 import { ErrorCode, FerryError, type Signature, type TensorSpec } from '$shared';
+import type { OrtLogLevel } from '../config.ts';
 import { readOnnxGraph } from './onnx-graph.ts';
 
 type Side = 'inputs' | 'outputs';
@@ -30,6 +31,41 @@ const NATIVE_NOISE = [
   /\s*If you need support create a github issue[^.]*\./gi,
 ];
 
+// onnxruntime's own severity numbers (OrtLoggingLevel) by FERRY_ORT_LOG_LEVEL name.
+const SEVERITY: Record<OrtLogLevel, 0 | 1 | 2 | 3 | 4> = {
+  verbose: 0,
+  info: 1,
+  warning: 2,
+  error: 3,
+  fatal: 4,
+};
+
+// onnxruntime-node's native logger writes straight to the process's stderr (ANSI-coloured, from
+// C++; the Node binding offers no callback to route it), so it cannot pass through Ferry's log.
+// Ferry keeps it at `fatal` by default and says what it reported in its own words instead: a
+// refusal in the ONNX_INVALID error, an old opset as a warning line (warnOldOpset).
+let nativeLogLevel: OrtLogLevel = 'fatal';
+
+/** Sets how much of onnxruntime's native log reaches stderr (FERRY_ORT_LOG_LEVEL; for debugging). */
+export function setOrtLogLevel(level: OrtLogLevel): void {
+  nativeLogLevel = level;
+}
+
+// onnxruntime only guarantees opsets from 7 on for the default domain; older ones load with a warning.
+const OLDEST_GUARANTEED_OPSET = 7;
+
+/**
+ * Logs, in Ferry's words and without colours, what onnxruntime's native warning said about a model
+ * stamped with an opset below 7: it runs, but onnxruntime does not guarantee it.
+ */
+function warnOldOpset(bytes: Uint8Array, file: string): void {
+  const opset = readOnnxGraph(bytes).opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (!opset || opset.version >= OLDEST_GUARANTEED_OPSET) return;
+  console.warn(
+    `ferry: warning: ${file}: opset ${opset.version} of ai.onnx; onnxruntime only guarantees opset ${OLDEST_GUARANTEED_OPSET} and later (it loads, but consider converting the model to a newer opset)`,
+  );
+}
+
 /** onnxruntime's reason in plain words, without native paths (issue 10, point 8). */
 export function plainOrtReason(message: string): string {
   let reason = message;
@@ -47,15 +83,16 @@ export async function readGraphSignature(bytes: Uint8Array, file: string): Promi
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    // Severity 4 (fatal only): a refusal is reported here, not also as a coloured native log line.
+    ort.env.logLevel = nativeLogLevel;
     session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'disabled',
-      logSeverityLevel: 4,
+      logSeverityLevel: SEVERITY[nativeLogLevel],
     });
   } catch (error) {
     throw unloadable(bytes, file, error instanceof Error ? error.message : String(error));
   }
   try {
+    warnOldOpset(bytes, file);
     return { inputs: [...session.inputMetadata], outputs: [...session.outputMetadata] };
   } finally {
     await session.release();
