@@ -63,7 +63,7 @@ export async function buildCliPackage(out: string = cliPackageDir): Promise<stri
   writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   copyFileSync(path.join(root, 'server/cli/package/README.md'), path.join(out, 'README.md'));
   copyFileSync(LICENSE_TEXT, path.join(out, 'LICENSE'));
-  return cliPackageDir;
+  return out;
 }
 
 if (process.argv[1] === import.meta.filename) console.log(`@ferry/cli: ${await buildCliPackage()}`);
