@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BundleManifest, type BundleManifestInput } from '$shared';
-import { parseBundleManifest } from './publish-validate.ts';
+import { manifestVerdict as verdict } from '../testing/manifest-verdict.ts';
 
 /** A PaddleOCR-recogniser-like bundle: x is [batch, 3, 48, width], 48 high and up to 320 wide. */
 function recogniser(
@@ -31,17 +31,6 @@ function recogniser(
   } as BundleManifestInput & { preprocessing: Record<string, unknown> };
   edit(manifest);
   return manifest;
-}
-
-/** The message publishing gives, or `ok`. */
-function verdict(manifest: BundleManifestInput): string {
-  try {
-    parseBundleManifest(manifest, 'manifest.');
-    return 'ok';
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'MANIFEST_INVALID' });
-    return (error as Error).message;
-  }
 }
 
 describe('publishing checks image preprocessing against its input', () => {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BundleManifestInput } from '$shared';
+import { manifestVerdict as verdict } from '../testing/manifest-verdict.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { systemActor } from './deps.ts';
@@ -29,17 +30,6 @@ function withProfile(features: unknown[], edit?: (m: BundleManifestInput) => voi
   const manifest = { ...tinyManifest(), reference: { sampleCount: 2, features } } as BundleManifestInput;
   edit?.(manifest);
   return manifest;
-}
-
-/** The message `parseBundleManifest` throws, or `ok`. */
-function verdict(manifest: BundleManifestInput): string {
-  try {
-    parseBundleManifest(manifest, 'manifest.');
-    return 'ok';
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'MANIFEST_INVALID' });
-    return (error as Error).message;
-  }
 }
 
 const asText = (m: BundleManifestInput) => {
