@@ -1,12 +1,20 @@
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { OpenedCache } from './cache/open-cache.ts';
 import { NO_CONTROL, type Assignment } from './control/assignment.ts';
-import { loadBundle } from './loader/load-bundle.ts';
+import {
+  loadBundle,
+  loadFromCache,
+  type LoadBundleOptions,
+  type LoadedBundle,
+} from './loader/load-bundle.ts';
 import type { SharedDownloads } from './loader/shared-downloads.ts';
 import type { ModelRequest } from './loader/manifest.ts';
+import type { AdapterProbe } from './runtime/backend.ts';
 import { placementOf, type Engine } from './runtime/engine.ts';
 import { createOrtEngine } from './runtime/ort-engine.ts';
 import { currentThreads, loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
 import { createTransformersEngine } from './runtime/transformers-engine.ts';
+import { loadTransformers } from './runtime/transformers-env.ts';
 import { loseWebGpuAdapter } from './runtime/webgpu-probe.ts';
 import type { LoadProgress, ModelInfo, VersionChange } from './types.ts';
 import type { WorkerConfig } from './worker-config.ts';
@@ -20,23 +28,50 @@ export interface LoadContext {
   downloads: SharedDownloads;
   onProgress: (progress: LoadProgress) => void;
   onVersionChange: (change: VersionChange) => void;
+  /** The worker's WebGPU probe, remembered on the device (see runtime/webgpu-memo.ts). */
+  probe?: { probe(): Promise<AdapterProbe>; forget(): Promise<void> };
+}
+
+/** A loaded model: its engine, what the page is told about it, and the runtime it runs on. */
+export interface LoadedModel {
+  engine: Engine;
+  info: ModelInfo;
+  runtime: OrtRuntime;
 }
 
 const TEXT_TASKS = new Set(['text-classification', 'feature-extraction']);
 
 /**
- * Loads one model end to end: the verified bundle (loader/), onnxruntime-web (once per worker),
- * then an engine (transformers.js for text tasks, an ORT session otherwise), and describes the
- * result as {@link ModelInfo}. `assignment`: what control decided (`request` then names its version).
+ * onnxruntime-web for this worker, loaded and initialised once (WebGPU probe, build import, WASM
+ * backend start). Loads call it first, so that all of it overlaps control, the manifest's
+ * verification and the files (issue 9, point 6), cold or warm.
  */
-export async function loadModel(
+export function prepareRuntime(context: Pick<LoadContext, 'config' | 'probe'>): Promise<OrtRuntime> {
+  const { config, probe } = context;
+  const runtime = loadOrtRuntime({
+    preference: config.backend,
+    numThreads: config.numThreads,
+    assetsUrl: config.assetsUrl,
+    ...(probe ? { probe: () => probe.probe(), webGpuFailed: () => void probe.forget() } : {}),
+  });
+  runtime.catch(() => undefined); // reported where it is awaited
+  return runtime;
+}
+
+/** Starts importing transformers.js as soon as a verified manifest says the model needs it. */
+function preparingEngine(runtime: Promise<OrtRuntime>) {
+  return (manifest: PublishedManifest) => {
+    if (TEXT_TASKS.has(manifest.task)) void runtime.then(loadTransformers).catch(() => undefined);
+  };
+}
+
+function bundleOptions(
   context: LoadContext,
   request: ModelRequest,
-  assignment: Assignment = NO_CONTROL,
-): Promise<{ engine: Engine; info: ModelInfo; runtime: OrtRuntime }> {
+  runtime: Promise<OrtRuntime>,
+): LoadBundleOptions {
   const { config, opened } = context;
-  const started = performance.now();
-  const bundle = await loadBundle({
+  return {
     request,
     serverUrl: config.serverUrl,
     key: { publicKey: config.publicKey, ...(config.keyid ? { keyid: config.keyid } : {}) },
@@ -46,12 +81,53 @@ export async function loadModel(
     origin: self.location.origin,
     onProgress: context.onProgress,
     onVersionChange: context.onVersionChange,
+    onManifest: preparingEngine(runtime),
+  };
+}
+
+/**
+ * Loads one model end to end: the verified bundle (loader/), onnxruntime-web (once per worker,
+ * started before the bundle), then an engine (transformers.js for text tasks, an ORT session
+ * otherwise), and describes the result as {@link ModelInfo}. `assignment`: what control decided
+ * (`request` then names its version). `envelope`: the manifest, fetched already (see loadBundle).
+ */
+export async function loadModel(
+  context: LoadContext,
+  request: ModelRequest,
+  options: { assignment?: Assignment; envelope?: Promise<unknown> } = {},
+): Promise<LoadedModel> {
+  const started = performance.now();
+  const runtime = prepareRuntime(context);
+  const bundle = await loadBundle({
+    ...bundleOptions(context, request, runtime),
+    ...(options.envelope ? { envelope: options.envelope } : {}),
   });
-  const runtime = await loadOrtRuntime({
-    preference: config.backend,
-    numThreads: config.numThreads,
-    assetsUrl: config.assetsUrl,
-  });
+  return engineFor(context, { bundle, runtime: await runtime, started }, options.assignment);
+}
+
+/**
+ * {@link loadModel} of an exact version from the verified cache alone, asking the network
+ * nothing (see loadFromCache); undefined when the cache cannot serve it.
+ */
+export async function loadCachedModel(
+  context: LoadContext,
+  request: ModelRequest & { version: string },
+  assignment: Assignment,
+): Promise<LoadedModel | undefined> {
+  const started = performance.now();
+  const runtime = prepareRuntime(context);
+  const bundle = await loadFromCache({ ...bundleOptions(context, request, runtime), request });
+  if (!bundle) return undefined;
+  return engineFor(context, { bundle, runtime: await runtime, started }, assignment);
+}
+
+async function engineFor(
+  context: LoadContext,
+  loaded: { bundle: LoadedBundle; runtime: OrtRuntime; started: number },
+  assignment: Assignment = NO_CONTROL,
+): Promise<LoadedModel> {
+  const { config, opened } = context;
+  const { bundle, runtime } = loaded;
   if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
   const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
   const engine = await create(bundle, runtime, config.backend);
@@ -70,7 +146,7 @@ export async function loadModel(
     ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
     cache: { persisted: bundle.cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },
     manifest: bundle.manifest,
-    loadMs: performance.now() - started,
+    loadMs: performance.now() - loaded.started,
     assignment,
   };
   return { engine, info, runtime };

@@ -11,8 +11,10 @@ import { verifyFileBytes } from './integrity.ts';
 import { requestRef, type ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { openProbeMemo, type ProbeMemo } from './runtime/webgpu-memo.ts';
 import { holdLifeLock } from './life-lock.ts';
-import { loadModel } from './load-model.ts';
+import { loadModel, prepareRuntime } from './load-model.ts';
+import { assigned, loadCold, loadWarm, revalidate } from './load-paths.ts';
 import { startTelemetry } from './telemetry/start.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 import type {
@@ -62,6 +64,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   let runtime: OrtRuntime | undefined;
   let telemetry: Telemetry | undefined;
   let control: Promise<Controller | undefined> = Promise.resolve(undefined);
+  let probe: ProbeMemo | undefined;
   const slots = new Map<string, Slot>();
   const downloads = createSharedDownloads();
   const fetchFn = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => self.fetch(input, init));
@@ -91,6 +94,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       downloads,
       onProgress: (progress: LoadProgress) => slot.emit({ type: 'progress', progress }),
       onVersionChange: (change: VersionChange) => slot.emit({ type: 'versionChanged', change }),
+      ...(probe ? { probe } : {}),
     };
   };
 
@@ -139,7 +143,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     try {
       // This switch reports its own versionChanged, with the reason the document gives.
       const context = { ...(await loadContext(slot)), onVersionChange: () => undefined };
-      const loaded = await loadModel(context, target, assignment);
+      const loaded = await loadModel(context, target, { assignment });
       // The model may have been disposed while the new version loaded.
       if ((slot.state as ModelState) === 'disposed' || !slot.engines) {
         return void (await loaded.engine.dispose());
@@ -179,32 +183,16 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     };
     slots.set(id, slot);
     try {
-      const controller = await control;
-      const resolved = controller ? await controller.resolve(request) : undefined;
-      if (resolved?.refused) slot.emit({ type: 'error', error: serializeFerryError(resolved.refused) });
-      const assignment = resolved?.assignment;
-      if (assignment?.reason === 'blocked' && assignment.version === null) {
-        throw new FerryError(
-          ErrorCode.VERSION_BLOCKED,
-          `${request.name}: every version it could run is blocked`,
-        );
-      }
-      // A pinned stable may take two loads: report one change, from the last session's version.
       const base = await loadContext(slot);
+      // onnxruntime starts now, alongside control and verification (issue 9, point 6).
+      void prepareRuntime(base);
+      // A pinned stable may take two loads: report one change, from the last session's version.
       const record = request.version ? undefined : await base.opened.cache.record(request.name);
       const before = record?.channels[requestRef(request)];
       const context = { ...base, onVersionChange: () => undefined };
-      const document = resolved?.document;
-      // No rollout and no block: the channel serves the stable version unless it is pinned, so load
-      // it as before control (its URL, its last-good fallback); a pinned stable is loaded after.
-      const plain = request.version === undefined && !document?.rollout && !document?.blocked.length;
-      const exact = assignment?.version && !plain ? assigned(request, assignment.version) : undefined;
-      let loaded = await loadModel(context, exact ?? request, assignment);
-      const wanted = assignment?.version;
-      if (wanted && loaded.info.version !== wanted && !loaded.info.fallbackFrom) {
-        await loaded.engine.dispose();
-        loaded = await loadModel(context, assigned(request, wanted), assignment);
-      }
+      const controller = await control;
+      const warm = controller && (await loadWarm(controller, request, context));
+      const { loaded, resolved } = warm || (await loadCold(controller, slot, context));
       const { engine, info } = loaded;
       if (before && before !== info.version) {
         const change = { name: request.name, from: before, to: info.version, reason: 'update' as const };
@@ -225,6 +213,9 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           unfollow();
           releaseListener();
         };
+        // Nothing was asked of the network: check for news now, in the background (the feed
+        // also sends the current document when it connects; an older or equal one is ignored).
+        if (warm) void revalidate(slot, controller, context);
       }
       return info;
     } catch (error) {
@@ -243,10 +234,11 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       config = parseWorkerConfig(options);
       if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
       opened = openCache(config.cache, config.cacheBudgetBytes);
+      probe = openProbeMemo(config.cache);
       telemetry?.stop();
       telemetry = startTelemetry(config, fetchFn);
       void control.then((previous) => previous?.stop());
-      control = startControl(config, fetchFn);
+      control = startControl(config, fetchFn, probe);
     },
     load,
     /** Runs a loaded model; output buffers are transferred to the page. */
@@ -345,17 +337,12 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   };
 }
 
-/**
- * What to load for `request` once control assigned `version`: that version, remembered under the
- * request's channel too when it asked for one (so an offline load finds it, as before control).
- */
-function assigned(request: ModelRequest, version: string): ModelRequest {
-  if (request.version !== undefined) return { name: request.name, version };
-  return { name: request.name, version, channel: requestRef(request) };
-}
-
 /** The worker's rollout control, or undefined with `control: false`. Never rejects. */
-async function startControl(config: WorkerConfig, fetchFn: typeof fetch): Promise<Controller | undefined> {
+async function startControl(
+  config: WorkerConfig,
+  fetchFn: typeof fetch,
+  probe: ProbeMemo,
+): Promise<Controller | undefined> {
   if (config.control === false) return undefined;
   const settings = config.control;
   return createController({
@@ -364,6 +351,7 @@ async function startControl(config: WorkerConfig, fetchFn: typeof fetch): Promis
     settings,
     store: await openStateStore(config.cache),
     fetch: fetchFn,
+    probe: () => probe.probe(),
     ...(typeof EventSource === 'function' ? { openEventSource: (url: string) => new EventSource(url) } : {}),
   });
 }

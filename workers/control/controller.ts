@@ -3,6 +3,7 @@ import { ControlDocument, type TargetingCondition } from '$shared/schemas/contro
 import { verifyEnvelope, type TrustedKey } from '$shared/signing/verify.ts';
 import { asFerryError } from '../errors-transfer.ts';
 import type { ModelRequest } from '../loader/manifest.ts';
+import type { AdapterProbe } from '../runtime/backend.ts';
 import { assign, NO_CONTROL, type Assignment } from './assignment.ts';
 import { bucketOf } from './bucket.ts';
 import { createFactsReader, type HostFacts } from './device-facts.ts';
@@ -41,6 +42,17 @@ export interface Controller {
    * assignment is `no-control` (the model loads as it did before control existed).
    */
   resolve(request: ModelRequest): Promise<Resolved>;
+  /**
+   * The model's last good document and its assignment, without any request: only when that
+   * document verifies again with the pinned key and has not expired (a cached document is
+   * trusted until its `expires`, no longer). Undefined otherwise: the caller resolves instead.
+   */
+  cached(request: ModelRequest): Promise<Resolved | undefined>;
+  /**
+   * Asks the control route once for a followed model's current document, in the background; a
+   * newer one reaches the model's listeners like one from the feed. Never rejects.
+   */
+  refresh(model: string): Promise<void>;
   /** Hears of the model's later documents (SSE or polling) until the returned function is called. */
   follow(request: ModelRequest, listener: (event: ControlEvent) => void): () => void;
   /** How documents arrive now. */
@@ -59,6 +71,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** Reads the device's facts for targeting (default: from the worker's navigator, see device-facts.ts). */
   readFacts?: (targeting: readonly TargetingCondition[]) => Promise<DeviceFacts>;
+  /** The WebGPU probe the default facts reader uses (default: ask the browser). */
+  probe?: () => Promise<AdapterProbe>;
 }
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.
@@ -68,7 +82,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function createController(options: ControllerOptions): Controller {
   const { store, settings, key } = options;
   const now = options.now ?? (() => Date.now());
-  const readFacts = options.readFacts ?? createFactsReader(settings);
+  const readFacts = options.readFacts ?? createFactsReader(settings, options.probe);
   const current = new Map<string, ControlDocument>();
   const listeners = new Map<
     string,
@@ -157,6 +171,14 @@ export function createController(options: ControllerOptions): Controller {
     return { assignment: await assignFor(document, request), document, ...(refused ? { refused } : {}) };
   }
 
+  async function cached(request: ModelRequest): Promise<Resolved | undefined> {
+    const document = current.get(request.name) ?? (await lastGood(request.name));
+    if (!document || Date.parse(document.expires) <= now()) return undefined;
+    current.set(request.name, document);
+    watchExpiry(document);
+    return { assignment: await assignFor(document, request), document };
+  }
+
   /** Verifies an envelope from the feed for the model it names, if followed; one at a time. */
   async function fromFeed(envelope: unknown): Promise<void> {
     const model = (envelope as { signed?: { model?: unknown } } | null)?.signed?.model;
@@ -182,18 +204,27 @@ export function createController(options: ControllerOptions): Controller {
     }));
   }
 
+  /** Verifies `envelope` after those before it (from the feed or a refresh). Never rejects. */
+  const receive = (envelope: unknown) => {
+    accepting = accepting.then(() => fromFeed(envelope)).catch(() => undefined);
+    return accepting as Promise<void>;
+  };
+
   const feed = createControlFeed({
     serverUrl: options.serverUrl,
     pollIntervalMs: settings.pollIntervalMs,
     poll: (models) => fetchControls(options.fetch, options.serverUrl, models),
-    onEnvelope: (envelope) => {
-      accepting = accepting.then(() => fromFeed(envelope)).catch(() => undefined);
-    },
+    onEnvelope: (envelope) => void receive(envelope),
     ...(options.openEventSource ? { openEventSource: options.openEventSource } : {}),
   });
 
   return {
     resolve,
+    cached,
+    async refresh(model) {
+      const envelope = await fetchControl(options.fetch, options.serverUrl, model).catch(() => null);
+      if (envelope !== null) await receive(envelope);
+    },
     follow(request, listener) {
       const entry = { request, listener };
       const set = listeners.get(request.name) ?? new Set();

@@ -1,4 +1,6 @@
 import type { TargetingCondition } from '$shared/schemas/control.ts';
+import type { AdapterProbe } from '../runtime/backend.ts';
+import { probeWebGpu } from '../runtime/webgpu-probe.ts';
 import type { AttributeValue, DeviceFacts } from './targeting.ts';
 
 /** What the host passed for targeting (client option `control`). */
@@ -13,39 +15,33 @@ interface GpuFacts {
   webgpuFeatures: string[];
 }
 
-/** Asks for a WebGPU adapter once: usable means present and not a software fallback. Never throws. */
-async function probeGpu(): Promise<GpuFacts> {
-  const none = { webgpu: false, webgpuFeatures: [] };
-  const gpu = (self.navigator as Partial<WorkerNavigator>).gpu;
-  if (!gpu) return none;
-  try {
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return none;
-    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-    const fallback = info.isFallbackAdapter ?? false;
-    return { webgpu: !fallback, webgpuFeatures: [...adapter.features].map(String) };
-  } catch {
-    return none;
-  }
-}
+/** Usable means an adapter that is not a software fallback. */
+const gpuFacts = (probe: AdapterProbe): GpuFacts => ({
+  webgpu: probe.available && !probe.isFallback,
+  webgpuFeatures: probe.available ? (probe.features ?? []) : [],
+});
+
+const NO_GPU: AdapterProbe = { available: false, description: null, isFallback: false };
 
 const needsGpu = (targeting: readonly TargetingCondition[]) =>
   targeting.some((c) => c.attribute === 'webgpu' || c.attribute === 'webgpuFeatures');
 
 /**
- * Reads the facts targeting may look at, in the worker. The WebGPU probe (100–250 ms) runs only
- * for targeting that names WebGPU, once per worker. Nothing here is sent anywhere.
+ * Reads the facts targeting may look at, in the worker. The WebGPU probe (100–250 ms, or the
+ * device's remembered result: see runtime/webgpu-memo.ts) runs only for targeting that names
+ * WebGPU, once per worker. Nothing here is sent anywhere.
  */
 export function createFactsReader(
   host: HostFacts,
+  probe: () => Promise<AdapterProbe> = probeWebGpu,
 ): (targeting: readonly TargetingCondition[]) => Promise<DeviceFacts> {
-  let gpu: Promise<GpuFacts> | undefined;
+  let gpuRead: Promise<GpuFacts> | undefined;
   return async (targeting) => {
     const navigator = self.navigator as WorkerNavigator & { deviceMemory?: number };
-    const gpuFacts = needsGpu(targeting) ? await (gpu ??= probeGpu()) : { webgpu: false, webgpuFeatures: [] };
+    const gpu = needsGpu(targeting) ? await (gpuRead ??= probe().then(gpuFacts)) : gpuFacts(NO_GPU);
     const locale = host.locale ?? navigator.language;
     return {
-      ...gpuFacts,
+      ...gpu,
       ...(typeof navigator.deviceMemory === 'number' ? { deviceMemory: navigator.deviceMemory } : {}),
       ...(typeof navigator.hardwareConcurrency === 'number'
         ? { hardwareConcurrency: navigator.hardwareConcurrency }

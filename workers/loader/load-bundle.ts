@@ -28,6 +28,13 @@ export interface LoadBundleOptions {
   origin?: string;
   onProgress?: (progress: LoadProgress) => void;
   onVersionChange?: (change: VersionChange) => void;
+  /** Called once the manifest verified, before its files are read: the caller may prepare its engine. */
+  onManifest?: (manifest: PublishedManifest) => void;
+  /**
+   * The envelope of `request`'s manifest URL, fetched already (a load starts it while control
+   * resolves): used instead of fetching it again, failures included. Still verified like any other.
+   */
+  envelope?: Promise<unknown>;
 }
 
 /** A verified bundle, ready to become a session. */
@@ -82,9 +89,10 @@ async function loadLeased(options: LeasedOptions): Promise<LoadedBundle> {
   const record = await cache.record(request.name);
   let envelope: unknown;
   try {
-    envelope = await fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request), {
-      ...(options.origin ? { origin: options.origin } : {}),
-    });
+    envelope = await (options.envelope ??
+      fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request), {
+        ...(options.origin ? { origin: options.origin } : {}),
+      }));
   } catch (error) {
     const cached = cachedVersion(record, request);
     if (isFerryError(error) && error.code === ErrorCode.BUNDLE_NOT_FOUND && cached && !request.version) {
@@ -108,6 +116,46 @@ async function loadLeased(options: LeasedOptions): Promise<LoadedBundle> {
 }
 
 /**
+ * The request's exact version from the cache alone, with no request at all: its cached signed
+ * manifest verified again with the pinned key (not older than the metadata seen for it, not
+ * yanked as last seen) and every file checked against its sha256. Undefined when the cache cannot
+ * serve it that way (not cached, a file missing or damaged, a yank or newer metadata seen): the
+ * caller then loads over the network, which decides with fresh metadata.
+ */
+export async function loadFromCache(
+  options: LoadBundleOptions & { request: { version: string } },
+): Promise<LoadedBundle | undefined> {
+  const record = await options.cache.record(options.request.name);
+  const cached = cachedVersion(record, options.request);
+  if (!cached) return undefined;
+  const lease = (options.downloads ?? createSharedDownloads()).lease();
+  try {
+    const bundle = await fromEnvelope({ ...options, lease }, { envelope: cached.envelope, offline: true });
+    return { ...bundle, offline: false };
+  } catch (error) {
+    if (isFerryError(error)) return undefined;
+    throw error;
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * Fetches and verifies the current signed manifest of the request's exact version and remembers
+ * what it teaches (a newer metadataVersion, a yank), touching no file: what a load from the cache
+ * checks in the background. Resolves with the manifest, yanked or not; rejects like a load would.
+ */
+export async function revalidateManifest(
+  options: Pick<LoadBundleOptions, 'serverUrl' | 'key' | 'cache' | 'fetch'> & {
+    request: ModelRequest & { version: string };
+  },
+): Promise<PublishedManifest> {
+  const { request, cache } = options;
+  const envelope = await fetchEnvelope(options.fetch, manifestUrl(options.serverUrl, request));
+  return verifyAndRemember(options, { envelope, request, record: await cache.record(request.name) });
+}
+
+/**
  * A channel that resolves to nothing any more (every version yanked) is an unsigned 404: asks for
  * the signed manifest of the version the channel last gave this device, and remembers it, so the
  * yank holds offline too. Best effort by design: its failure leaves the caller's error to report.
@@ -124,7 +172,7 @@ async function learnStatus(options: LeasedOptions, version: string): Promise<voi
 }
 
 async function verifyAndRemember(
-  options: LeasedOptions,
+  options: Pick<LoadBundleOptions, 'key' | 'cache'>,
   source: { envelope: unknown; request: ModelRequest; record: ModelRecord | undefined },
 ): Promise<PublishedManifest> {
   const manifest = await verifyForRequest(source.envelope, options.key, {
@@ -150,6 +198,7 @@ async function fromEnvelope(
   const record = await cache.record(request.name);
   const manifest = await verifyAndRemember(options, { envelope, request, record });
   refuseYanked(manifest);
+  options.onManifest?.(manifest);
   const fetched = await fetchFiles({ ...options, manifest, offline, downloads: options.lease });
   // A channel request that control resolved to a version names both: remember the channel too.
   const channel = request.channel ?? (request.version ? undefined : requestRef(request));

@@ -11,6 +11,8 @@ export interface AdapterProbe {
   isFallback: boolean;
   /** Why there is no adapter. */
   error?: string;
+  /** The adapter's features (e.g. `shader-f16`), for targeting; absent without an adapter. */
+  features?: string[];
 }
 
 /** Which onnxruntime-web build a worker loads: `webgpu` is the JSEP build (WebGPU and WASM). */

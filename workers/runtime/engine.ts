@@ -58,6 +58,7 @@ export async function createPlaced<T>(
   try {
     return { value: await create('webgpu'), backend: 'webgpu' };
   } catch (error) {
+    runtime.webGpuFailed?.();
     const reason = `WebGPU session creation failed: ${errorMessage(error).split('\n')[0]}`;
     return { value: await create('wasm'), backend: 'wasm', fallbackReason: reason };
   }

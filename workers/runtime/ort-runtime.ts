@@ -1,5 +1,6 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { chooseBuild, chooseThreads, type AdapterProbe, type OrtBuild } from './backend.ts';
+import { warmUpWasm } from './ort-warm-up.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
 
 /** The onnxruntime-web API (both builds share it). */
@@ -12,6 +13,8 @@ export interface OrtRuntime {
   threads: number;
   threadsReason?: string;
   adapter: AdapterProbe;
+  /** Called when a WebGPU session fails to start although the probe found an adapter. */
+  webGpuFailed?: () => void;
 }
 
 /** How the worker wants onnxruntime-web set up. */
@@ -20,6 +23,10 @@ export interface OrtRuntimeOptions {
   numThreads?: number;
   /** Folder holding the `.wasm` files; by default the bundler's own URL for them (our origin). */
   assetsUrl?: string;
+  /** The WebGPU probe (default: ask the browser now); see webgpu-memo.ts for a remembered one. */
+  probe?: () => Promise<AdapterProbe>;
+  /** See {@link OrtRuntime.webGpuFailed}: e.g. forget a remembered probe. */
+  webGpuFailed?: () => void;
 }
 
 const WASM_FILE: Record<OrtBuild, string> = {
@@ -57,11 +64,14 @@ export function currentThreads(runtime: OrtRuntime): number {
 
 /**
  * Loads and configures onnxruntime-web once per worker (its thread count is fixed per realm
- * once the first session exists, so later calls get the same runtime whatever they pass).
+ * once the first session exists, so later calls get the same runtime whatever they pass), and
+ * starts its WASM backend, so a load can call this before it verifies anything and overlap the
+ * two (issue 9, point 6).
  */
 export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> {
   loading ??= (async () => {
-    const adapter = options.preference === 'wasm' ? await noProbe() : await probeWebGpu();
+    const probe = options.probe ?? probeWebGpu;
+    const adapter = options.preference === 'wasm' ? await noProbe() : await probe();
     const build = chooseBuild(options.preference, adapter);
     const { ort, wasmUrl } = await importBuild(build);
     const choice = chooseThreads({
@@ -75,10 +85,12 @@ export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> 
     ort.env.wasm.wasmPaths = { wasm };
     ort.env.wasm.numThreads = choice.threads;
     ort.env.logLevel = 'error';
+    await warmUpWasm(ort);
     return {
       ort,
       build,
       adapter,
+      ...(options.webGpuFailed ? { webGpuFailed: options.webGpuFailed } : {}),
       threads: choice.threads,
       ...(choice.reason ? { threadsReason: choice.reason } : {}),
     };

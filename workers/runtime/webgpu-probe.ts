@@ -26,7 +26,7 @@ export async function probeWebGpu(): Promise<AdapterProbe> {
     const legacy = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
     const isFallback =
       (info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy ?? false;
-    return { available: true, description, isFallback };
+    return { available: true, description, isFallback, features: [...adapter.features].map(String) };
   } catch (error) {
     return {
       available: false,
