@@ -1,0 +1,198 @@
+import {
+  LATENCY_EDGES_MS,
+  LOAD_TIME_EDGES_MS,
+  MAX_COUNT,
+  MAX_WINDOW_MINUTES,
+  TOP_SCORE_EDGES,
+  TelemetryBatch,
+} from '$shared';
+import type { z } from 'zod';
+
+// The bounds of shared/schemas/telemetry.ts's count arrays that it does not export; the property
+// test (batch-check.test.ts) holds this check to the schema's verdict, these bounds included.
+const FEATURE_COUNTS = { min: 2, max: 4098 };
+const PREDICTION_COUNTS = { min: 1, max: 4096 };
+const FEATURE_NAME = { min: 1, max: 128 };
+const MAX_FEATURES = 1024;
+
+const shape = TelemetryBatch.shape;
+const loads = shape.loads.shape;
+const environment = shape.environment.shape;
+const predictions = shape.predictions.unwrap().shape;
+const feature = shape.features.element.shape;
+
+type Obj = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Obj =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Whether `value` is a `Count` (a non-negative integer up to MAX_COUNT). */
+const isCount = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT;
+
+function isCountArray(value: unknown, min: number, max: number): boolean {
+  if (!Array.isArray(value) || value.length < min || value.length > max) return false;
+  for (let i = 0; i < value.length; i++) if (!isCount(value[i])) return false;
+  return true;
+}
+
+/**
+ * Whether `value` has no key beyond `keys` (a strict object). A required key that is missing
+ * fails its own field's check, which gets `undefined`.
+ */
+function hasOnly(value: Obj, keys: ReadonlySet<string>): boolean {
+  for (const key in value) if (!keys.has(key)) return false;
+  return true;
+}
+
+const keysOf = (objectShape: Record<string, z.ZodType>): ReadonlySet<string> =>
+  new Set(Object.keys(objectShape));
+
+/**
+ * A field schema's verdicts, remembered per value: model names, versions and window minutes repeat
+ * across nearly every batch, so zod runs once per distinct string. Bounded: past `MEMO_SIZE` the
+ * memo starts over.
+ */
+function memoized(schema: z.ZodType) {
+  const verdicts = new Map<string, boolean>();
+  return (value: unknown): boolean => {
+    if (typeof value !== 'string') return schema.safeParse(value).success;
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) {
+      verdict = schema.safeParse(value).success;
+      if (verdicts.size >= MEMO_SIZE) verdicts.clear();
+      verdicts.set(value, verdict);
+    }
+    return verdict;
+  };
+}
+const MEMO_SIZE = 256;
+
+const top = keysOf(shape);
+const loadKeys = keysOf(loads);
+const environmentKeys = keysOf(environment);
+const predictionKeys = keysOf(predictions);
+const featureKeys = keysOf(feature);
+const yesNoKeys = keysOf(environment.crossOriginIsolated.shape);
+
+const fieldCheck = {
+  model: memoized(shape.model),
+  version: memoized(shape.version),
+  sdkVersion: memoized(shape.sdkVersion),
+  windowStart: memoized(shape.windowStart),
+  windowEnd: memoized(shape.windowEnd),
+};
+const errorCodes = new Set<string>(shape.errors.keyType.options);
+const providers = new Set<string>(shape.latencyMs.keyType.options);
+const fallbackReasons = new Set<string>(loads.fallbacks.keyType.options);
+const threadBuckets = new Set<string>(environment.threads.keyType.options);
+
+/** A partial record: only keys of `keys`, each value passing `valid`. */
+function isRecord(value: unknown, keys: ReadonlySet<string>, valid: (entry: unknown) => boolean): boolean {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!keys.has(key) || !valid(value[key])) return false;
+  return true;
+}
+
+const isLatencyHistogram = (value: unknown) =>
+  isCountArray(value, LATENCY_EDGES_MS.length + 1, LATENCY_EDGES_MS.length + 1);
+
+function isYesNo(value: unknown): boolean {
+  return isObject(value) && hasOnly(value, yesNoKeys) && isCount(value.yes) && isCount(value.no);
+}
+
+function isLoads(value: unknown): boolean {
+  if (!isObject(value) || !hasOnly(value, loadKeys)) return false;
+  const { bytesDownloaded } = value;
+  return (
+    isCount(value.cold) &&
+    isCount(value.warm) &&
+    typeof bytesDownloaded === 'number' &&
+    Number.isInteger(bytesDownloaded) &&
+    bytesDownloaded >= 0 &&
+    bytesDownloaded <= 2 ** 40 &&
+    isCountArray(value.timeMs, LOAD_TIME_EDGES_MS.length + 1, LOAD_TIME_EDGES_MS.length + 1) &&
+    isRecord(value.fallbacks, fallbackReasons, isCount)
+  );
+}
+
+function isEnvironment(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    hasOnly(value, environmentKeys) &&
+    isRecord(value.backend, providers, isCount) &&
+    isRecord(value.threads, threadBuckets, isCount) &&
+    isYesNo(value.crossOriginIsolated) &&
+    isYesNo(value.webgpuAvailable)
+  );
+}
+
+function isPredictions(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    hasOnly(value, predictionKeys) &&
+    isCountArray(value.counts, PREDICTION_COUNTS.min, PREDICTION_COUNTS.max) &&
+    isCountArray(value.topScore, TOP_SCORE_EDGES.length + 1, TOP_SCORE_EDGES.length + 1)
+  );
+}
+
+/** The features array: each strict `{ name, counts }`, names unique. */
+function isFeatures(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > MAX_FEATURES) return false;
+  const names = new Set<string>();
+  for (const item of value as unknown[]) {
+    if (!isObject(item) || !hasOnly(item, featureKeys)) return false;
+    const { name } = item;
+    if (typeof name !== 'string' || name.length < FEATURE_NAME.min || name.length > FEATURE_NAME.max)
+      return false;
+    if (!isCountArray(item.counts, FEATURE_COUNTS.min, FEATURE_COUNTS.max) || names.has(name)) return false;
+    names.add(name);
+  }
+  return true;
+}
+
+function isDropped(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1e6)
+  );
+}
+
+/**
+ * Whether a parsed JSON value is a valid {@link TelemetryBatch}: the same verdict as
+ * `TelemetryBatch.safeParse(value).success` (proven by batch-check.test.ts over valid and
+ * invalid batches) at a fraction of its cost, since every ingest request parses one. Field names,
+ * enum keys and the string fields' verdicts come from the schema itself. Only the verdict: a
+ * refused batch goes through the schema for the 400 that names the field.
+ *
+ * Defined for what `JSON.parse` returns (no `undefined`, functions or class instances).
+ */
+export function isTelemetryBatch(value: unknown): value is TelemetryBatch {
+  if (!isObject(value) || !hasOnly(value, top)) return false;
+  if (value.schemaVersion !== 1) return false;
+  if (!shape.batchId.safeParse(value.batchId).success) return false;
+  const { metadataVersion, windowStart, windowEnd } = value;
+  if (
+    !fieldCheck.model(value.model) ||
+    !fieldCheck.version(value.version) ||
+    !fieldCheck.sdkVersion(value.sdkVersion) ||
+    !fieldCheck.windowStart(windowStart) ||
+    !fieldCheck.windowEnd(windowEnd)
+  )
+    return false;
+  if (typeof metadataVersion !== 'number' || !Number.isSafeInteger(metadataVersion) || metadataVersion <= 0)
+    return false;
+  // The schema's superRefine: the window's end within MAX_WINDOW_MINUTES after its start.
+  const span = Date.parse(windowEnd as string) - Date.parse(windowStart as string);
+  if (span < 0 || span > MAX_WINDOW_MINUTES * 60_000) return false;
+  return (
+    isCount(value.runs) &&
+    isRecord(value.errors, errorCodes, isCount) &&
+    isRecord(value.latencyMs, providers, isLatencyHistogram) &&
+    isLoads(value.loads) &&
+    isFeatures(value.features) &&
+    (value.predictions === undefined || isPredictions(value.predictions)) &&
+    isEnvironment(value.environment) &&
+    isDropped(value.droppedBatches)
+  );
+}
