@@ -109,3 +109,4 @@ export {
   RolloutStartInput,
   basisPointsOf,
 } from './schemas/rollout-ops.ts';
+export { RolloutCompareInput, RolloutComparison, VersionTelemetry } from './schemas/rollout-compare.ts';

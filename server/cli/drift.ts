@@ -47,7 +47,7 @@ function row(feature: FeatureDrift): string[] {
 }
 
 /** Left-aligned columns two spaces apart. */
-function table(rows: readonly string[][]): string[] {
+export function table(rows: readonly string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
   return rows.map((r) =>
     r

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { ControlStatus, TargetingCondition } from '$shared';
 import { callServer, type FerryClient } from './client.ts';
 import { connectionOf, output, withConnection } from './options.ts';
+import { formatComparison } from './rollout-table.ts';
+import { parseInstant } from './drift.ts';
 
 type ConnectionOptions = { server?: string; token?: string; json?: boolean };
 
@@ -134,13 +136,33 @@ export function rolloutCommand(): Command {
       );
     });
   withConnection(rollout.command('status'))
-    .description("a model's stable version, rollout, blocked versions and signed document")
+    .description(
+      "a model's stable version, rollout, blocked versions and signed document, and the telemetry of stable and candidate side by side",
+    )
     .argument('<model>', 'model name')
-    .action(async (model: string, options: ConnectionOptions) => {
-      const status = await callServer(connectionOf(options), (client) =>
-        client.rollouts.status.query({ model }),
+    .option(
+      '--since <when>',
+      'telemetry from: a duration back (30m, 1h, 24h, 7d) or an ISO date-time (default: the rollout start, at most 24h back)',
+      (value: string) => parseInstant(value),
+    )
+    .option('--until <when>', 'telemetry until (exclusive; default: now)', (value: string) =>
+      parseInstant(value),
+    )
+    .action(async (model: string, options: ConnectionOptions & { since?: Date; until?: Date }) => {
+      const range = {
+        ...(options.since === undefined ? {} : { since: options.since.toISOString() }),
+        ...(options.until === undefined ? {} : { until: options.until.toISOString() }),
+      };
+      const [status, telemetry] = await callServer(connectionOf(options), (client) =>
+        Promise.all([
+          client.rollouts.status.query({ model }),
+          client.rollouts.compare.query({ model, ...range }),
+        ]),
       );
-      output(options.json, status, () => formatControlStatus(status));
+      output(options.json, { ...status, telemetry }, () => [
+        ...formatControlStatus(status),
+        ...formatComparison(telemetry),
+      ]);
     });
   withConnection(rollout.command('stable'))
     .description('pin the stable version (devices outside a rollout run it)')

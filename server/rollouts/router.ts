@@ -1,4 +1,10 @@
-import { ModelInput, ModelVersionInput, RolloutShareInput, RolloutStartInput } from '$shared';
+import {
+  ModelInput,
+  ModelVersionInput,
+  RolloutCompareInput,
+  RolloutShareInput,
+  RolloutStartInput,
+} from '$shared';
 import { operatorProcedure, readOrOperatorProcedure, router } from '../routers/trpc.ts';
 import {
   blockVersion,
@@ -10,6 +16,7 @@ import {
   startRollout,
   unblockVersion,
 } from './service.ts';
+import { rolloutComparison } from './status-telemetry.ts';
 
 /**
  * Rollouts, the stable version and blocks (issue 9): each mutation re-signs the model's control
@@ -21,6 +28,13 @@ export const rolloutsRouter = router({
   status: readOrOperatorProcedure
     .input(ModelInput)
     .query(({ ctx, input }) => controlStatus(ctx.ferry.deps, input.model)),
+  /**
+   * Stable and candidate side by side: runs, error rate by code, latency p50/p95 per backend and
+   * loads, from the telemetry devices sent, with the rollout (read or operator: operators decide on it).
+   */
+  compare: readOrOperatorProcedure
+    .input(RolloutCompareInput)
+    .query(({ ctx, input }) => rolloutComparison(ctx.ferry.deps, input)),
   /** Starts a rollout of `candidate` to `percent` (or `basisPoints`) of the devices matching `targeting`. */
   start: operatorProcedure
     .input(RolloutStartInput)

@@ -19,6 +19,7 @@ const requiredScope: Record<string, Scope> = {
   'telemetry.summary': 'read',
   // A read token may see a model's control status; so may an operator token (tested below).
   'rollouts.status': 'read',
+  'rollouts.compare': 'read',
   'rollouts.start': 'operator',
   'rollouts.setPercentage': 'operator',
   'rollouts.promote': 'operator',
@@ -109,12 +110,14 @@ describe('every mutation requires a token with the right scope', () => {
     expect((await fetch(`${server().url}/api/v1/control?models=nope`)).status).toBe(200);
   });
 
-  it('lets operator and read tokens see a control status, and an operator token (not a read one) operate', async () => {
-    const status = (token: string) =>
-      callTrpc(server().url, 'rollouts.status', { token, query: true, input: { model: 'nope' } });
-    // Past the scope check: the unknown model is what they are told about.
-    expect((await status(tokens.operator)).status).toBe(404);
-    expect((await status(tokens.read)).status).toBe(404);
+  it('lets operator and read tokens see a control status and its telemetry comparison, and an operator token (not a read one) operate', async () => {
+    for (const procedure of ['rollouts.status', 'rollouts.compare']) {
+      const status = (token: string) =>
+        callTrpc(server().url, procedure, { token, query: true, input: { model: 'nope' } });
+      // Past the scope check: the unknown model is what they are told about.
+      expect((await status(tokens.operator)).status).toBe(404);
+      expect((await status(tokens.read)).status).toBe(404);
+    }
     const block = (token: string) =>
       callTrpc(server().url, 'rollouts.block', { token, input: { model: 'nope', version: '1.0.0' } });
     expect((await block(tokens.operator)).status).toBe(404);
