@@ -83,4 +83,34 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
       dispose();
     }
   });
+
+  it('forgets what a group that failed to commit merged into a cached bucket', async () => {
+    const { store, versionIds, dispose } = await fixture('normal');
+    try {
+      const batch = (n: number, runs: number, versionId = versionIds[0]) =>
+        store.ingest({
+          batchId: n.toString(16).padStart(32, '0'),
+          versionId,
+          minute: '2026-12-01T10:00:00.000Z',
+          aggregate: aggregateOf(telemetryBatch({ runs })),
+          receivedAt: new Date('2026-12-01T10:00:30.000Z'),
+        });
+      await batch(1, 1);
+      // One group: the second batch names no version, so its id breaks a foreign key and the
+      // whole transaction rolls back after the first was merged into the cached bucket.
+      const outcomes = await Promise.allSettled([batch(2, 2), batch(3, 4, 999_999)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      expect(await batch(4, 8)).toBe('accepted');
+      const buckets = await store.buckets({
+        versionId: versionIds[0],
+        from: new Date('2026-12-01T00:00:00.000Z'),
+        to: new Date('2026-12-02T00:00:00.000Z'),
+      });
+      expect(buckets.map((b) => [b.aggregate.runs, b.aggregate.batches])).toEqual([[9, 2]]);
+      // The rolled-back batch counts when it comes again.
+      expect(await batch(2, 2)).toBe('accepted');
+    } finally {
+      dispose();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { FerryDb } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
 import { telemetryBatches, telemetryBuckets } from '../db/schema.ts';
 import { mergeAggregates } from './aggregate.ts';
+import { checkMergeable, copyAggregate, mergeInto } from './merge-in-place.ts';
 import type { TelemetryDurability } from './settings.ts';
 import type {
   BucketGranularity,
@@ -75,7 +76,7 @@ type Queries = ReturnType<typeof prepare>;
 type BucketKey = { versionId: number; start: string; granularity: BucketGranularity };
 
 /** Merges `aggregate` into the bucket at `key` (creating it), inside the caller's transaction. */
-function mergeInto(q: Queries, key: BucketKey, aggregate: TelemetryAggregate): void {
+function mergeIntoBucket(q: Queries, key: BucketKey, aggregate: TelemetryAggregate): void {
   const stored = q.bucket.get(key);
   const merged = stored
     ? mergeAggregates(JSON.parse(stored.aggregate) as TelemetryAggregate, aggregate)
@@ -107,7 +108,7 @@ function rollUpVersion(db: FerryDb, versionId: number, before: string): number {
         hours.set(hour, sum ? mergeAggregates(sum, aggregate) : aggregate);
       }
       for (const [start, aggregate] of hours)
-        mergeInto(q, { versionId, start, granularity: 'hour' }, aggregate);
+        mergeIntoBucket(q, { versionId, start, granularity: 'hour' }, aggregate);
       tx.delete(telemetryBuckets).where(where).run();
       return minutes.length;
     },
@@ -142,57 +143,95 @@ function bucketCacheOf(db: FerryDb): BucketCache {
 }
 
 interface GroupBucket {
+  id: string;
   key: BucketKey;
+  /** The bucket as it stands in this transaction; merged into in place. */
   aggregate: TelemetryAggregate | null;
   changed: boolean;
 }
 
+// On the raw connection: drizzle's parameter mapping cost more than these one-row statements.
+const ingestStatements = preparedPerHandle((sqlite: Database.Database) => ({
+  recordBatch: sqlite.prepare<[string, number, string]>(
+    'INSERT INTO telemetry_batches (batch_id, version_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  ),
+  bucket: sqlite
+    .prepare<[number, string, string], string>(
+      'SELECT aggregate FROM telemetry_buckets WHERE version_id = ? AND start = ? AND granularity = ?',
+    )
+    .pluck(),
+  saveBucket: sqlite.prepare<[number, string, string, string]>(
+    'INSERT INTO telemetry_buckets (version_id, start, granularity, aggregate) VALUES (?, ?, ?, ?) ' +
+      'ON CONFLICT (version_id, start, granularity) DO UPDATE SET aggregate = excluded.aggregate',
+  ),
+}));
+type IngestStatements = ReturnType<typeof ingestStatements>;
+
+/** `iso` remembering its last answer: a group's batches share a minute and a receipt time. */
+function lastIso() {
+  let input: string | number | null = null;
+  let output = '';
+  return (value: string | Date): string => {
+    const key = typeof value === 'string' ? value : value.getTime();
+    if (key !== input) {
+      output = iso(value);
+      input = key;
+    }
+    return output;
+  };
+}
+
 /**
  * Ingests `group` inside the caller's transaction and returns each batch's outcome (or the error
- * that refused it), with the buckets as they now stand. Each bucket is read (from `cache`, or
- * else from the table) and written once for the whole group; a batch's id is recorded only after
- * its aggregate merged cleanly, so a batch that fails leaves no trace and a duplicate (even within
- * the group) changes nothing.
+ * that refused it), with every bucket it touched. Each bucket is read once (from `cache`, or else
+ * from the table), merged into in place, and written once for the whole group. A batch is checked
+ * to fit its bucket before its id is recorded and merged, so a batch that fails leaves no trace
+ * and a duplicate (even within the group) changes nothing. The cached aggregates it merged into
+ * hold uncommitted counts until the transaction commits: the caller drops them if it does not.
  */
 function ingestGroup(
-  q: Queries,
+  statements: IngestStatements,
   group: readonly IngestInput[],
-  cache: BucketCache,
-): { outcomes: (IngestOutcome | { error: unknown })[]; buckets: Map<string, GroupBucket> } {
-  const buckets = new Map<string, GroupBucket>();
+  context: { cache: BucketCache; buckets: Map<string, GroupBucket> },
+): (IngestOutcome | { error: unknown })[] {
+  const { cache, buckets } = context;
+  const minuteIso = lastIso();
+  const receivedIso = lastIso();
   const outcomes = group.map((input): IngestOutcome | { error: unknown } => {
-    const key: BucketKey = { versionId: input.versionId, start: iso(input.minute), granularity: 'minute' };
-    const id = `${key.versionId} ${key.start}`;
+    const start = minuteIso(input.minute);
+    const id = `${input.versionId} ${start}`;
     let bucket = buckets.get(id);
     if (!bucket) {
+      const key: BucketKey = { versionId: input.versionId, start, granularity: 'minute' };
       let aggregate = cache.get(id) ?? null;
       if (aggregate === null) {
-        const stored = q.bucket.get(key);
-        aggregate = stored ? (JSON.parse(stored.aggregate) as TelemetryAggregate) : null;
+        const stored = statements.bucket.get(key.versionId, key.start, key.granularity);
+        aggregate = stored === undefined ? null : (JSON.parse(stored) as TelemetryAggregate);
       }
-      bucket = { key, aggregate, changed: false };
+      bucket = { id, key, aggregate, changed: false };
       buckets.set(id, bucket);
     }
-    let merged: TelemetryAggregate;
     try {
-      merged = bucket.aggregate ? mergeAggregates(bucket.aggregate, input.aggregate) : input.aggregate;
+      if (bucket.aggregate) checkMergeable(bucket.aggregate, input.aggregate);
     } catch (error) {
       return { error };
     }
-    const recorded = q.recordBatch.run({
-      batchId: input.batchId,
-      versionId: input.versionId,
-      receivedAt: iso(input.receivedAt),
-    });
+    const recorded = statements.recordBatch.run(
+      input.batchId,
+      input.versionId,
+      receivedIso(input.receivedAt),
+    );
     if (recorded.changes === 0) return 'duplicate';
-    bucket.aggregate = merged;
+    if (bucket.aggregate) mergeInto(bucket.aggregate, input.aggregate);
+    else bucket.aggregate = copyAggregate(input.aggregate);
     bucket.changed = true;
     return 'accepted';
   });
   for (const { key, aggregate, changed } of buckets.values()) {
-    if (aggregate && changed) q.saveBucket.run({ ...key, aggregate: JSON.stringify(aggregate) });
+    if (aggregate && changed)
+      statements.saveBucket.run(key.versionId, key.start, key.granularity, JSON.stringify(aggregate));
   }
-  return { outcomes, buckets };
+  return outcomes;
 }
 
 /**
@@ -225,31 +264,37 @@ const pragmas = preparedPerHandle((sqlite: Database.Database) => ({
 /**
  * Group commit: ingests arriving in the same turn of the event loop share one IMMEDIATE
  * transaction, so a burst costs one WAL sync and one read and write per bucket instead of one
- * per batch. Every promise settles after the COMMIT, so an `accepted` is as durable as `durability`
- * says; if the commit
- * fails, every batch of the group is refused and none is recorded.
+ * per batch. better-sqlite3 commits synchronously, so the next group starts as soon as this one
+ * has committed: under load a group holds every batch whose body arrived meanwhile. Every
+ * promise settles after the COMMIT, so an `accepted` is as durable as `durability` says; if the
+ * commit fails, every batch of the group is refused and none is recorded.
  */
 function createGroupCommit(db: FerryDb, durability: TelemetryDurability) {
   let pending: Pending[] = [];
   const cache = bucketCacheOf(db);
+  const sqlite = rawConnectionOf(db);
+  const statements = ingestStatements(sqlite);
+  const transaction = sqlite.transaction(
+    (inputs: readonly IngestInput[], buckets: Map<string, GroupBucket>) =>
+      ingestGroup(statements, inputs, { cache, buckets }),
+  );
   const flush = () => {
     const group = pending;
     pending = [];
-    let outcomes: ReturnType<typeof ingestGroup>['outcomes'];
+    const buckets = new Map<string, GroupBucket>();
+    let outcomes: ReturnType<typeof ingestGroup>;
     try {
-      const q = queries(db);
       const inputs = group.map((item) => item.input);
-      const result = withSynchronous(db, durability, () =>
-        db.transaction(() => ingestGroup(q, inputs, cache), { behavior: 'immediate' }),
-      );
-      // Committed: the cache now holds what the table holds.
-      if (cache.size >= CACHED_BUCKETS) cache.clear();
-      for (const [id, bucket] of result.buckets) if (bucket.aggregate) cache.set(id, bucket.aggregate);
-      outcomes = result.outcomes;
+      outcomes = withSynchronous(db, durability, () => transaction.immediate(inputs, buckets));
     } catch (error) {
+      // Rolled back: cached aggregates merged into in place hold counts the table does not.
+      for (const id of buckets.keys()) cache.delete(id);
       for (const item of group) item.reject(error);
       return;
     }
+    // Committed: the cache now holds what the table holds.
+    if (cache.size >= CACHED_BUCKETS) cache.clear();
+    for (const bucket of buckets.values()) if (bucket.aggregate) cache.set(bucket.id, bucket.aggregate);
     group.forEach((item, i) => {
       const outcome = outcomes[i] as IngestOutcome | { error: unknown };
       if (typeof outcome === 'string') item.resolve(outcome);

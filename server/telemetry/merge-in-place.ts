@@ -1,0 +1,129 @@
+import { ErrorCode, FerryError } from '$shared';
+import type { TelemetryAggregate } from './store.ts';
+
+type Tally = Partial<Record<string, number>>;
+type Histograms = Partial<Record<string, number[]>>;
+
+function mismatch(field: string, a: number, b: number): FerryError {
+  return new FerryError(
+    ErrorCode.INVALID_INPUT,
+    `${field}: cannot merge ${b} counts into ${a}; both must use the same bins`,
+  );
+}
+
+function checkBins(a: readonly number[] | undefined, b: readonly number[] | undefined, field: string): void {
+  if (a !== undefined && b !== undefined && a.length !== b.length) throw mismatch(field, a.length, b.length);
+}
+
+/**
+ * Throws what `mergeAggregates(target, source)` throws (aggregate.ts), in the same order, without
+ * changing anything: so that {@link mergeInto} either merges all of `source` or none of it.
+ */
+export function checkMergeable(target: TelemetryAggregate, source: TelemetryAggregate): void {
+  const latency = source.latencyMs as Histograms;
+  for (const key in latency)
+    checkBins((target.latencyMs as Histograms)[key], latency[key], `latencyMs.${key}`);
+  checkBins(target.loads.timeMs, source.loads.timeMs, 'loads.timeMs');
+  for (const [index, feature] of source.features.entries()) {
+    const mine = featureNamed(target.features, feature.name, index);
+    checkBins(mine?.counts, feature.counts, `features.${feature.name}.counts`);
+  }
+  if (target.predictions !== undefined && source.predictions !== undefined) {
+    checkBins(target.predictions.counts, source.predictions.counts, 'predictions.counts');
+    checkBins(target.predictions.topScore, source.predictions.topScore, 'predictions.topScore');
+  }
+}
+
+/** The feature of `features` named `name`: at `index` when both sides list the same names in order. */
+function featureNamed(features: TelemetryAggregate['features'], name: string, index: number) {
+  const same = features[index];
+  return same !== undefined && same.name === name ? same : features.find((f) => f.name === name);
+}
+
+function addInto(into: number[], from: readonly number[]): void {
+  for (let i = 0; i < from.length; i++) into[i] = (into[i] as number) + (from[i] as number);
+}
+
+function addTally(into: Tally, from: Tally): void {
+  for (const key in from) into[key] = (into[key] ?? 0) + (from[key] ?? 0);
+}
+
+function addHistograms(into: Histograms, from: Histograms): void {
+  for (const key in from) {
+    const counts = from[key];
+    if (counts === undefined) continue;
+    const mine = into[key];
+    if (mine === undefined) into[key] = [...counts];
+    else addInto(mine, counts);
+  }
+}
+
+/** A copy of `aggregate` that shares nothing with it, so that merging into it leaves the original as it was. */
+export function copyAggregate(aggregate: TelemetryAggregate): TelemetryAggregate {
+  const copy: TelemetryAggregate = {
+    runs: aggregate.runs,
+    errors: { ...aggregate.errors },
+    latencyMs: {},
+    loads: {
+      ...aggregate.loads,
+      timeMs: [...aggregate.loads.timeMs],
+      fallbacks: { ...aggregate.loads.fallbacks },
+    },
+    features: aggregate.features.map((feature) => ({ name: feature.name, counts: [...feature.counts] })),
+    environment: {
+      backend: { ...aggregate.environment.backend },
+      threads: { ...aggregate.environment.threads },
+      crossOriginIsolated: { ...aggregate.environment.crossOriginIsolated },
+      webgpuAvailable: { ...aggregate.environment.webgpuAvailable },
+    },
+    batches: aggregate.batches,
+  };
+  addHistograms(copy.latencyMs as Histograms, aggregate.latencyMs as Histograms);
+  const { predictions, droppedBatches } = aggregate;
+  if (predictions !== undefined)
+    copy.predictions = { counts: [...predictions.counts], topScore: [...predictions.topScore] };
+  if (droppedBatches !== undefined) copy.droppedBatches = droppedBatches;
+  return copy;
+}
+
+/**
+ * Adds `source` into `target` in place: afterwards `target` deep-equals what
+ * `mergeAggregates(target, source)` returns (aggregate.ts; merge-in-place.test.ts holds them
+ * equal), without building a new aggregate per batch. `source` is only read and nothing of it is
+ * kept. When the bins differ it throws the same INVALID_INPUT as `mergeAggregates` and leaves
+ * `target` untouched.
+ */
+export function mergeInto(target: TelemetryAggregate, source: TelemetryAggregate): void {
+  checkMergeable(target, source);
+  target.runs += source.runs;
+  addTally(target.errors, source.errors);
+  addHistograms(target.latencyMs as Histograms, source.latencyMs as Histograms);
+  const loads = target.loads;
+  loads.cold += source.loads.cold;
+  loads.warm += source.loads.warm;
+  loads.bytesDownloaded += source.loads.bytesDownloaded;
+  addInto(loads.timeMs, source.loads.timeMs);
+  addTally(loads.fallbacks, source.loads.fallbacks);
+  for (const [index, feature] of source.features.entries()) {
+    const mine = featureNamed(target.features, feature.name, index);
+    if (mine === undefined) target.features.push({ name: feature.name, counts: [...feature.counts] });
+    else addInto(mine.counts, feature.counts);
+  }
+  const env = target.environment;
+  addTally(env.backend, source.environment.backend);
+  addTally(env.threads, source.environment.threads);
+  addTally(env.crossOriginIsolated, source.environment.crossOriginIsolated);
+  addTally(env.webgpuAvailable, source.environment.webgpuAvailable);
+  target.batches += source.batches;
+  const from = source.predictions;
+  if (from !== undefined) {
+    if (target.predictions === undefined)
+      target.predictions = { counts: [...from.counts], topScore: [...from.topScore] };
+    else {
+      addInto(target.predictions.counts, from.counts);
+      addInto(target.predictions.topScore, from.topScore);
+    }
+  }
+  if (source.droppedBatches !== undefined)
+    target.droppedBatches = (target.droppedBatches ?? 0) + source.droppedBatches;
+}
