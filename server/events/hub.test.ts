@@ -42,6 +42,14 @@ function memoryControl() {
 const control = memoryControl();
 const bus = createInProcessBus();
 const logged: string[] = [];
+/** What the hub reported to its observer so far. */
+const counts = { opened: 0, closed: 0, pushed: 0, dropped: 0 };
+const observer = {
+  opened: () => void (counts.opened += 1),
+  closed: () => void (counts.closed += 1),
+  pushed: (documents: number) => void (counts.pushed += documents),
+  dropped: () => void (counts.dropped += 1),
+};
 let config: FerryConfig;
 let hub: EventHub;
 let server: Server;
@@ -68,7 +76,13 @@ beforeAll(async () => {
     FERRY_SSE_MAX_CONNECTIONS: '6',
     FERRY_SSE_BUFFER_BYTES: '65536',
   });
-  hub = createEventHub({ reader: control, bus, settings: config.events, log: (line) => logged.push(line) });
+  hub = createEventHub({
+    reader: control,
+    bus,
+    settings: config.events,
+    log: (line) => logged.push(line),
+    observer,
+  });
   const route = eventsRoute({ config, reader: control, hub });
   server = createServer((req, res) => {
     const match = route.pattern.exec((req.url ?? '').split('?')[0] ?? '');
@@ -179,12 +193,33 @@ describe('GET /api/v1/events', () => {
     expect(body.startsWith('retry: 2500\n\nid: ')).toBe(true);
   });
 
+  it('reports streams opened and closed, and each document written, to its observer', async () => {
+    const before = { ...counts };
+    const both = await stream('?models=alpha,beta');
+    const one = await stream('?models=alpha');
+    await both.until(() => both.events.length === 2);
+    expect(counts.opened - before.opened).toBe(2);
+    expect(counts.pushed - before.pushed).toBe(3); // the opening documents: two, then one
+    const next = String(change('alpha').metadataVersion);
+    await one.until(() => one.events.at(-1)?.id === next);
+    await both.until(() => both.events.at(-1)?.id === next);
+    expect(counts.pushed - before.pushed).toBe(5);
+    for (const s of open.splice(0)) {
+      s.close();
+      await s.closed;
+    }
+    while (hub.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(counts.closed - before.closed).toBe(2);
+    expect(counts.opened - counts.closed).toBe(0);
+  });
+
   it('sends `: ping` heartbeats to idle streams', async () => {
     const s = await stream('?models=alpha');
     await s.until(() => s.comments.filter((comment) => comment.trim() === 'ping').length >= 2);
   });
 
   it('drops a stalled stream over its buffer while another stream of the model gets every change', async () => {
+    const droppedBefore = counts.dropped;
     const stalled = await stream('?models=beta');
     const reading = await stream('?models=beta');
     await stalled.until(() => stalled.events.length === 1);
@@ -198,6 +233,7 @@ describe('GET /api/v1/events', () => {
     expect(hub.size).toBe(1);
     expect(reading.events.slice(1).map((e) => e.id)).toEqual(sent);
     expect(logged.at(-1)).toMatch(/dropped 1 event stream holding over 65536 unsent bytes/);
+    expect(counts.dropped - droppedBefore).toBe(1);
     stalled.response.resume();
     await stalled.closed;
     // What it got before the drop is a prefix of what was sent, never a torn event.

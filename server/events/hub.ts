@@ -44,11 +44,27 @@ function wire(frame: Buffer): Wire {
 
 const PING_WIRE = wire(PING);
 
+/** What the hub reports for Prometheus (server/metrics/events-metrics.ts). Implementations never throw. */
+export interface EventsObserver {
+  /** A stream opened. */
+  opened(): void;
+  /** A stream ended: closed by its client, dropped, or at shutdown (once per opened stream). */
+  closed(): void;
+  /** `documents` control documents were written to streams (one call per fan-out or opening). */
+  pushed(documents: number): void;
+  /** A stream was dropped for holding more than `bufferBytes` unsent. */
+  dropped(): void;
+}
+
+const NO_OBSERVER: EventsObserver = { opened() {}, closed() {}, pushed() {}, dropped() {} };
+
 /** What {@link createEventHub} needs. */
 export interface EventHubOptions {
   reader: ControlReader;
   bus: ControlBus;
   settings: EventsSettings;
+  /** Counts streams and pushes (none by default). */
+  observer?: EventsObserver;
   /** Where drop notices go (console.error by default). */
   log?: (message: string) => void;
 }
@@ -80,6 +96,7 @@ export interface EventHub {
 export function createEventHub(options: EventHubOptions): EventHub {
   const { reader, bus, settings } = options;
   const log = options.log ?? ((message: string) => console.error(message));
+  const observer = options.observer ?? NO_OBSERVER;
   const byModel = new Map<string, Set<Stream>>();
   const streams = new Set<Stream>();
   /** The last version framed per model: a repeated notification re-sends nothing. */
@@ -88,6 +105,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
 
   const remove = (stream: Stream) => {
     if (!streams.delete(stream)) return;
+    observer.closed();
     for (const model of stream.models) {
       const followers = byModel.get(model);
       followers?.delete(stream);
@@ -95,19 +113,21 @@ export function createEventHub(options: EventHubOptions): EventHub {
     }
   };
 
-  /** Writes `frame` unless the stream is over its bound, in which case it is dropped. */
+  /** Writes `frame` unless the stream is over its bound, in which case it is dropped (false). */
   const send = (stream: Stream, frame: Wire) => {
     const { res, socket } = stream;
     if ((socket ?? res).writableLength > settings.bufferBytes) {
       dropped += 1;
+      observer.dropped();
       remove(stream);
       res.destroy();
-      return;
+      return false;
     }
     // The return value (false: backed up) is deliberately ignored: the bound above is the
     // back-pressure, checked when the next frame is due, so no write ever waits on a drain.
     if (socket) socket.write(stream.chunked ? frame.chunk : frame.raw);
     else res.write(frame.raw);
+    return true;
   };
 
   const reportDrops = () => {
@@ -126,9 +146,11 @@ export function createEventHub(options: EventHubOptions): EventHub {
     if (!document || document.metadataVersion <= (lastFramed.get(change.model) ?? 0)) return;
     lastFramed.set(change.model, document.metadataVersion);
     const frame = wire(controlFrame(document));
+    let sent = 0;
     for (const stream of followers) {
-      if (document.metadataVersion > stream.floor) send(stream, frame);
+      if (document.metadataVersion > stream.floor && send(stream, frame)) sent += 1;
     }
+    observer.pushed(sent);
     reportDrops();
   };
 
@@ -158,6 +180,8 @@ export function createEventHub(options: EventHubOptions): EventHub {
         floor,
       };
       streams.add(stream);
+      observer.opened();
+      observer.pushed(documents.filter((document) => document.metadataVersion > after).length);
       for (const model of models) {
         let followers = byModel.get(model);
         if (!followers) byModel.set(model, (followers = new Set()));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_EDGES_MS } from '$shared';
+import { openEventStream } from '../../server/testing/event-stream.ts';
 import { spike, telemetryBatch } from '../../server/testing/telemetry-batch.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
@@ -128,6 +129,34 @@ describe('GET /metrics', () => {
     expect(http('trpc', '2xx')).toBeGreaterThanOrEqual(2);
     // Process metrics come along (prom-client's defaults).
     expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('counts event streams: open now, opened, control documents pushed, and drops (none here)', async () => {
+    const sse = async () => parseExposition(await (await scrape(tokens.metrics)).text());
+    const before = await sse();
+    expect(valueOf(before, 'ferry_sse_streams')).toBe(0);
+    expect(valueOf(before, 'ferry_sse_streams_dropped_total')).toBe(0);
+    const stream = await openEventStream(`${server().url}/api/v1/events?models=tiny`);
+    await stream.until(() => stream.events.length === 1);
+    const open = await sse();
+    expect(valueOf(open, 'ferry_sse_streams')).toBe(1);
+    expect(valueOf(open, 'ferry_sse_streams_opened_total')).toBe(1);
+    expect(valueOf(open, 'ferry_sse_documents_pushed_total')).toBe(1);
+    // A mutation re-signs tiny's document, and the hub pushes it to the open stream.
+    const pinned = await callTrpc(server().url, 'rollouts.setStable', {
+      input: { model: 'tiny', version: '1.0.0' },
+      token: tokens.admin,
+    });
+    expect(pinned.status).toBe(200);
+    await stream.until(() => stream.events.length === 2);
+    expect(valueOf(await sse(), 'ferry_sse_documents_pushed_total')).toBe(2);
+    stream.close();
+    await stream.closed;
+    // The server sees the close on its own side a moment later.
+    let after = await sse();
+    while (valueOf(after, 'ferry_sse_streams') !== 0) after = await sse();
+    expect(valueOf(after, 'ferry_sse_streams_opened_total')).toBe(1);
+    expect(valueOf(after, 'ferry_sse_streams_dropped_total')).toBe(0);
   });
 
   it('answers HEAD without a body and refuses other methods with 405 and Allow', async () => {

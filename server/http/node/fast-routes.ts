@@ -112,7 +112,12 @@ const queryOf = (target = '') =>
  */
 export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
   // One hub per server process: every stream of GET /api/v1/events (served here only) hangs off it.
-  const hub = createEventHub({ reader: ferry.control, bus: ferry.events, settings: ferry.config.events });
+  const hub = createEventHub({
+    reader: ferry.control,
+    bus: ferry.events,
+    settings: ferry.config.events,
+    observer: ferry.metrics.events,
+  });
   return [
     eventsRoute({ config: ferry.config, reader: ferry.control, hub }),
     route(ferry, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
