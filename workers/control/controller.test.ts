@@ -161,4 +161,17 @@ describe('createController', () => {
       error: { code: 'METADATA_STALE' },
     });
   });
+
+  it('refuses a fed document for a model it never followed with SIGNATURE_INVALID (mix-and-match)', async () => {
+    const server = controlServer();
+    await server.set(controlDocument('digits', { metadataVersion: 5 }, now));
+    const other = await signer.sign(controlDocument('breast-cancer', { metadataVersion: 9 }, now));
+    const { control } = controller(server, { now: () => now });
+    await control.resolve({ name: 'digits' });
+    server.replayNext(other);
+    expect(await nextEvent(control, 'digits')).toMatchObject({
+      type: 'refused',
+      error: { code: 'SIGNATURE_INVALID', message: expect.stringContaining('breast-cancer') },
+    });
+  });
 });

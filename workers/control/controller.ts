@@ -1,4 +1,4 @@
-import { ErrorCode, isFerryError, type FerryError } from '$shared/errors.ts';
+import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import { ControlDocument, type TargetingCondition } from '$shared/schemas/control.ts';
 import { verifyEnvelope, type TrustedKey } from '$shared/signing/verify.ts';
 import { asFerryError } from '../errors-transfer.ts';
@@ -90,6 +90,8 @@ export function createController(options: ControllerOptions): Controller {
   >();
   const expiryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let accepting: Promise<unknown> = Promise.resolve();
+  /** Every model followed at some point: a late document for one of them is no attack. */
+  const everFollowed = new Set<string>();
 
   async function assignFor(document: ControlDocument, request: ModelRequest): Promise<Assignment> {
     const rollout = request.version === undefined ? document.rollout : null;
@@ -179,10 +181,27 @@ export function createController(options: ControllerOptions): Controller {
     return { assignment: await assignFor(document, request), document };
   }
 
+  /** Reports a feed envelope for no followed model to every followed one as SIGNATURE_INVALID. */
+  function refuseForeign(model: unknown): void {
+    const followed = [...listeners.keys()];
+    const error = new FerryError(
+      ErrorCode.SIGNATURE_INVALID,
+      `control: the feed for ${followed.join(', ')} delivered a document for ${typeof model === 'string' ? model : 'no model'}`,
+      { details: { model: typeof model === 'string' ? model : null } },
+    );
+    for (const name of followed) notify(name, () => ({ type: 'refused', error }));
+  }
+
   /** Verifies an envelope from the feed for the model it names, if followed; one at a time. */
   async function fromFeed(envelope: unknown): Promise<void> {
     const model = (envelope as { signed?: { model?: unknown } } | null)?.signed?.model;
-    if (typeof model !== 'string' || !listeners.has(model)) return;
+    if (typeof model !== 'string' || !listeners.has(model)) {
+      // The feed asked for the followed models only, so a document for one never followed here
+      // came where one of ours was due: TUF's mix-and-match, refused like any bad signature.
+      // (One followed once and since left may still be queued: that is no attack.)
+      if (typeof model !== 'string' || !everFollowed.has(model)) refuseForeign(model);
+      return;
+    }
     const highestSeen = Math.max(
       current.get(model)?.metadataVersion ?? 0,
       (await store.record(model))?.highestSeen ?? 0,
@@ -230,6 +249,7 @@ export function createController(options: ControllerOptions): Controller {
       const set = listeners.get(request.name) ?? new Set();
       set.add(entry);
       listeners.set(request.name, set);
+      everFollowed.add(request.name);
       feed.follow([...listeners.keys()]);
       return () => {
         set.delete(entry);
