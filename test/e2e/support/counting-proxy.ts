@@ -16,6 +16,12 @@ export interface ProxiedRequest {
   fault?: Fault;
 }
 
+/** A request that {@link CountingProxy.holdAll} held, and whether it has been let through yet. */
+export interface HeldRequest {
+  path: string;
+  released: boolean;
+}
+
 /** A counting (and, on demand, connection-cutting) proxy in front of a Ferry server. */
 export interface CountingProxy {
   url: string;
@@ -33,6 +39,13 @@ export interface CountingProxy {
   holdNext(pathSuffix: string): Promise<() => void>;
   /** Applies `plan` to every later request whose path starts with `pathPrefix` (null: stop). */
   faults(pathPrefix: string, plan: FaultPlan | null): void;
+  /**
+   * Holds every later request `ms` before it reaches the server, so every response comes at least
+   * that late, as on a slow network (null: new requests pass at once again). See {@link held}.
+   */
+  holdAll(ms: number | null): void;
+  /** Every request {@link holdAll} held, in arrival order. */
+  held: HeldRequest[];
   /** While true, every request gets a cut connection, as if the server were down. */
   refuseAll(refuse: boolean): void;
   close(): Promise<void>;
@@ -58,11 +71,19 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   };
   const faulty = new Map<string, ReturnType<typeof faultyForwarder>>();
   let refusing = false;
+  let holdAllMs: number | null = null;
+  const held: HeldRequest[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = req.url ?? '/';
     if (refusing) {
       req.resume().on('end', () => res.socket?.destroy());
       return;
+    }
+    if (holdAllMs !== null) {
+      const entry = { path, released: false };
+      held.push(entry);
+      await new Promise((resolve) => setTimeout(resolve, holdAllMs ?? 0));
+      entry.released = true;
     }
     const forwarder = [...faulty.entries()].find(([prefix]) => path.startsWith(prefix))?.[1];
     if (forwarder) return forwarder(req, res);
@@ -140,6 +161,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         );
       else faulty.delete(prefix);
     },
+    holdAll: (ms) => void (holdAllMs = ms),
+    held,
     refuseAll: (refuse) => void (refusing = refuse),
     close: () =>
       new Promise((resolve) => {
