@@ -70,6 +70,17 @@ export function controlPage(page: Page) {
       );
       return (await call<HandleState>('state', [key])).errors;
     },
+    /** Waits until `key` saw at least `count` errors, and answers them all. */
+    async errors(key: string, count: number) {
+      await page.waitForFunction(
+        ([k, n]) =>
+          (window as unknown as { control: { state(k: string): { errors: unknown[] } } }).control.state(k)
+            .errors.length >= n,
+        [key, count] as const,
+        { timeout: 0, polling: 20 },
+      );
+      return (await call<HandleState>('state', [key])).errors;
+    },
     /** Waits until `key` was assigned `version` for `reason` (an `assignment` event). */
     async assigned(key: string, expected: { version: string | null; reason: string }) {
       await page.waitForFunction(

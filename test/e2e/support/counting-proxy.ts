@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventLineRewriter } from './event-rewrite.ts';
 import { faultyForwarder, type Fault, type FaultPlan } from './ingest-faults.ts';
 
 /** One request that reached the Ferry server through the proxy. */
@@ -32,6 +33,13 @@ export interface CountingProxy {
   cutNext(pathSuffix: string, bytes: number): void;
   /** Rewrites the body of the next response for `path` (one shot): a man in the middle. */
   tamperNext(pathSuffix: string, rewrite: (body: string) => string): void;
+  /** Rewrites the `data:` of the next event any event stream carries (one shot): a man in the middle on SSE. */
+  rewriteNextEvent(rewrite: (data: string) => string): void;
+  /**
+   * Answers every later request whose path starts with `pathPrefix` with `status` itself, as a
+   * filtering proxy does (null: stop). An EventSource answered so gives up at once.
+   */
+  block(pathPrefix: string, status: number | null): void;
   /**
    * Holds the next request for `path` (one shot) before it reaches the server. Resolves once it
    * arrived, with a function that lets it through.
@@ -63,6 +71,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const cuts = new Map<string, number>();
   const tampers = new Map<string, (body: string) => string>();
   const holds = new Map<string, (release: () => void) => void>();
+  const eventRewrites: ((data: string) => string)[] = [];
+  const blocks = new Map<string, number>();
   const take = <T>(map: Map<string, T>, path: string) => {
     const key = [...map.keys()].find((suffix) => path.endsWith(suffix));
     const value = key === undefined ? undefined : map.get(key);
@@ -84,6 +94,13 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       held.push(entry);
       await new Promise((resolve) => setTimeout(resolve, holdAllMs ?? 0));
       entry.released = true;
+    }
+    const blocked = [...blocks.entries()].find(([prefix]) => path.startsWith(prefix))?.[1];
+    if (blocked !== undefined) {
+      requests.push({ method: req.method ?? 'GET', path, status: blocked, range: null, bytes: 0 });
+      req.resume();
+      res.writeHead(blocked, { 'content-type': 'text/plain' }).end('blocked by the proxy');
+      return;
     }
     const forwarder = [...faulty.entries()].find(([prefix]) => path.startsWith(prefix))?.[1];
     if (forwarder) return forwarder(req, res);
@@ -121,7 +138,11 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           return;
         }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.on('data', (chunk: Buffer) => {
+        const events = String(upstreamRes.headers['content-type']).startsWith('text/event-stream')
+          ? eventLineRewriter(() => eventRewrites.shift())
+          : null;
+        upstreamRes.on('data', (raw: Buffer) => {
+          const chunk = events ? events(raw) : raw;
           if (cutAfter !== undefined && record.bytes + chunk.length > cutAfter) {
             res.write(chunk.subarray(0, cutAfter - record.bytes));
             record.bytes = cutAfter;
@@ -152,6 +173,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     blobRequests: () => requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/blobs/')),
     cutNext: (suffix, bytes) => void cuts.set(suffix, bytes),
     tamperNext: (suffix, rewrite) => void tampers.set(suffix, rewrite),
+    rewriteNextEvent: (rewrite) => void eventRewrites.push(rewrite),
+    block: (prefix, status) => void (status === null ? blocks.delete(prefix) : blocks.set(prefix, status)),
     holdNext: (suffix) => new Promise((arrived) => void holds.set(suffix, arrived)),
     faults(prefix, plan) {
       if (plan)
