@@ -13,13 +13,14 @@ const TELEMETRY = /^\/api\/v1\/telemetry$/;
 const EVENTS = /^\/api\/v1\/events$/;
 
 /** Whether `pathname` is one of the public routes that other origins may use. */
-function isPublicReadPath(pathname: string): boolean {
+export function isPublicReadPath(pathname: string): boolean {
   return (
     TELEMETRY.test(pathname) || EVENTS.test(pathname) || PUBLIC_READ.some((pattern) => pattern.test(pathname))
   );
 }
 
-function allowedOrigin(origin: string | null, config: FerryConfig): string | null {
+/** `origin` when FERRY_ALLOWED_ORIGINS lets it use the public routes, else null. */
+export function allowedOrigin(origin: string | null, config: FerryConfig): string | null {
   if (origin === null) return null;
   return config.allowedOrigins.includes('*') || config.allowedOrigins.includes(origin) ? origin : null;
 }

@@ -18,16 +18,37 @@ const counterQuery = preparedPerHandle((sqlite: Database.Database) =>
  * where it stood when they were read. Every publish and status change (the only writes of an
  * envelope or of what `latest` resolves to) takes a new counter value in its own transaction,
  * so a change is seen by the very next request; one indexed read replaces the two or three
- * queries a manifest costs.
+ * queries a manifest costs. What is kept is the whole answer (status, headers, body bytes).
  */
 interface EnvelopeCache {
   stamp: number;
-  entries: Map<string, StoredEnvelope>;
+  entries: Map<string, ManifestAnswers>;
+}
+
+/** The two answers a manifest request can get, built once per envelope and never changed. */
+interface ManifestAnswers {
+  etag: string;
+  ok: Answer<InlineBody>;
+  notModified: Answer<InlineBody>;
 }
 
 const caches = new WeakMap<object, EnvelopeCache>();
 
-function cachedEnvelope(ferry: Ferry, name: string, version: string): StoredEnvelope {
+function answersOf(stored: StoredEnvelope): ManifestAnswers {
+  const etag = `"${stored.sha256}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+  // Frozen: every request of this envelope shares them, so no writer may add to them.
+  const answer = (status: number, extra: Record<string, string>, body: InlineBody) =>
+    Object.freeze({ status, headers: Object.freeze({ ...headers, ...extra }), body });
+  return {
+    etag,
+    // The bytes once, not a UTF-8 encoding of the envelope per request.
+    ok: answer(200, { 'Content-Type': 'application/json; charset=utf-8' }, Buffer.from(stored.body)),
+    notModified: answer(304, {}, null),
+  };
+}
+
+function cachedAnswers(ferry: Ferry, name: string, version: string): ManifestAnswers {
   const db = ferry.deps.db;
   // Read before the envelope: a change landing in between makes the next request miss, never
   // keeps an old envelope under a new stamp.
@@ -35,19 +56,20 @@ function cachedEnvelope(ferry: Ferry, name: string, version: string): StoredEnve
   let cache = caches.get(db);
   if (!cache || cache.stamp !== stamp) caches.set(db, (cache = { stamp, entries: new Map() }));
   const key = `${name}@${version}`;
-  let stored = cache.entries.get(key);
-  if (!stored) {
+  let answers = cache.entries.get(key);
+  if (!answers) {
     // Unknown names throw here and are not cached, so a hostile client cannot grow the map.
-    stored = getEnvelope(db, name, version);
-    cache.entries.set(key, stored);
+    answers = answersOf(getEnvelope(db, name, version));
+    cache.entries.set(key, answers);
   }
-  return stored;
+  return answers;
 }
 
 /**
  * `GET /api/v1/models/{name}/versions/{version}/manifest`: the signed manifest envelope, byte for
  * byte as signed-and-stored. `version` may be `latest`. Revalidated on every use (`no-cache`)
- * because a status change re-signs it; the ETag is the sha256 of the body.
+ * because a status change re-signs it; the ETag is the sha256 of the body. The answer is shared
+ * by every request of the same envelope: read it, never change it.
  */
 export function manifestAnswer(
   request: RequestView,
@@ -55,15 +77,8 @@ export function manifestAnswer(
   params: { name: string; version: string },
 ): Answer<InlineBody> {
   return guardedAnswer(() => {
-    const stored = cachedEnvelope(ferry, params.name, params.version);
-    const headers = { ETag: `"${stored.sha256}"`, 'Cache-Control': 'no-cache' };
-    if (matchesEtag(request.header('if-none-match'), headers.ETag))
-      return { status: 304, headers, body: null };
-    return {
-      status: 200,
-      headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
-      body: stored.body,
-    };
+    const answers = cachedAnswers(ferry, params.name, params.version);
+    return matchesEtag(request.header('if-none-match'), answers.etag) ? answers.notModified : answers.ok;
   });
 }
 

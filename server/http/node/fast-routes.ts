@@ -6,11 +6,13 @@ import type { Ferry } from '../../ferry.ts';
 import { controlAnswer, controlBatchAnswer } from '../../rollouts/http.ts';
 import type { Answer, RequestView } from '../answer.ts';
 import { blobAnswer } from '../blobs.ts';
-import { isolationHeaders, preflightAnswer } from '../cors.ts';
+import { preflightAnswer } from '../cors.ts';
 import { manifestAnswer } from '../manifest.ts';
 import { errorAnswer } from '../respond.ts';
 import { wellKnownAnswer } from '../well-known.ts';
 import type { FastRoute, FastRouteContext, NativeRoute } from './front-door.ts';
+import { createHeaderLists, type HeaderList } from './header-list.ts';
+import { lingerAfterEarlyAnswer } from './linger.ts';
 import { hasBody, viewOfNode } from './node-request.ts';
 import { discardNodeBody, readNodeBody } from './read-body.ts';
 import { writeAnswer } from './write-answer.ts';
@@ -36,25 +38,32 @@ function methodNotAllowed(view: RequestView, allow: string): Answer {
   return answer;
 }
 
+/** What every native route of one server shares: the server, and its header lists (header-list.ts). */
+interface Lane {
+  ferry: Ferry;
+  headerLists: (pathname: string, origin: string | null) => HeaderList;
+}
+
 /**
  * A native route that answers what hooks.server.ts would around the same core: preflights, the
- * methods in `allow` (HEAD as GET without a body, as SvelteKit does) or 405, then the isolation
- * and CORS headers, written straight to Node's response.
+ * methods in `allow` (HEAD as GET without a body, as SvelteKit does) or 405, then the baseline,
+ * isolation and CORS headers, written straight to Node's response in one `writeHead`.
  */
-function route(ferry: Ferry, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): NativeRoute {
+function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): NativeRoute {
   const { pattern, allow } = spec;
   const allowed = allow.join(', ');
   return {
     pattern,
+    writesBaseline: true,
     // The front door's context is the socket's peer address, which `req` has too.
     native(req, res, match) {
       const view = viewOfNode(req);
       const context = { peerAddress: req.socket.remoteAddress ?? '' };
-      const send = (answer: Answer) => finish(ferry, { view, req, res }, answer);
+      const send = (answer: Answer) => finish(lane, { view, req, res }, answer);
       let answer: Answer | Promise<Answer>;
       try {
         answer =
-          preflightAnswer(view, ferry.config) ??
+          preflightAnswer(view, lane.ferry.config) ??
           (allow.includes(view.method)
             ? serve({ view, match, req, context })
             : methodNotAllowed(view, allowed));
@@ -72,30 +81,28 @@ function route(ferry: Ferry, spec: { pattern: RegExp; allow: readonly string[] }
   };
 }
 
-/** Sends `answer` with the isolation and CORS headers; HEAD gets no body. */
+/** Sends `answer` with the baseline, isolation and CORS headers; HEAD gets no body. */
 function finish(
-  ferry: Ferry,
+  lane: Lane,
   call: { view: RequestView; req: IncomingMessage; res: ServerResponse },
   answer: Answer,
 ): void | Promise<void> {
   const { view, req, res } = call;
-  const headers = isolationHeaders(view.pathname, view.header('origin'), ferry.config);
+  const fixed = lane.headerLists(view.pathname, view.header('origin'));
   // Node sends no body for HEAD; a body source is not even opened.
-  const final = {
-    ...answer,
-    headers: Object.assign(answer.headers, headers),
-    body: view.method === 'HEAD' ? null : answer.body,
-  };
-  // An answer given without reading the body: drop the rest so that the answer reaches the client.
-  if (hasBody(req) && !req.complete && req.readableFlowing !== true) discardNodeBody(req);
-  const written = writeAnswer(res, final);
+  const final = view.method === 'HEAD' ? { ...answer, body: null } : answer;
+  if (hasBody(req) && !req.complete) {
+    // An answer given before the body has arrived: the front door left this to the route.
+    lingerAfterEarlyAnswer(req, res);
+    // Drop the rest so that the answer reaches the client.
+    if (req.readableFlowing !== true) discardNodeBody(req);
+  }
+  const written = writeAnswer(res, final, fixed);
   if (!(written instanceof Promise)) return written;
   return written.catch((error: unknown) => {
     // Opening the body failed before anything was sent (a blob gone from the store).
     if (res.headersSent) throw error;
-    const failed = errorAnswer(error, `${view.method} ${view.pathname}`);
-    Object.assign(failed.headers, headers);
-    return writeAnswer(res, failed);
+    return writeAnswer(res, errorAnswer(error, `${view.method} ${view.pathname}`), fixed);
   });
 }
 
@@ -112,6 +119,7 @@ const queryOf = (target = '') =>
  */
 export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
   // One hub per server process: every stream of GET /api/v1/events (served here only) hangs off it.
+  const lane: Lane = { ferry, headerLists: createHeaderLists(ferry.config) };
   const hub = createEventHub({
     reader: ferry.control,
     bus: ferry.events,
@@ -120,7 +128,7 @@ export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
   });
   return [
     eventsRoute({ config: ferry.config, reader: ferry.control, hub }),
-    route(ferry, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
+    route(lane, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
       ferry.telemetry.handler.answer({
         method: view.method,
         header: view.header,
@@ -129,23 +137,23 @@ export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
         discard: () => discardNodeBody(req),
       }),
     ),
-    route(ferry, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>
+    route(lane, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>
       blobAnswer(view, ferry, param(match, 1)),
     ),
     route(
-      ferry,
+      lane,
       { pattern: /^\/api\/v1\/models\/([^/]+)\/versions\/([^/]+)\/manifest$/, allow: ['GET', 'HEAD'] },
       ({ view, match }) => manifestAnswer(view, ferry, { name: param(match, 1), version: param(match, 2) }),
     ),
     route(
-      ferry,
+      lane,
       { pattern: /^\/api\/v1\/models\/([^/]+)\/control$/, allow: ['GET', 'HEAD'] },
       ({ view, match }) => controlAnswer(ferry.control, param(match, 1), view.header('if-none-match')),
     ),
-    route(ferry, { pattern: /^\/api\/v1\/control$/, allow: ['GET', 'HEAD'] }, ({ view, req }) =>
+    route(lane, { pattern: /^\/api\/v1\/control$/, allow: ['GET', 'HEAD'] }, ({ view, req }) =>
       controlBatchAnswer(ferry.control, queryOf(req.url), view.header('if-none-match')),
     ),
-    route(ferry, { pattern: /^\/\.well-known\/ferry\.json$/, allow: ['GET', 'HEAD'] }, () =>
+    route(lane, { pattern: /^\/\.well-known\/ferry\.json$/, allow: ['GET', 'HEAD'] }, () =>
       wellKnownAnswer(ferry),
     ),
   ];

@@ -24,10 +24,18 @@ export interface FastRoute {
 /**
  * A fast route that works on Node's request and response directly, for routes whose per-request
  * cost or lifetime a web `Request`/`Response` pair does not suit (hot GETs, SSE streams). The
- * baseline headers are already set; it must answer (or destroy) `res` and not throw.
+ * baseline headers are already set, unless `writesBaseline`; it must answer (or destroy) `res`
+ * and not throw.
  */
 export interface NativeRoute {
   pattern: RegExp;
+  /**
+   * The route sends {@link BASELINE_HEADERS} itself (overriding any it must), with its own
+   * headers in one `writeHead`, and calls `lingerAfterEarlyAnswer` when it answers before the
+   * body has arrived: the front door then sets no header on `res` (a header set before
+   * `writeHead` costs Node a slower path for every header of the response).
+   */
+  writesBaseline?: boolean;
   native(
     req: IncomingMessage,
     res: ServerResponse,
@@ -52,9 +60,11 @@ export interface FrontDoorOptions {
   fallback: NodeHandler;
 }
 
-// Set before anything else writes, so that every response carries them, errors included; a
-// response may override CORP (public read routes send `cross-origin`, server/http/cors.ts).
-const BASELINE_HEADERS: Record<string, string> = {
+/**
+ * Set before anything else writes, so that every response carries them, errors included; a
+ * response may override CORP (public read routes send `cross-origin`, server/http/cors.ts).
+ */
+export const BASELINE_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -83,23 +93,47 @@ function isDecodable(pathname: string): boolean {
   }
 }
 
+/**
+ * Remembers the last Host and target that made a valid URL: every request of a client names the
+ * same Host, so URL parsing runs once per distinct pair rather than once per request.
+ */
+function createUrlCheck() {
+  let lastHost = '';
+  let lastRaw = '';
+  return (host: string, raw: string): boolean => {
+    if (host === lastHost && raw === lastRaw) return true;
+    if (!URL.canParse(`http://${host}${raw}`)) return false;
+    lastHost = host;
+    lastRaw = raw;
+    return true;
+  };
+}
+
 /** The first problem that stops a request before any route sees it, or null. */
-function screen(req: IncomingMessage, target: RequestTarget): FerryError | null {
+function screen(
+  req: IncomingMessage,
+  target: RequestTarget,
+  makesUrl: (host: string, raw: string) => boolean,
+): FerryError | null {
   const { raw, pathname } = target;
   if (!raw.startsWith('/')) {
     return new FerryError(ErrorCode.INVALID_INPUT, `request target: "${raw.slice(0, 100)}" is not a path`);
   }
-  if (!isDecodable(pathname)) {
+  // Only a `%` can make decoding fail.
+  if (pathname.includes('%') && !isDecodable(pathname)) {
     return new FerryError(ErrorCode.INVALID_INPUT, 'path: malformed percent-encoding (not UTF-8)');
   }
   const host = req.headers.host;
   if (!host) return new FerryError(ErrorCode.INVALID_INPUT, 'Host: the header is required');
   // Routes see a web Request, whose URL is built from Host and the target: both must make one.
-  if (!URL.canParse(`http://${host}${raw}`)) {
+  if (!makesUrl(host, raw)) {
     return new FerryError(ErrorCode.INVALID_INPUT, `Host: "${host.slice(0, 100)}" does not make a valid URL`);
   }
+  const method = req.method ?? 'GET';
+  // Safe methods are never a cross-site form submission (csrf.ts): no facts to gather.
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
   const facts = {
-    method: req.method ?? 'GET',
+    method,
     pathname,
     contentType: req.headers['content-type'] ?? null,
     origin: req.headers.origin ?? null,
@@ -114,8 +148,17 @@ function screen(req: IncomingMessage, target: RequestTarget): FerryError | null 
   return null;
 }
 
+/** Sets the baseline headers that `res` does not carry yet (a route may have overridden one). */
+function setBaseline(res: ServerResponse, only = false): void {
+  for (const name in BASELINE_HEADERS) {
+    if (!only || !res.hasHeader(name)) res.setHeader(name, BASELINE_HEADERS[name] as string);
+  }
+}
+
 function fail(res: ServerResponse, request: string, error: unknown): void {
   if (!res.headersSent) {
+    // A route that writes its own baseline may have failed before writing anything.
+    setBaseline(res, true);
     void setResponse(res, errorResponseFor(request.split(' ')[1] ?? '/', error, request));
     return;
   }
@@ -137,12 +180,25 @@ export function createFrontDoor(
     sendResponse(res, await route);
   const webRequest = (req: IncomingMessage) =>
     getRequest({ request: req, base: `http://${req.headers.host}` });
+  const makesUrl = createUrlCheck();
+  /** What every response but a `writesBaseline` route's gets before anything is written. */
+  const prepare = (req: IncomingMessage, res: ServerResponse) => {
+    setBaseline(res);
+    if (hasBody(req)) lingerAfterEarlyAnswer(req, res);
+  };
   // Synchronous up to the route: a native route's answer costs no promise unless it needs one.
   const dispatch = (req: IncomingMessage, res: ServerResponse, target: RequestTarget): unknown => {
-    const refused = screen(req, target);
-    if (refused) return setResponse(res, errorResponseFor(target.pathname, refused));
+    const refused = screen(req, target, makesUrl);
+    if (refused) {
+      prepare(req, res);
+      return setResponse(res, errorResponseFor(target.pathname, refused));
+    }
     const file = options.staticFiles.find(target.pathname);
-    if (UNREPRESENTABLE_METHODS.has(req.method ?? '')) {
+    const found = file ? null : matchRoute(options.routes, target.pathname);
+    const unrepresentable = UNREPRESENTABLE_METHODS.has(req.method ?? '');
+    const ownsHeaders = found !== null && 'native' in found.route && found.route.writesBaseline === true;
+    if (!ownsHeaders || unrepresentable) prepare(req, res);
+    if (unrepresentable) {
       const error = new FerryError(ErrorCode.METHOD_NOT_ALLOWED, `method: ${req.method} is not supported`);
       const response = errorResponseFor(target.pathname, error);
       response.headers.set('Allow', file ? 'GET, HEAD' : SERVER_METHODS);
@@ -154,7 +210,6 @@ export function createFrontDoor(
         res,
         webRequest(req).then((request) => options.staticFiles.serve(request, file)),
       );
-    const found = matchRoute(options.routes, target.pathname);
     if (!found) return options.fallback(req, res);
     const context = { peerAddress: req.socket.remoteAddress ?? '' };
     const { route, match } = found;
@@ -166,8 +221,6 @@ export function createFrontDoor(
     );
   };
   return (req, res) => {
-    for (const name in BASELINE_HEADERS) res.setHeader(name, BASELINE_HEADERS[name] as string);
-    if (hasBody(req)) lingerAfterEarlyAnswer(req, res);
     const raw = req.url ?? '/';
     const query = raw.indexOf('?');
     const target = { raw, pathname: query === -1 ? raw : raw.slice(0, query) };

@@ -14,6 +14,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   mkdirSync(path.join(dir, 'docs'));
   writeFileSync(path.join(dir, 'docs', 'index.html'), '<p>hi</p>');
+  writeFileSync(path.join(dir, 'about.html'), '<p>about</p>');
   writeFileSync(path.join(dir, '.hidden'), 'secret');
   files = createStaticFiles(dir, '/_app/immutable/');
 });
@@ -31,6 +32,11 @@ describe('createStaticFiles', () => {
     expect(files.find('/.hidden')).toBeNull();
     expect(files.find('/nope.svg')).toBeNull();
     expect(files.find('/%E0%A4%A')).toBeNull();
+    expect(files.find('/about')?.absolute).toBe(path.join(dir, 'about.html'));
+    expect(files.find('/%61bout/')?.absolute).toBe(path.join(dir, 'about.html'));
+    expect(files.find('/_app/version.json')).not.toBeNull();
+    expect(files.find('/api/v1/models/about/versions/1.0.0/manifest')).toBeNull();
+    expect(files.find('/_app/nope.js')).toBeNull();
   });
 
   it('caches content-hashed files for a year and revalidates the rest', () => {

@@ -64,14 +64,26 @@ export function createStaticFiles(dir: string, immutablePrefix: string): StaticF
       contentType: contentTypeOf(name),
     });
   }
+  // The first segments of every name (and of `x.html` as `x`): a path under none of them (every
+  // API route) is answered without building the candidates.
+  const tops = new Set<string>();
+  for (const name of files.keys()) {
+    const top = name.split('/')[1] ?? '';
+    tops.add(top);
+    tops.add(top.replace(/\.html?$/, ''));
+  }
   return {
     find(pathname) {
       let decoded = pathname;
       try {
-        decoded = decodeURI(pathname);
+        // Only a `%` makes decodeURI change anything, or throw.
+        if (pathname.includes('%')) decoded = decodeURI(pathname);
       } catch {
         return null;
       }
+      const end = decoded.indexOf('/', 1);
+      const top = end === -1 ? decoded.slice(1) : decoded.slice(1, end);
+      if (top !== '' && !tops.has(top)) return null;
       for (const name of candidates(decoded)) {
         const file = files.get(name);
         if (file) return file;
