@@ -22,8 +22,10 @@ function crossOriginIsolation(): Plugin {
 }
 
 /**
- * A test project whose files start real server processes (test/support/ferry-server.ts): build/ is
- * made fresh first, and files run one at a time so their servers do not compete for two cores.
+ * A test project whose files start real server processes (test/support/ferry-server.ts): build/
+ * (and the CLI package they run) is made fresh first, in the background while the unit project
+ * runs (test/support/global-setup.ts, test/support/builds-ready.ts), and files run one at a time
+ * so their servers do not compete for two cores.
  */
 function serverProcessProject(name: 'integration' | 'robustness'): TestProjectInlineConfiguration {
   return {
@@ -33,6 +35,8 @@ function serverProcessProject(name: 'integration' | 'robustness'): TestProjectIn
       include: [`test/${name}/**/*.test.ts`],
       environment: 'node',
       globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
+      setupFiles: ['test/support/builds-ready.ts'],
+      provide: { ferryBuilds: name === 'integration' ? ['web', 'cli'] : ['web'] },
       testTimeout: 120_000,
       hookTimeout: 300_000,
       fileParallelism: false,
@@ -67,11 +71,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
-          globalSetup: [
-            'test/support/temp-root.ts',
-            'test/support/global-setup.ts',
-            'test/support/sdk-setup.ts',
-          ],
+          globalSetup: ['test/support/temp-root.ts', 'test/support/global-setup.ts'],
+          setupFiles: ['test/support/builds-ready.ts'],
+          provide: { ferryBuilds: ['web', 'sdk'] },
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -3,7 +3,7 @@ import path from 'node:path';
 /** One build of this repository: what it is made from, where it records success, and how it is run. */
 export interface BuildTarget {
   /** Passed to build-if-stale.ts to name the target across the lock's process boundary. */
-  name: 'web' | 'sdk';
+  name: 'web' | 'sdk' | 'cli';
   /** Said in log lines: `ferry: building <label> (…)`. */
   label: string;
   /** Root-relative file holding the start time of the last complete build (also its mtime). */
@@ -50,5 +50,24 @@ export const SDK: BuildTarget = {
   command: ['npm', 'run', 'build:sdk'],
 };
 
+/**
+ * The `@ferry/cli` package in dist/packages/cli (`ferry.js`, one bundled file), as `npm run
+ * build:packages` makes it: what the integration tests run, since it starts in a fraction of the
+ * time `server/cli/bin.js` takes to compile the sources under tsx.
+ */
+export const CLI: BuildTarget = {
+  name: 'cli',
+  label: 'the ferry CLI package',
+  stamp: path.join('dist', 'packages', 'cli', '.ferry-cli-stamp'),
+  outputs: [path.join('dist', 'packages', 'cli', 'ferry.js')],
+  inputs: ['server', 'shared', 'package.json', 'package-lock.json'],
+  skip: /(^|\/)node_modules(\/|$)|\.test\.ts$|^server\/(build|testing|db\/migrations)\//,
+  command: [process.execPath, '--import', 'tsx', path.join('server', 'cli', 'package', 'build.ts')],
+};
+
 /** Every target by name, for build-if-stale.ts. */
-export const BUILD_TARGETS: Readonly<Record<BuildTarget['name'], BuildTarget>> = { web: WEB_APP, sdk: SDK };
+export const BUILD_TARGETS: Readonly<Record<BuildTarget['name'], BuildTarget>> = {
+  web: WEB_APP,
+  sdk: SDK,
+  cli: CLI,
+};

@@ -83,10 +83,11 @@ describe('the ferry CLI', () => {
     expect(down.stderr).toContain('cannot reach http://127.0.0.1:9');
   });
 
-  it('prints usage and the exit codes with --help', async () => {
+  it('prints usage and the exit codes with --help, the same from the package as from source (npx ferry here)', async () => {
     const help = await runFerryCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('publish [options] <dir>');
     expect(help.stdout).toContain('Exit codes:');
+    expect(await runFerryCli(['--help'], {}, 'source')).toEqual(help);
   });
 });

@@ -57,7 +57,7 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts `node server/start.js` (one process, so a signal hits the server itself) on 127.0.0.1
  * with PORT=0, a temp data dir and example publishing off (FERRY_MODELS_DIR='') unless `env` says
  * otherwise, and resolves once it prints `Ferry listening on <url>`. Requires a fresh build/
- * (test/support/global-setup.ts ensures it).
+ * (test/support/builds-ready.ts waits for it).
  *
  * @example
  * const server = await startFerryServer();
