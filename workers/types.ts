@@ -119,7 +119,7 @@ export interface ModelInfo {
   /** Every file came from the local cache: no blob was downloaded. */
   fromCache: boolean;
   bytesDownloaded: number;
-  /** The manifest came from the cache because the server could not be reached. */
+  /** The manifest came from the cache because the server could not be reached (a warm start asks nothing: false). */
   offline: boolean;
   /** The requested version failed; this is the last good version, still verified. */
   fallbackFrom?: { requested: string; code: ErrorCode; message: string };

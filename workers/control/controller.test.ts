@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ControlDocument } from '$shared/schemas/control.ts';
 import { createController, type ControlEvent } from './controller.ts';
 import { controlDocument, rolloutOf, testSigner } from './signed-control.test-support.ts';
-import { createMemoryStateStore } from './state-store.ts';
+import { createMemoryStateStore, type ControlStateStore } from './state-store.ts';
 import type { DeviceFacts } from './targeting.ts';
 
 const signer = testSigner();
@@ -49,15 +49,25 @@ function controlServer() {
 
 function controller(
   server: ReturnType<typeof controlServer>,
-  extra: { onExpired?: 'keep-last' | 'stop'; now?: () => number } = {},
+  extra: {
+    onExpired?: 'keep-last' | 'stop';
+    now?: () => number;
+    store?: ControlStateStore;
+    fetch?: typeof fetch;
+    pollIntervalMs?: number;
+  } = {},
 ) {
-  const store = createMemoryStateStore();
+  const store = extra.store ?? createMemoryStateStore();
   const control = createController({
     serverUrl: SERVER,
     key: { publicKey: signer.publicKey },
-    settings: { onExpired: extra.onExpired ?? 'keep-last', pollIntervalMs: 5, attributes: {} },
+    settings: {
+      onExpired: extra.onExpired ?? 'keep-last',
+      pollIntervalMs: extra.pollIntervalMs ?? 5,
+      attributes: {},
+    },
     store,
-    fetch: server.fetch,
+    fetch: extra.fetch ?? server.fetch,
     readFacts: async () => facts,
     ...(extra.now ? { now: extra.now } : {}),
   });
@@ -172,6 +182,65 @@ describe('createController', () => {
     expect(await nextEvent(control, 'digits')).toMatchObject({
       type: 'refused',
       error: { code: 'SIGNATURE_INVALID', message: expect.stringContaining('breast-cancer') },
+    });
+  });
+
+  it('trusts the stored document until it expires, asking nothing (a warm start)', async () => {
+    const server = controlServer();
+    await server.set(controlDocument('digits', { rollout: rolloutOf('1.1.0', 10_000) }, now));
+    const store = createMemoryStateStore();
+    await controller(server, { now: () => now, store }).control.resolve({ name: 'digits' });
+    let clock = now;
+    const asked: string[] = [];
+    const counting = (async (input: RequestInfo | URL) => {
+      asked.push(String(input));
+      return server.fetch(input);
+    }) as typeof fetch;
+    const { control } = controller(server, { now: () => clock, store, fetch: counting });
+    expect(await control.cached({ name: 'digits' })).toMatchObject({
+      assignment: { version: '1.1.0', reason: 'in-rollout' },
+      document: { metadataVersion: 10 },
+    });
+    expect(await control.cached({ name: 'digits', version: '1.0.0' })).toMatchObject({
+      assignment: { version: '1.0.0', reason: 'exact-version' },
+    });
+    expect(asked).toEqual([]);
+    clock = now + 2 * 86_400_000; // past expires: no longer trusted without asking
+    const later = controller(server, { now: () => clock, store, fetch: counting });
+    expect(await later.control.cached({ name: 'digits' })).toBeUndefined();
+    expect(await later.control.cached({ name: 'breast-cancer' })).toBeUndefined(); // never seen
+  });
+
+  it('does not trust a stored document that no longer verifies, nor a block it would skip', async () => {
+    const server = controlServer();
+    const envelope = (await server.set(controlDocument('digits', { blocked: ['1.0.0'] }, now))) as {
+      signed: ControlDocument;
+    };
+    const store = createMemoryStateStore();
+    const { control } = controller(server, { now: () => now, store });
+    // An exact request for a blocked version is moved to stable, from the cache as from the network.
+    await control.resolve({ name: 'digits' });
+    expect(await control.cached({ name: 'digits', version: '1.0.0' })).toMatchObject({
+      assignment: { version: null, reason: 'blocked' },
+    });
+    const tampered = { ...envelope, signed: { ...envelope.signed, blocked: [] } };
+    const other = createMemoryStateStore();
+    await other.save({ model: 'digits', highestSeen: 10, envelope: tampered });
+    const reloaded = controller(server, { now: () => now, store: other });
+    expect(await reloaded.control.cached({ name: 'digits' })).toBeUndefined();
+  });
+
+  it('refresh asks the control route once and hands a newer document to the listeners', async () => {
+    const server = controlServer();
+    await server.set(controlDocument('digits', { metadataVersion: 5 }, now));
+    const { control } = controller(server, { now: () => now, pollIntervalMs: 86_400_000 });
+    await control.resolve({ name: 'digits' });
+    await server.set(controlDocument('digits', { metadataVersion: 8, stable: '1.2.0' }, now));
+    const event = nextEvent(control, 'digits');
+    await control.refresh('digits');
+    expect(await event).toMatchObject({
+      type: 'document',
+      assignment: { version: '1.2.0', reason: 'stable' },
     });
   });
 });

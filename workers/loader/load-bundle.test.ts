@@ -1,99 +1,10 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toBase64 } from '$shared/encoding/bytes.ts';
-import { canonicalBytes } from '$shared/signing/canonical-json.ts';
-import { keyIdOf } from '$shared/signing/verify.ts';
 import { createMemoryStore } from '../cache/memory-store.ts';
 import { createModelCache } from '../cache/model-cache.ts';
 import type { LoadProgress, VersionChange } from '../types.ts';
 import { loadBundle } from './load-bundle.ts';
+import { fakeRegistry, raw } from './loader.test-support.ts';
 import { createSharedDownloads } from './shared-downloads.ts';
-
-const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-const spki = publicKey.export({ format: 'der', type: 'spki' });
-const raw = new Uint8Array(spki.subarray(spki.length - 32));
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-/** A registry in memory, answering the same routes as a Ferry server. */
-function fakeRegistry() {
-  const blobs = new Map<string, Uint8Array>();
-  const manifests = new Map<string, unknown>();
-  const requests: string[] = [];
-  let online = true;
-  let metadataVersion = 0;
-  const order: string[] = [];
-  async function signEnvelope(signed: Record<string, unknown>) {
-    const sig = toBase64(new Uint8Array(sign(null, canonicalBytes(signed), privateKey)));
-    return { signed, signatures: [{ keyid: await keyIdOf(raw), sig }] };
-  }
-  async function publish(version: string, files: Record<string, string>) {
-    const entries = Object.entries(files).map(([path, text]) => {
-      const bytes = new TextEncoder().encode(text);
-      blobs.set(sha(bytes), bytes);
-      return {
-        path,
-        role: path.endsWith('.onnx') ? 'onnx' : 'other',
-        sha256: sha(bytes),
-        size: bytes.length,
-      };
-    });
-    const signed = {
-      _type: 'ferry/manifest',
-      schemaVersion: 1,
-      name: 'digits',
-      version,
-      task: 'custom',
-      description: 'd',
-      license: 'MIT',
-      source: { description: 's' },
-      signature: {
-        inputs: [{ name: 'x', type: 'float32', shape: [1] }],
-        outputs: [{ name: 'y', type: 'float32', shape: [1] }],
-      },
-      files: entries,
-      metadataVersion: ++metadataVersion,
-      publishedAt: '2026-11-25T12:00:00.000Z',
-      status: 'published',
-    };
-    manifests.set(version, await signEnvelope(signed));
-    order.push(version);
-    return entries;
-  }
-  /** Re-signs `version` with `status` and a new metadataVersion, as versions.setStatus does. */
-  async function setStatus(version: string, status: 'published' | 'deprecated' | 'yanked') {
-    const { signed } = manifests.get(version) as { signed: Record<string, unknown> };
-    manifests.set(version, await signEnvelope({ ...signed, status, metadataVersion: ++metadataVersion }));
-  }
-  /** The newest version not yanked, as the server's `latest` alias. */
-  const latest = () =>
-    order.findLast((v) => (manifests.get(v) as { signed: { status: string } }).signed.status !== 'yanked');
-  const fetchFn = (async (input: RequestInfo | URL) => {
-    const url = new URL(String(input));
-    requests.push(url.pathname);
-    if (!online) throw new TypeError('Failed to fetch');
-    const blob = /\/blobs\/(\w+)$/.exec(url.pathname);
-    if (blob) {
-      const bytes = blobs.get(blob[1]!);
-      return bytes ? new Response(bytes.slice()) : new Response('{}', { status: 404 });
-    }
-    const version = /\/versions\/([^/]+)\/manifest$/.exec(url.pathname)?.[1] ?? '';
-    const ref = decodeURIComponent(version);
-    const envelope = manifests.get(ref === 'latest' ? (latest() ?? '') : ref);
-    return envelope
-      ? Response.json(envelope)
-      : Response.json({ error: { code: 'BUNDLE_NOT_FOUND', message: 'no' } }, { status: 404 });
-  }) as typeof fetch;
-  const blobRequests = () => requests.filter((p) => p.includes('/blobs/')).length;
-  return {
-    publish,
-    setStatus,
-    blobs,
-    fetch: fetchFn,
-    requests,
-    blobRequests,
-    setOnline: (v: boolean) => (online = v),
-  };
-}
 
 function setup() {
   const registry = fakeRegistry();
