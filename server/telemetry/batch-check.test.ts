@@ -198,6 +198,9 @@ describe('isTelemetryBatch', () => {
     expect(isTelemetryBatch(overTheWire(batch))).toBe(true);
     const broken: [string, (b: Record<string, unknown>) => void][] = [
       ['an unknown field', (b) => void (b.userAgent = 'x')],
+      ['an upper-case batch id', (b) => void (b.batchId = 'F'.repeat(32))],
+      ['a 31-digit batch id', (b) => void (b.batchId = 'f'.repeat(31))],
+      ['a numeric batch id', (b) => void (b.batchId = 1)],
       ['a missing runs', (b) => void delete b.runs],
       ['a fractional count', (b) => void ((b.loads as { cold: number }).cold = 0.5)],
       ['a window end before its start', (b) => void (b.windowEnd = '2000-01-01T00:00:00Z')],

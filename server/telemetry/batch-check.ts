@@ -14,6 +14,8 @@ const FEATURE_COUNTS = { min: 2, max: 4098 };
 const PREDICTION_COUNTS = { min: 1, max: 4096 };
 const FEATURE_NAME = { min: 1, max: 128 };
 const MAX_FEATURES = 1024;
+// `batchId`'s pattern: the one field that never repeats, so no memo can spare its check.
+const BATCH_ID = /^[0-9a-f]{32}$/;
 
 const shape = TelemetryBatch.shape;
 const loads = shape.loads.shape;
@@ -136,10 +138,14 @@ function isPredictions(value: unknown): boolean {
   );
 }
 
+const seenNames = new Set<string>();
+
 /** The features array: each strict `{ name, counts }`, names unique. */
 function isFeatures(value: unknown): boolean {
   if (!Array.isArray(value) || value.length > MAX_FEATURES) return false;
-  const names = new Set<string>();
+  // One set for every call (the check is synchronous): no allocation per batch.
+  const names = seenNames;
+  names.clear();
   for (const item of value as unknown[]) {
     if (!isObject(item) || !hasOnly(item, featureKeys)) return false;
     const { name } = item;
@@ -170,7 +176,7 @@ function isDropped(value: unknown): boolean {
 export function isTelemetryBatch(value: unknown): value is TelemetryBatch {
   if (!isObject(value) || !hasOnly(value, top)) return false;
   if (value.schemaVersion !== 1) return false;
-  if (!shape.batchId.safeParse(value.batchId).success) return false;
+  if (typeof value.batchId !== 'string' || !BATCH_ID.test(value.batchId)) return false;
   const { metadataVersion, windowStart, windowEnd } = value;
   if (
     !fieldCheck.model(value.model) ||

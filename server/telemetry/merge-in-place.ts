@@ -24,8 +24,10 @@ export function checkMergeable(target: TelemetryAggregate, source: TelemetryAggr
   for (const key in latency)
     checkBins((target.latencyMs as Histograms)[key], latency[key], `latencyMs.${key}`);
   checkBins(target.loads.timeMs, source.loads.timeMs, 'loads.timeMs');
-  for (const [index, feature] of source.features.entries()) {
-    const mine = featureNamed(target.features, feature.name, index);
+  const features = source.features;
+  for (let i = 0; i < features.length; i++) {
+    const feature = features[i] as TelemetryAggregate['features'][number];
+    const mine = featureNamed(target.features, feature.name, i);
     checkBins(mine?.counts, feature.counts, `features.${feature.name}.counts`);
   }
   if (target.predictions !== undefined && source.predictions !== undefined) {
@@ -104,8 +106,10 @@ export function mergeInto(target: TelemetryAggregate, source: TelemetryAggregate
   loads.bytesDownloaded += source.loads.bytesDownloaded;
   addInto(loads.timeMs, source.loads.timeMs);
   addTally(loads.fallbacks, source.loads.fallbacks);
-  for (const [index, feature] of source.features.entries()) {
-    const mine = featureNamed(target.features, feature.name, index);
+  const features = source.features;
+  for (let i = 0; i < features.length; i++) {
+    const feature = features[i] as TelemetryAggregate['features'][number];
+    const mine = featureNamed(target.features, feature.name, i);
     if (mine === undefined) target.features.push({ name: feature.name, counts: [...feature.counts] });
     else addInto(mine.counts, feature.counts);
   }
