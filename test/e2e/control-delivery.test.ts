@@ -1,17 +1,38 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCliPackage } from '../../server/cli/package/build.ts';
 import { ControlDocument } from '../../shared/schemas/control.ts';
 import { bucketOf } from '../../workers/control/bucket.ts';
-import { launchBrowser, type LaunchedBrowser } from './support/browser.ts';
+import { launchProfiles, type LaunchedProfiles } from './support/browser.ts';
 import { controlEnvelope, controlPage, rollout } from './support/control-page.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 // How control reaches devices (issue 9, point 4): several browser profiles on a 50% rollout,
 // polling when SSE is blocked, documents that expire (a 4 s lifetime, so the server re-signs
-// every 400 ms), and targeting with a custom attribute and an appVersion range.
+// every 400 ms), and targeting with a custom attribute and an appVersion range. Rollbacks go
+// through `ferry rollout rollback`, the bundled @ferry/cli that users install, in its own process.
 const LIFETIME_MS = 4_000;
 let stack: Stack;
+/** The bundled `ferry` command (@ferry/cli's ferry.js), built for this file. */
+let cliDir = '';
+const runFile = promisify(execFile);
+/** Runs `ferry <args>` with the stack's server and admin token (admin implies operator). */
+const ferry = (...args: string[]) =>
+  runFile(process.execPath, [
+    path.join(cliDir, 'ferry.js'),
+    ...args,
+    '--server',
+    stack.server.url,
+    '--token',
+    stack.server.adminToken,
+  ]);
 let page: ReturnType<typeof controlPage>;
-const profiles: { browser: LaunchedBrowser; page: ReturnType<typeof controlPage> }[] = [];
+/** Two more devices beside the stack's browser for the 50% rollout (closed once it is done). */
+let devices: LaunchedProfiles | undefined;
 const op = (operation: Parameters<typeof rollout>[1], input: Record<string, unknown>) =>
   rollout(stack.server, operation, { model: 'digits', ...input });
 const withVersion = (version: string) => (manifest: Record<string, unknown>) => {
@@ -23,6 +44,7 @@ const currentDocument = async () =>
   );
 
 beforeAll(async () => {
+  cliDir = await buildCliPackage(mkdtempSync(path.join(tmpdir(), 'ferry-cli-')));
   stack = await startStack({ env: { FERRY_CONTROL_LIFETIME_MS: String(LIFETIME_MS) } });
   await stack.publish('models/digits');
   for (const version of ['1.2.0', '1.3.0', '1.4.0']) {
@@ -33,25 +55,31 @@ beforeAll(async () => {
   await page.goto(stack.site.url);
 });
 afterAll(async () => {
-  for (const profile of profiles) await profile.browser.close();
+  await devices?.close();
   await stack?.close();
+  if (cliDir) rmSync(cliDir, { recursive: true, force: true });
 });
 
 describe('control delivery', () => {
-  it('assigns several browser profiles on a 50% rollout by their own buckets, and moves each on a rollback', async () => {
+  it('assigns several browser profiles on a 50% rollout by their own buckets, and moves each back on `ferry rollout rollback`', async () => {
     await op('start', { candidate: '1.2.0', percent: 50 });
     const { rollout: started } = await currentDocument();
-    profiles.push({ browser: stack.browser, page });
-    for (let i = 0; i < 2; i++) {
-      const browser = await launchBrowser();
-      const profilePage = controlPage(await browser.context.newPage());
+    devices = await launchProfiles(2);
+    const profiles = [{ page }];
+    for (const context of devices.contexts) {
+      const profilePage = controlPage(await context.newPage());
       await profilePage.goto(stack.site.url);
-      profiles.push({ browser, page: profilePage });
+      profiles.push({ page: profilePage });
     }
+    const loads = await Promise.all(
+      profiles.map(async (profile) => {
+        await profile.page.open('client', stack.clientOptions());
+        return profile.page.load('digits', { client: 'client', name: 'digits' });
+      }),
+    );
     const ids = new Set<string>();
-    for (const profile of profiles) {
-      await profile.page.open('client', stack.clientOptions());
-      const loaded = await profile.page.load('digits', { client: 'client', name: 'digits' });
+    for (const [i, profile] of profiles.entries()) {
+      const loaded = loads[i];
       const id = (await profile.page.deviceId())!;
       ids.add(id);
       const inRollout = (await bucketOf(id, 'digits', started!.salt)) < 5_000;
@@ -73,29 +101,41 @@ describe('control delivery', () => {
     const before = await Promise.all(
       profiles.map(async (p) => (await p.page.state('digits')).versionChanges.length),
     );
-    const committed = Date.now();
-    await op('rollback', {});
-    const delays: number[] = [];
+    const commandStarted = Date.now();
+    const rolledBack = await ferry('rollout', 'rollback', 'digits');
+    const exited = Date.now();
+    expect(rolledBack.stdout).toContain('rolled digits back to 1.1.0');
+    const seen: number[] = [];
     for (const [i, profile] of profiles.entries()) {
       const changes = await profile.page.versionChanges('digits', before[i]! + 1);
       expect(changes.at(-1)).toMatchObject({ from: '1.2.0', to: '1.1.0', reason: 'rollback' });
-      delays.push(changes.at(-1)!.at - committed);
+      seen.push(changes.at(-1)!.at);
     }
-    console.log(`rollback → versionChanged per profile (ms from sending the mutation): ${delays.join(', ')}`);
-    for (const profile of profiles.slice(1)) await profile.browser.close();
-    profiles.length = 0;
+    // Measured and reported (issue 9 asks for under 1 s from the command), not asserted on.
+    console.log(
+      `ferry rollout rollback → versionChanged in each of ${seen.length} profiles: ` +
+        `${seen.map((at) => at - commandStarted).join(', ')} ms after the command started, ` +
+        `${seen.map((at) => at - exited).join(', ')} ms after it exited (the process took ${exited - commandStarted} ms)`,
+    );
+    await devices.close();
+    devices = undefined;
   });
 
   it('still gets a change by polling when a proxy blocks the SSE stream, and promotes', async () => {
-    stack.proxy.faults('/api/v1/events', { seed: 1, drop: 1 });
+    // A filtering proxy refuses event streams (the client gives SSE up at once).
+    stack.proxy.block('/api/v1/events', 403);
     await page.open('polling', stack.clientOptions({ control: { pollIntervalMs: 300 } }));
     expect(await page.load('polled', { client: 'polling', name: 'digits' })).toMatchObject({
       version: '1.1.0',
     });
+    // Polling has begun (and the load's own control requests are over), so a poll brings the change.
+    const polls = () =>
+      stack.proxy.requests.filter((r) => r.path.startsWith('/api/v1/control?models=digits'));
+    while (polls().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await op('start', { candidate: '1.3.0', percent: 100 });
     const [change] = await page.versionChanges('polled', 1);
     expect(change).toMatchObject({ from: '1.1.0', to: '1.3.0', reason: 'rollout' });
-    expect(stack.proxy.requests.some((r) => r.path.startsWith('/api/v1/control?models=digits'))).toBe(true);
+    expect(polls().length).toBeGreaterThan(1);
     await op('promote', {});
     await page.assigned('polled', { version: '1.3.0', reason: 'stable' });
     expect((await page.state('polled')).version).toBe('1.3.0');
@@ -130,7 +170,7 @@ describe('control delivery', () => {
     stack.proxy.faults('/api/v1/control', null);
     await page.assigned('stopping', { version: '1.3.0', reason: 'stable' });
     expect(await page.run('stopping')).toEqual({ ok: true });
-    stack.proxy.faults('/api/v1/events', null);
+    stack.proxy.block('/api/v1/events', null);
   });
 
   it('targets a rollout by a custom attribute and an appVersion range, evaluated on the device', async () => {

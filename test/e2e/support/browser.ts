@@ -28,20 +28,25 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/** The command-line flags for `options`; throws the how-to when Chromium is missing. */
+function argsFor(options: LaunchOptions): string[] {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or .ci/run)`,
+    );
+  }
+  return options.webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : [...BASE_ARGS, '--disable-gpu'];
+}
+
 /**
  * Chromium on a fresh profile (its own `--user-data-dir`) for one test file, launched headless with
  * the flags of DEVELOPERS.md. Fails with a one-line how-to when Chromium is missing: browser
  * tests never skip.
  */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or .ci/run)`,
-    );
-  }
+  const args = argsFor(options);
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'ferry-chromium-'));
   const removeProfile = () => rmSync(userDataDir, { recursive: true, force: true });
-  const args = options.webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : [...BASE_ARGS, '--disable-gpu'];
   const context = await chromium
     .launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args })
     .catch((error: unknown) => {
@@ -55,4 +60,21 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       removeProfile();
     },
   };
+}
+
+/** Several fresh profiles in one Chromium: each context keeps storage of its own (IndexedDB included). */
+export interface LaunchedProfiles {
+  contexts: BrowserContext[];
+  /** Closes the browser and every context. */
+  close(): Promise<void>;
+}
+
+/**
+ * `count` fresh browser profiles, as separate devices, in one Chromium (cheaper than a browser per
+ * profile when a test needs several devices at once), with the same flags as {@link launchBrowser}.
+ */
+export async function launchProfiles(count: number, options: LaunchOptions = {}): Promise<LaunchedProfiles> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: argsFor(options) });
+  const contexts = await Promise.all(Array.from({ length: count }, () => browser.newContext()));
+  return { contexts, close: () => browser.close() };
 }
