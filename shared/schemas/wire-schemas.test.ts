@@ -9,6 +9,7 @@ import { AnyEnvelope } from './envelope.ts';
 import { BundleManifest, PublishedManifest } from './manifest.ts';
 import { ReferenceProfile } from './reference-profile.ts';
 import { HttpErrorBody, ModelList, PublishInput, TokenInfo, UploadResult } from './registry.ts';
+import { RolloutCompareInput, RolloutComparison } from './rollout-compare.ts';
 import { ControlStatus, ModelVersionInput, RolloutShareInput, RolloutStartInput } from './rollout-ops.ts';
 import { SampleSet } from './samples.ts';
 import { ServerInfo } from './server-info.ts';
@@ -71,6 +72,12 @@ const wireSchemas: { name: string; schema: z.ZodType; valid?: () => unknown }[] 
   },
   { name: 'ModelVersionInput', schema: ModelVersionInput },
   { name: 'ControlStatus', schema: ControlStatus },
+  {
+    name: 'RolloutCompareInput',
+    schema: RolloutCompareInput,
+    valid: () => ({ model: 'digits', since: '2026-12-01T08:00:00Z', until: '2026-12-02T08:00:00.000+01:00' }),
+  },
+  { name: 'RolloutComparison', schema: RolloutComparison },
 ];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
