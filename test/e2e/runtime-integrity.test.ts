@@ -111,11 +111,12 @@ describe('replayed metadata', () => {
       token: stack.server.adminToken,
     });
     expect(reply.status).toBe(200);
-    expect((await stack.h.load('c', 'tiny-cnn', { key: 'fresh', version: '1.0.0' })).info?.version).toBe(
-      '1.0.0',
-    );
+    // Without control every load asks for the manifest (a warm start under control asks nothing).
+    await stack.h.open('asking', stack.clientOptions({ control: false }));
+    const fresh = await stack.h.load('asking', 'tiny-cnn', { key: 'fresh', version: '1.0.0' });
+    expect(fresh.info?.version).toBe('1.0.0');
     stack.proxy.tamperNext('/models/tiny-cnn/versions/1.0.0/manifest', () => old);
-    const replayed = await stack.h.load('c', 'tiny-cnn', { key: 'replayed', version: '1.0.0' });
+    const replayed = await stack.h.load('asking', 'tiny-cnn', { key: 'replayed', version: '1.0.0' });
     expect(replayed.error).toMatchObject({ code: 'METADATA_STALE' });
   });
 });
