@@ -103,13 +103,18 @@ export async function openProbeStore(kind: 'indexeddb' | 'memory'): Promise<Prob
   }
 }
 
-/** This worker's {@link ProbeMemo}: the browser's own probe, remembered in a store of `kind`. */
+/**
+ * This worker's {@link ProbeMemo}: the browser's own probe, remembered in a store of `kind`, which
+ * is opened on first use (a worker on `backend: 'wasm'` never probes, so never opens it).
+ */
 export function openProbeMemo(kind: 'indexeddb' | 'memory'): ProbeMemo {
-  const memo = openProbeStore(kind).then((store) =>
-    createProbeMemo({ store, probe: probeWebGpu, agent: self.navigator.userAgent }),
-  );
+  let memo: Promise<ProbeMemo> | undefined;
+  const opened = () =>
+    (memo ??= openProbeStore(kind).then((store) =>
+      createProbeMemo({ store, probe: probeWebGpu, agent: self.navigator.userAgent }),
+    ));
   return {
-    probe: async () => (await memo).probe(),
-    forget: async () => (await memo).forget(),
+    probe: async () => (await opened()).probe(),
+    forget: async () => (await opened()).forget(),
   };
 }
