@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBundles, readBundleJson, readManifest } from '../../models/lib/bundle-files.ts';
 import { SampleSet } from '../../shared/schemas/samples.ts';
+import { bothOrNeither } from '../support/both-or-neither.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { launchBrowser, type LaunchedBrowser } from './support/browser.ts';
 
@@ -52,8 +53,10 @@ async function shownScores(): Promise<Map<string, number>> {
 
 beforeAll(async () => {
   // Exactly what the README tells a newcomer: `npm start` publishes every bundle in models/.
-  server = await startFerryServer({ npmStart: true });
-  browser = await launchBrowser();
+  [server, browser] = await bothOrNeither(startFerryServer({ npmStart: true }), launchBrowser(), {
+    first: (s) => s.stop(),
+    second: (b) => b.close(),
+  });
   context = browser.context;
   page = await context.newPage();
   await page.setViewportSize({ width: 1200, height: 860 });
@@ -137,7 +140,10 @@ describe('the demo started with npm start', () => {
       await page.mouse.move(...at(fx, fy), { steps: 8 });
     }
     await page.mouse.up();
-    await expect.poll(async () => Number(await panel.getAttribute('data-runs'))).toBeGreaterThan(before);
+    // Same wait as runSample: vitest's default of one second is too short on a loaded machine.
+    await expect
+      .poll(async () => Number(await panel.getAttribute('data-runs')), { timeout: 30_000 })
+      .toBeGreaterThan(before);
     expect(await page.locator('[data-testid=prediction]').getAttribute('data-label')).toBe('1');
     await page.screenshot({ path: path.join(shotsDir, 'demo.png') });
     if (process.env.FERRY_UPDATE_DOCS === '1') await page.screenshot({ path: docsShot });

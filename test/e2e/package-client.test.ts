@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerInfo } from '$shared';
 import { constantModel } from '../../server/testing/onnx-fixtures.ts';
 import { packageClient } from '../../workers/build/package-client.ts';
+import { bothOrNeither } from '../support/both-or-neither.ts';
 import { removeTempDir } from '../support/bundles.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { installTarball, installedPackages, packFolder, type PackedPackage } from '../support/npm-package.ts';
@@ -154,7 +155,11 @@ beforeAll(async () => {
   );
   writeApp(project);
   site = await serveProject(project);
-  ferry = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: site.origin } });
+  [ferry, browser] = await bothOrNeither(
+    startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: site.origin } }),
+    launchBrowser(),
+    { first: (s) => s.stop(), second: (b) => b.close() },
+  );
   const constant = path.join(work, 'constant');
   mkdirSync(constant);
   writeFileSync(path.join(constant, 'model.onnx'), constantModel([1.5, -2, 3.25]));
@@ -177,7 +182,6 @@ beforeAll(async () => {
     const reply = await publishOverHttp(ferry.url, ferry.adminToken, dir);
     if (reply.status !== 200) throw new Error(`publish ${dir}: ${JSON.stringify(reply.body)}`);
   }
-  browser = await launchBrowser();
 }, 240_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFerryServer, type FerryServer } from '../../support/ferry-server.ts';
+import { bothOrNeither } from '../../support/both-or-neither.ts';
 import { bundleVariant, removeTempDir } from '../../support/bundles.ts';
 import { publishOverHttp } from '../../support/registry-http.ts';
 import { launchBrowser, type LaunchedBrowser, type LaunchOptions } from './browser.ts';
@@ -40,9 +41,12 @@ export async function startStack(
 ): Promise<Stack> {
   const site = await startStaticServer({ isolated: options.isolated ?? true });
   const origins = [site.origin, ...(options.alsoAllow ?? [])].join(',');
-  const server = await startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: origins, ...options.env } });
+  const [server, browser] = await bothOrNeither(
+    startFerryServer({ env: { FERRY_ALLOWED_ORIGINS: origins, ...options.env } }),
+    launchBrowser(options),
+    { first: (s) => s.stop(), second: (b) => b.close(), after: () => site.close() },
+  );
   const proxy = await startCountingProxy(server.url);
-  const browser = await launchBrowser(options);
   const { context } = browser;
   const page = await context.newPage();
   const h = harness(page);
