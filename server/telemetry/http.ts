@@ -49,7 +49,8 @@ export interface IngestRequest {
 // sendBeacon sends a string as text/plain, which needs no CORS preflight; fetch may send JSON.
 const MEDIA_TYPES = new Set(['application/json', 'text/plain']);
 
-async function parseBatch(request: IngestRequest): Promise<TelemetryBatch> {
+/** Throws UNSUPPORTED_MEDIA_TYPE unless the body is JSON or plain text (sendBeacon). */
+function checkMediaType(request: IngestRequest): void {
   const contentType = request.header('content-type');
   if (!MEDIA_TYPES.has(mediaTypeOf(contentType))) {
     throw new FerryError(
@@ -57,7 +58,10 @@ async function parseBatch(request: IngestRequest): Promise<TelemetryBatch> {
       `Content-Type: must be application/json or text/plain, not ${contentType === null ? 'absent' : `"${contentType.slice(0, 100)}"`}`,
     );
   }
-  const text = await request.readText(TELEMETRY_MAX_BYTES);
+}
+
+/** The batch in `text`, or INVALID_INPUT naming what is wrong (not JSON, or the schema's first issue). */
+function parseBatch(text: string): TelemetryBatch {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -123,7 +127,8 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
       return withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds));
     }
     try {
-      const batch = await parseBatch(request);
+      checkMediaType(request);
+      const batch = parseBatch(await request.readText(TELEMETRY_MAX_BYTES));
       const status = await deps.ingest.ingest(batch);
       if (status === 'accepted') deps.observer?.accepted(batch.runs);
       else deps.observer?.duplicate();

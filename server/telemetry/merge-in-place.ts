@@ -11,28 +11,39 @@ function mismatch(field: string, a: number, b: number): FerryError {
   );
 }
 
-function checkBins(a: readonly number[] | undefined, b: readonly number[] | undefined, field: string): void {
-  if (a !== undefined && b !== undefined && a.length !== b.length) throw mismatch(field, a.length, b.length);
-}
+/** Whether both sides have the histogram and their lengths differ (the field is named only then). */
+const differ = (a: readonly number[] | undefined, b: readonly number[] | undefined): a is number[] =>
+  a !== undefined && b !== undefined && a.length !== b.length;
 
 /**
  * Throws what `mergeAggregates(target, source)` throws (aggregate.ts), in the same order, without
  * changing anything: so that {@link mergeInto} either merges all of `source` or none of it.
  */
 export function checkMergeable(target: TelemetryAggregate, source: TelemetryAggregate): void {
+  // Field names are built only for a mismatch: this runs for every batch of every group.
   const latency = source.latencyMs as Histograms;
-  for (const key in latency)
-    checkBins((target.latencyMs as Histograms)[key], latency[key], `latencyMs.${key}`);
-  checkBins(target.loads.timeMs, source.loads.timeMs, 'loads.timeMs');
+  for (const key in latency) {
+    const mine = (target.latencyMs as Histograms)[key];
+    const theirs = latency[key];
+    if (differ(mine, theirs)) throw mismatch(`latencyMs.${key}`, mine.length, (theirs as number[]).length);
+  }
+  const { timeMs } = target.loads;
+  if (differ(timeMs, source.loads.timeMs))
+    throw mismatch('loads.timeMs', timeMs.length, source.loads.timeMs.length);
   const features = source.features;
   for (let i = 0; i < features.length; i++) {
     const feature = features[i] as TelemetryAggregate['features'][number];
-    const mine = featureNamed(target.features, feature.name, i);
-    checkBins(mine?.counts, feature.counts, `features.${feature.name}.counts`);
+    const mine = featureNamed(target.features, feature.name, i)?.counts;
+    if (differ(mine, feature.counts))
+      throw mismatch(`features.${feature.name}.counts`, mine.length, feature.counts.length);
   }
-  if (target.predictions !== undefined && source.predictions !== undefined) {
-    checkBins(target.predictions.counts, source.predictions.counts, 'predictions.counts');
-    checkBins(target.predictions.topScore, source.predictions.topScore, 'predictions.topScore');
+  const ours = target.predictions;
+  const theirs = source.predictions;
+  if (ours !== undefined && theirs !== undefined) {
+    if (differ(ours.counts, theirs.counts))
+      throw mismatch('predictions.counts', ours.counts.length, theirs.counts.length);
+    if (differ(ours.topScore, theirs.topScore))
+      throw mismatch('predictions.topScore', ours.topScore.length, theirs.topScore.length);
   }
 }
 

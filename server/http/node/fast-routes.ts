@@ -59,7 +59,7 @@ function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, 
     native(req, res, match) {
       const view = viewOfNode(req);
       const context = { peerAddress: req.socket.remoteAddress ?? '' };
-      const send = (answer: Answer) => finish(lane, { view, req, res }, answer);
+      const call = { view, req, res };
       let answer: Answer | Promise<Answer>;
       try {
         answer =
@@ -72,11 +72,12 @@ function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, 
       }
       // Only a route that must wait (ingest, opening a blob) pays for promises.
       if (answer instanceof Promise) {
-        return answer.then(send, (error: unknown) =>
-          send(errorAnswer(error, `${view.method} ${view.pathname}`)),
+        return answer.then(
+          (settled) => finish(lane, call, settled),
+          (error: unknown) => finish(lane, call, errorAnswer(error, `${view.method} ${view.pathname}`)),
         );
       }
-      return send(answer);
+      return finish(lane, call, answer);
     },
   };
 }
@@ -106,6 +107,7 @@ function finish(
   });
 }
 
+const utf8 = (body: Buffer) => body.toString('utf8');
 const param = (match: RegExpExecArray, index: number) => decodeURIComponent(match[index] ?? '');
 /** The query of a request target (`/path?a=b`), empty when it has none. */
 const queryOf = (target = '') =>
@@ -133,8 +135,12 @@ export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
         method: view.method,
         header: view.header,
         peerAddress: context.peerAddress,
-        readText: async (maxBytes) => (await readNodeBody(req, maxBytes)).toString('utf8'),
-        discard: () => discardNodeBody(req),
+        readText(maxBytes) {
+          return readNodeBody(req, maxBytes).then(utf8);
+        },
+        discard() {
+          discardNodeBody(req);
+        },
       }),
     ),
     route(lane, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>

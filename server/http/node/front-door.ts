@@ -224,15 +224,20 @@ export function createFrontDoor(
     const raw = req.url ?? '/';
     const query = raw.indexOf('?');
     const target = { raw, pathname: query === -1 ? raw : raw.slice(0, query) };
-    const failed = (error: unknown) => fail(res, `${req.method} ${target.pathname.slice(0, 200)}`, error);
     try {
       const pending = dispatch(req, res, target);
       // A handler's rejection (adapter-node's included) becomes a logged 500 like a throw.
-      if (pending instanceof Promise) pending.catch(failed);
+      if (pending instanceof Promise)
+        pending.catch((error: unknown) => fail(res, describe(req, target), error));
     } catch (error) {
-      failed(error);
+      fail(res, describe(req, target), error);
     }
   };
+}
+
+/** `METHOD /path` of a failed request, for its log line. */
+function describe(req: IncomingMessage, target: RequestTarget): string {
+  return `${req.method} ${target.pathname.slice(0, 200)}`;
 }
 
 function matchRoute(routes: readonly (FastRoute | NativeRoute)[], pathname: string) {

@@ -35,28 +35,32 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Bu
     discardNodeBody(req);
     return Promise.reject(payloadTooLarge(maxBytes));
   }
+  // Listeners inline and left in place once settled (they then do nothing): named closures cost a
+  // name-keeping call each under tsx, and this runs for every ingest request.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const settle = (error: FerryError | null) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onClose);
-      if (error) reject(error);
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer) => {
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
+      settled = true;
       chunks.length = 0;
-      settle(payloadTooLarge(maxBytes));
+      reject(payloadTooLarge(maxBytes));
       discardNodeBody(req);
-    };
-    const onEnd = () => settle(null);
+    });
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
     // 'close' before 'end': the client hung up mid-body.
-    const onClose = () => settle(req.complete ? null : cutOff());
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('close', onClose);
+    req.once('close', () => {
+      if (settled) return;
+      settled = true;
+      if (req.complete) resolve(Buffer.concat(chunks, size));
+      else reject(cutOff());
+    });
   });
 }
