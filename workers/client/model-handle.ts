@@ -174,6 +174,16 @@ export function createModelHandle(
     }
   }
 
+  /** Posts one run; what postMessage throws (an input it cannot clone) rejects as a FerryError. */
+  function post(runs: RunChannel, input: RunInput, options: RunOptions): Promise<RunResult> {
+    try {
+      const plain = plainImage(input);
+      return runs.run(id, plain, options.transfer === false ? [] : transferablesOf(plain));
+    } catch (error) {
+      return Promise.reject(asFerryError(error));
+    }
+  }
+
   return {
     name: request.name,
     get state() {
@@ -187,10 +197,10 @@ export function createModelHandle(
     off: (event, listener) => events.off(event, listener),
     ready: settled,
     run(input, runOptions = {}) {
-      return whenLoaded(async (_, runs) => {
-        const plain = plainImage(input);
-        return runs.run(id, plain, runOptions.transfer === false ? [] : transferablesOf(plain));
-      });
+      // Loaded in the worker that runs now: post at once, with no promise chain in between.
+      const live = state === 'ready' ? connection.live : undefined;
+      if (live && live.generation === loadedOn) return post(live.runs, input, runOptions);
+      return whenLoaded((_, runs) => post(runs, input, runOptions));
     },
     file(path) {
       return whenLoaded((api) => api.file(id, path));

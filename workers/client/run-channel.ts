@@ -1,4 +1,4 @@
-import { deserializeFerryError, type SerializedFerryError } from '$shared/errors.ts';
+import { deserializeFerryError, type FerryError, type SerializedFerryError } from '$shared/errors.ts';
 import type { RunInput, RunResult } from '../types.ts';
 
 /**
@@ -28,10 +28,12 @@ export function isRunRequest(data: unknown): data is RunRequest {
 export interface RunChannel {
   /**
    * Posts `input` to model `model` with `transfer`'s buffers moved, not copied; resolves with
-   * the result, rejects with the worker's FerryError. Throws synchronously what postMessage
-   * throws (an input that cannot be cloned).
+   * the result, rejects with the worker's FerryError (or the error {@link RunChannel.fail} was
+   * given). Throws synchronously what postMessage throws (an input that cannot be cloned).
    */
   run(model: string, input: RunInput, transfer: Transferable[]): Promise<RunResult>;
+  /** The worker is gone: rejects every pending call, and every later one, with `error`. */
+  fail(error: FerryError): void;
 }
 
 interface Pending {
@@ -40,12 +42,14 @@ interface Pending {
 }
 
 /**
- * Listens once on `worker` for run replies. Calls the worker dies under are rejected by the
- * connection (its `dead` race), so the pending table simply goes with the worker.
+ * Listens once on `worker` for run replies. The channel rejects its own pending calls when the
+ * worker dies (the connection calls `fail`), so a run needs no race against the worker's death:
+ * racing every call against one long-lived promise would hang a reaction on it per call.
  */
 export function createRunChannel(worker: Worker): RunChannel {
   const pending = new Map<number, Pending>();
   let sequence = 0;
+  let failed: FerryError | undefined;
   worker.addEventListener('message', (event: MessageEvent<unknown>) => {
     const reply = event.data as RunReply | null;
     if (typeof reply !== 'object' || reply === null || typeof reply.ferryRan !== 'number') return;
@@ -57,11 +61,17 @@ export function createRunChannel(worker: Worker): RunChannel {
   });
   return {
     run(model, input, transfer) {
+      if (failed) return Promise.reject(failed);
       const request: RunRequest = { ferryRun: ++sequence, model, input };
       worker.postMessage(request, transfer);
       return new Promise<RunResult>((resolve, reject) => {
         pending.set(request.ferryRun, { resolve, reject });
       });
+    },
+    fail(error) {
+      failed ??= error;
+      for (const call of pending.values()) call.reject(failed);
+      pending.clear();
     },
   };
 }

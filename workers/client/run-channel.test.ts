@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, FerryError, serializeFerryError } from '$shared/errors.ts';
+import { createRunChannel, isRunRequest, type RunReply } from './run-channel.ts';
+
+const channels: MessageChannel[] = [];
+afterEach(() => channels.splice(0).forEach(({ port1, port2 }) => (port1.close(), port2.close())));
+
+/**
+ * A run channel over a real MessageChannel: `page` stands where the Worker object is, `worker`
+ * answers each request with `answer`, or leaves it pending when `answer` returns undefined.
+ */
+function connected(answer: (model: string, data: Float32Array) => RunReply | undefined) {
+  const channel = new MessageChannel();
+  channels.push(channel);
+  const { port1: page, port2: worker } = channel;
+  worker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (!isRunRequest(event.data)) return;
+    const { ferryRun, model, input } = event.data;
+    const pixels = (input as { pixels: { data: Float32Array } }).pixels;
+    const reply = answer(model, pixels.data);
+    if (reply) worker.postMessage({ ...reply, ferryRan: ferryRun });
+  });
+  worker.start();
+  page.start();
+  return createRunChannel(page as unknown as Worker);
+}
+
+const input = () => ({ pixels: { data: new Float32Array([1, 2, 3]), dims: [3] } });
+
+describe('createRunChannel', () => {
+  it("resolves each call with the worker's reply to it, moving the transferred input buffers", async () => {
+    const runs = connected((model, data) => ({
+      ferryRan: 0,
+      result: {
+        outputs: { y: { type: 'float32', dims: [1], data: new Float32Array([data[0]! + model.length]) } },
+        latencyMs: 1,
+      },
+    }));
+    const first = input();
+    const [a, b] = await Promise.all([
+      runs.run('ab', first, [first.pixels.data.buffer]),
+      runs.run('abcd', input(), []),
+    ]);
+    expect(Array.from(a.outputs.y!.data as Float32Array)).toEqual([3]);
+    expect(Array.from(b.outputs.y!.data as Float32Array)).toEqual([5]);
+    expect(first.pixels.data.byteLength, 'transferred, so detached on this side').toBe(0);
+  });
+
+  it("rejects with the worker's FerryError, code and details included", async () => {
+    const refused = new FerryError(ErrorCode.INVALID_INPUT, 'pixels: missing input', {
+      details: { field: 'pixels' },
+    });
+    const runs = connected(() => ({ ferryRan: 0, error: serializeFerryError(refused) }));
+    await expect(runs.run('m', input(), [])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'pixels: missing input',
+      details: { field: 'pixels' },
+    });
+  });
+
+  it('rejects pending and later calls with the error fail() is given (the worker died)', async () => {
+    const runs = connected(() => undefined);
+    const pending = runs.run('m', input(), []);
+    const crashed = new FerryError(ErrorCode.WORKER_CRASHED, 'worker: gone');
+    runs.fail(crashed);
+    await expect(pending).rejects.toBe(crashed);
+    await expect(runs.run('m', input(), [])).rejects.toBe(crashed);
+  });
+});
