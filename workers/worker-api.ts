@@ -17,6 +17,7 @@ import { loadModel, prepareRuntime } from './load-model.ts';
 import { assigned, loadCold, loadWarm, revalidate } from './load-paths.ts';
 import { startTelemetry } from './telemetry/start.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
+import type { EngineResult } from './runtime/engine.ts';
 import type {
   FerryStatus,
   LoadProgress,
@@ -225,6 +226,32 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     }
   }
 
+  /**
+   * Runs a loaded model and hands the result to `reply` (which posts it) before telemetry counts
+   * the run, so counting overlaps the page's handling of the answer. Rejects with the run's
+   * FerryError (counted as a failure). The run channel's path (worker.ts).
+   */
+  async function runThen(id: string, input: RunInput, reply: (result: RunResult) => void): Promise<void> {
+    let ran: { result: EngineResult; latencyMs: number };
+    try {
+      const started = performance.now();
+      const result = await slotFor(id).engines.use((engine) => engine.run(input));
+      ran = { result, latencyMs: performance.now() - started };
+    } catch (error) {
+      const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
+      telemetry?.failed(id, ferryError.code);
+      throw ferryError;
+    }
+    const { outputs, scores, boxes } = ran.result;
+    reply({
+      outputs,
+      ...(scores ? { scores } : {}),
+      ...(boxes ? { boxes } : {}),
+      latencyMs: ran.latencyMs,
+    });
+    telemetry?.ran(id, { input, ...ran });
+  }
+
   return {
     /**
      * Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. Resolves
@@ -241,20 +268,15 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       control = startControl(config, fetchFn, probe);
     },
     load,
-    /** Runs a loaded model; output buffers are transferred to the page. */
-    async run(id: string, input: RunInput): Promise<RunResult> {
-      try {
-        const started = performance.now();
-        const { inputs, tokens, ...result } = await slotFor(id).engines.use((engine) => engine.run(input));
-        const latencyMs = performance.now() - started;
-        const seen = { ...(inputs ? { inputs } : {}), ...(tokens ? { tokens } : {}) };
-        telemetry?.ran(id, { input, result: { ...result, ...seen }, latencyMs });
-        return transfer({ ...result, latencyMs }, transferablesOf(result.outputs));
-      } catch (error) {
-        const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
-        telemetry?.failed(id, ferryError.code);
-        throw ferryError;
-      }
+    /** The run channel's path (worker.ts): see runThen above. */
+    runThen,
+    /** Runs a loaded model; output buffers are transferred to the page (the comlink path). */
+    run(id: string, input: RunInput): Promise<RunResult> {
+      let answer: RunResult | undefined;
+      return runThen(id, input, (result) => (answer = result)).then(() => {
+        const result = answer as RunResult;
+        return transfer(result, transferablesOf(result.outputs));
+      });
     },
     /** Seals what telemetry counted so far into the queue and starts sending (the page hides). */
     async flushTelemetry(): Promise<void> {

@@ -4,6 +4,7 @@ import { serializeFerryError } from '$shared/errors.ts';
 import { isRunRequest, type RunReply, type RunRequest } from './client/run-channel.ts';
 import { asFerryError, registerFerryErrorTransfer } from './errors-transfer.ts';
 import { transferablesOf } from './client/transferables.ts';
+import type { RunResult } from './types.ts';
 import { createWorkerApi } from './worker-api.ts';
 
 const api = createWorkerApi();
@@ -13,16 +14,14 @@ export type WorkerApi = typeof api;
 
 /** Answers one run request of the page (client/run-channel.ts), moving the outputs' buffers. */
 function answer({ ferryRun, model, input }: RunRequest): void {
-  api.run(model, input).then(
-    (result) => {
-      const reply: RunReply = { ferryRan: ferryRun, result };
-      self.postMessage(reply, transferablesOf(result.outputs));
-    },
-    (error: unknown) => {
-      const reply: RunReply = { ferryRan: ferryRun, error: serializeFerryError(asFerryError(error)) };
-      self.postMessage(reply);
-    },
-  );
+  const reply = (result: RunResult) => {
+    const message: RunReply = { ferryRan: ferryRun, result };
+    self.postMessage(message, transferablesOf(result.outputs));
+  };
+  api.runThen(model, input, reply).catch((error: unknown) => {
+    const message: RunReply = { ferryRan: ferryRun, error: serializeFerryError(asFerryError(error)) };
+    self.postMessage(message);
+  });
 }
 
 // With WASM threads, onnxruntime-web starts this same script again as pthread workers named

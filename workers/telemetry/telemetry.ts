@@ -35,17 +35,6 @@ export interface RunRecordInput {
   latencyMs: number;
 }
 
-/** Runs waiting to be counted; past this many (a stalled worker), further runs are not counted. */
-const MAX_PENDING = 10_000;
-
-/**
- * How long one counting task may run before it yields to the worker's next message: a run()
- * arriving meanwhile waits at most this long. Runs are counted in a task of their own right after
- * run() has answered, usually while the page is still handling the answer (bursts counted 25 ms
- * later made one run in a tight loop wait for dozens of countings: issue 8, run() mean 1.21x).
- */
-const RECORD_BUDGET_MS = 1;
-
 /**
  * A batch ends at flushRuns runs, but is written to the queue once no run has come for this long,
  * so that its IndexedDB write happens between runs, not in the middle of a burst of them.
@@ -60,7 +49,12 @@ export interface Telemetry {
     info: ModelInfo,
     environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
   ): void;
-  /** A run of `slot` succeeded: queued in O(1) and counted in a later task, off run()'s path. */
+  /**
+   * A run of `slot` succeeded: counted at once. The worker calls it once the run's answer is
+   * posted, so counting overlaps the page's handling of the answer instead of delaying it (a
+   * timer task per run cost more than the counting, and bursts counted later made runs wait:
+   * issue 8, run() mean 1.21x; issue 10, point 10).
+   */
   ran(slot: string, run: RunRecordInput): void;
   /** A run of `slot` failed with `code`. */
   failed(slot: string, code: ErrorCode): void;
@@ -95,12 +89,6 @@ interface Cut {
   firstEventAt: number;
   /** When the counts were taken: the batch's window ends here. */
   at: number;
-}
-
-/** A run waiting to be counted. */
-interface PendingRun {
-  slot: string;
-  run: RunRecordInput;
 }
 
 /**
@@ -182,16 +170,13 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     entry.timer ??= setTimeout(() => void seal(entry), config.flushIntervalMs);
   }
 
-  // A FIFO of runs to count: `head` moves instead of shifting, so taking one is O(1).
-  let pending: (PendingRun | undefined)[] = [];
-  let head = 0;
-  let draining: ReturnType<typeof setTimeout> | undefined;
   const cuts: Cut[] = [];
   let idle: ReturnType<typeof setTimeout> | undefined;
+  let lastRunAt = 0;
 
-  function recordOne({ slot, run }: PendingRun) {
+  function recordOne(slot: string, run: RunRecordInput) {
     const entry = slots.get(slot);
-    if (!entry || stopped) return;
+    if (!entry) return;
     try {
       track(entry);
       const { input, result, latencyMs } = run;
@@ -208,31 +193,6 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     }
   }
 
-  /** Counts waiting runs: all of them, or (`budgetMs`) as many as fit before yielding. */
-  function recordPending(budgetMs = Infinity) {
-    const deadline = performance.now() + budgetMs;
-    let counted = 0;
-    while (head < pending.length) {
-      const next = pending[head];
-      pending[head++] = undefined; // let the run's buffers go
-      if (next) recordOne(next);
-      counted++;
-      if (performance.now() >= deadline) break;
-    }
-    if (head === pending.length) {
-      pending = [];
-      head = 0;
-    }
-    // Runs are what postpones a seal; a status() poll that counted nothing does not.
-    if (counted > 0 && cuts.length > 0) writeWhenIdle();
-  }
-
-  function drain() {
-    draining = undefined;
-    recordPending(RECORD_BUDGET_MS);
-    if (head < pending.length && !stopped) draining = setTimeout(drain, 0);
-  }
-
   /** Ends `entry`'s batch at flushRuns; its queue write waits for {@link writeWhenIdle}. */
   function takeBatch(entry: Tracked) {
     const taken = cut(entry);
@@ -243,12 +203,23 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     return Promise.all(cuts.splice(0).map(write)).then(() => undefined);
   }
 
+  /**
+   * Writes the cut batches once no run has come for SEAL_IDLE_MS. One timer, re-armed for the
+   * time left when it fires, instead of a clearTimeout and a setTimeout on every run.
+   */
   function writeWhenIdle() {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      idle = undefined;
-      void writeCuts();
-    }, SEAL_IDLE_MS);
+    lastRunAt = performance.now();
+    idle ??= setTimeout(writeIfIdle, SEAL_IDLE_MS);
+  }
+
+  function writeIfIdle() {
+    const quiet = performance.now() - lastRunAt;
+    if (quiet < SEAL_IDLE_MS) {
+      idle = setTimeout(writeIfIdle, SEAL_IDLE_MS - quiet);
+      return;
+    }
+    idle = undefined;
+    void writeCuts();
   }
 
   sender.kick(); // batches left by an earlier page go first
@@ -282,14 +253,10 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       }
     },
     ran(slot, run) {
-      if (stopped || !slots.has(slot)) return;
-      // Counted in a task of its own once run() has answered: the page never waits for it.
-      if (pending.length - head >= MAX_PENDING) {
-        internalErrors++;
-        return;
-      }
-      pending.push({ slot, run });
-      draining ??= setTimeout(drain, 0);
+      if (stopped) return;
+      recordOne(slot, run);
+      // Runs are what postpones a seal.
+      if (cuts.length > 0) writeWhenIdle();
     },
     failed(slot, code) {
       const entry = slots.get(slot);
@@ -308,12 +275,11 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     },
     async flush() {
       if (stopped) return;
-      recordPending();
       clearTimeout(idle);
+      idle = undefined;
       await Promise.all([writeCuts(), ...[...tracked.values()].map(seal)]);
     },
     async status() {
-      recordPending();
       const queue = await deps.queue;
       const [size, droppedBatches] = await Promise.all([queue.size(), queue.dropped()]).catch(
         (error: unknown) => {
@@ -337,7 +303,6 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     },
     stop() {
       stopped = true;
-      clearTimeout(draining);
       clearTimeout(idle);
       for (const entry of tracked.values()) clearTimeout(entry.timer);
       sender.stop();
