@@ -21,8 +21,10 @@ export function scoresFrom(
   const name = post.output ?? manifest.signature.outputs[0]?.name ?? '';
   const output = outputs[name];
   if (!output || typeof output.data[0] !== 'number') return undefined;
-  const width = output.dims.at(-1) ?? output.data.length;
-  const row = Array.from(output.data.slice(0, width) as ArrayLike<number>);
+  const width = Math.min(output.dims.at(-1) ?? output.data.length, output.data.length);
+  // A loop, not slice + Array.from: this runs on every run() (issue 10, point 10).
+  const row = new Array<number>(width);
+  for (let i = 0; i < width; i++) row[i] = output.data[i] as number;
   const labels = manifest.labels ?? labelsFallback;
   let values: number[];
   if (post.kind === 'softmax') values = softmax(row);
