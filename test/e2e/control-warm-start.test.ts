@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFile } from '../support/bundles.ts';
 import { controlPage, rollout } from './support/control-page.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
@@ -7,14 +9,18 @@ import { startStack, type Stack } from './support/stack.ts';
 // reaches its first result while the proxy still holds every request to the Ferry server; the
 // news (a rollout started meanwhile) arrives afterwards and switches through versionChanged.
 const HOLD_MS = 2_000;
+// 1.2.0 carries one file of its own, so a download of its bundle would show.
+const notes = new TextEncoder().encode('release notes of 1.2.0');
+const notesBlob = `/api/v1/blobs/${createHash('sha256').update(notes).digest('hex')}`;
 let stack: Stack;
 let page: ReturnType<typeof controlPage>;
 
 beforeAll(async () => {
   stack = await startStack();
   await stack.publish('models/digits');
-  await stack.publishVariant('models/digits', (manifest) => {
+  await stack.publishVariant('models/digits', (manifest, dir) => {
     manifest.version = '1.2.0';
+    addFile(manifest, dir, { path: 'notes.txt', bytes: notes, role: 'other' });
   });
   // Stable pinned below latest, so the warm load must follow the cached document, not the channel.
   await rollout(stack.server, 'setStable', { model: 'digits', version: '1.1.0' });
@@ -35,9 +41,9 @@ describe('warm start', () => {
       assignment: { reason: 'stable' },
     });
     expect(await page.run('cold')).toEqual({ ok: true });
-    // The cold load downloaded the pinned version's files only (1.2.0's manifest names the same
-    // blobs, so a second bundle would show as a second request for one of them).
+    // The cold load downloaded the pinned version's files only, each once, never `latest`'s bundle.
     const blobs = stack.proxy.blobRequests().map((r) => r.path);
+    expect(blobs).not.toContain(notesBlob);
     expect(new Set(blobs).size).toBe(blobs.length);
 
     await page.goto(stack.site.url); // a reload: same profile, same IndexedDB
@@ -63,6 +69,7 @@ describe('warm start', () => {
     const [change] = await page.versionChanges('warm', 1);
     expect(change).toMatchObject({ name: 'digits', from: '1.1.0', to: '1.2.0', reason: 'rollout' });
     expect(await page.run('warm')).toEqual({ ok: true });
+    expect(stack.proxy.blobRequests().map((r) => r.path)).toContain(notesBlob);
     expect(stack.proxy.held.length).toBeGreaterThan(0);
     stack.proxy.holdAll(null);
     expect((await page.state('warm')).errors).toEqual([]);
