@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, keyIdOf, toBase64 } from '$shared';
-import { controlEnvelope, controlPage, rollout } from './support/control-page.ts';
+import { controlEnvelope, controlPage, rollout, until } from './support/control-page.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 // The attack suite of issue 9 (acceptance): control metadata that is replayed (a lower version),
-// expired, for another model, tampered with, or signed by another key reaches a device over SSE and
-// over polling through a man in the middle (the counting proxy rewrites an SSE `data:` frame, or a
-// poll's body). Each is refused with its code, surfaced as the model's `error` event, and the last
+// expired, for another model, tampered with, or signed by another key reaches a device over SSE,
+// over polling and on a load, through a man in the middle (the counting proxy rewrites an SSE
+// `data:` frame, a poll's body, or the control route's). Each is refused with its code, surfaced as the model's `error` event, and the last
 // good assignment keeps serving: no versionChanged, and run() succeeds on it.
 let stack: Stack;
 let page: ReturnType<typeof controlPage>;
@@ -76,6 +76,22 @@ const attacks: { name: string; code: string; message: RegExp; forge: (current: E
   },
 ];
 
+/** Answers of the control route so far (a response is counted once it ended). */
+const controlAnswers = () =>
+  stack.proxy.requests.filter((r) => r.path === '/api/v1/models/digits/control').length;
+
+/**
+ * Loads digits as handle `key` on the client `a load` and waits until the control route answered
+ * the load's own check: a warm load asks after ready(), in the background, and a forgery armed
+ * before that answer would meet this load's check instead of the next one's.
+ */
+async function loadAndSettle(key: string) {
+  const asked = controlAnswers();
+  const loaded = await page.load(key, { client: 'a load', name: 'digits' });
+  await until(() => controlAnswers() > asked);
+  return loaded;
+}
+
 /** A real change of digits' control that leaves every device's assignment as it is (1.2.0 never runs). */
 let blocked = false;
 async function harmlessChange() {
@@ -83,24 +99,43 @@ async function harmlessChange() {
   blocked = !blocked;
 }
 
-/** How a forged envelope reaches the device. */
-const transports = [
+/**
+ * How a forged envelope reaches the device, and which model handle then reports it: the one loaded
+ * first (its `index + 1`th error) for the feed, a handle loaded on purpose (its first) for a load.
+ */
+const transports: {
+  name: string;
+  options: Record<string, unknown>;
+  deliver(forged: string, index: number): Promise<{ key: string; nth: number }>;
+}[] = [
   {
     name: 'SSE',
     options: {},
-    async deliver(forged: string) {
+    async deliver(forged, index) {
       // The next change's frame is swapped for the forgery on its way to the browser.
       stack.proxy.rewriteNextEvent(() => forged);
       await harmlessChange();
+      return { key: 'SSE', nth: index + 1 };
     },
   },
   {
     name: 'polling',
     options: { control: { pollIntervalMs: 200 } },
-    async deliver(forged: string) {
+    async deliver(forged, index) {
       stack.proxy.tamperNext('/api/v1/control?models=digits', () =>
         JSON.stringify({ documents: [JSON.parse(forged)], missing: [] }),
       );
+      return { key: 'polling', nth: index + 1 };
+    },
+  },
+  {
+    name: 'a load',
+    options: {},
+    async deliver(forged, index) {
+      stack.proxy.tamperNext('/api/v1/models/digits/control', () => forged);
+      const key = `load-${index}`;
+      expect(await loadAndSettle(key)).toMatchObject({ ok: true, version: '1.1.0' });
+      return { key, nth: 1 };
     },
   },
 ];
@@ -128,7 +163,9 @@ describe.each(transports)('control attacks over $name', (transport) => {
     // A proxy that refuses event streams: the client gives SSE up at once and polls.
     if (transport.name === 'polling') stack.proxy.block('/api/v1/events', 403);
     await page.open(key, stack.clientOptions(transport.options));
-    expect(await page.load(key, { client: key, name: 'digits' })).toMatchObject({
+    const load =
+      transport.name === 'a load' ? loadAndSettle(key) : page.load(key, { client: key, name: 'digits' });
+    expect(await load).toMatchObject({
       ok: true,
       version: '1.1.0',
       assignment: { reason: 'stable' },
@@ -143,20 +180,20 @@ describe.each(transports)('control attacks over $name', (transport) => {
     'refuses a document $name with $code and keeps serving the last good assignment',
     async ({ code, message, forge, index }) => {
       const current = JSON.parse(await controlEnvelope(stack.server.url, 'digits')) as Envelope;
-      await transport.deliver(forge(current));
-      const errors = await page.errors(key, index + 1);
-      expect(errors).toHaveLength(index + 1);
-      expect(errors[index]).toMatchObject({ code, message: expect.stringMatching(message) });
-      const state = await page.state(key);
+      const { key: handle, nth } = await transport.deliver(forge(current), index);
+      const errors = await page.errors(handle, nth);
+      expect(errors).toHaveLength(nth);
+      expect(errors[nth - 1]).toMatchObject({ code, message: expect.stringMatching(message) });
+      const state = await page.state(handle);
       expect(state.versionChanges).toEqual([]);
       expect(state.assignment).toMatchObject({ version: '1.1.0', reason: 'stable' });
-      expect(await page.run(key)).toEqual({ ok: true });
+      expect(await page.run(handle)).toEqual({ ok: true });
     },
   );
 
   it(`received every forgery over ${transport.name}`, () => {
     const polls = stack.proxy.requests.filter((r) => r.path === '/api/v1/control?models=digits');
     if (transport.name === 'SSE') expect(polls).toEqual([]);
-    else expect(polls.length).toBeGreaterThanOrEqual(attacks.length);
+    if (transport.name === 'polling') expect(polls.length).toBeGreaterThanOrEqual(attacks.length);
   });
 });

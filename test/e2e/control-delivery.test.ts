@@ -8,7 +8,7 @@ import { buildCliPackage } from '../../server/cli/package/build.ts';
 import { ControlDocument } from '../../shared/schemas/control.ts';
 import { bucketOf } from '../../workers/control/bucket.ts';
 import { launchProfiles, type LaunchedProfiles } from './support/browser.ts';
-import { controlEnvelope, controlPage, rollout } from './support/control-page.ts';
+import { controlEnvelope, controlPage, rollout, until } from './support/control-page.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 // How control reaches devices (issue 9, point 4): several browser profiles on a 50% rollout,
@@ -131,7 +131,7 @@ describe('control delivery', () => {
     // Polling has begun (and the load's own control requests are over), so a poll brings the change.
     const polls = () =>
       stack.proxy.requests.filter((r) => r.path.startsWith('/api/v1/control?models=digits'));
-    while (polls().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => polls().length > 0);
     await op('start', { candidate: '1.3.0', percent: 100 });
     const [change] = await page.versionChanges('polled', 1);
     expect(change).toMatchObject({ from: '1.1.0', to: '1.3.0', reason: 'rollout' });

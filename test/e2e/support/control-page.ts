@@ -126,3 +126,8 @@ export async function controlEnvelope(serverUrl: string, model: string): Promise
   if (!response.ok) throw new Error(`control of ${model}: ${response.status}`);
   return response.text();
 }
+
+/** Resolves once `condition` holds, checking every 20 ms (no time limit of its own: the test's timeout applies). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
