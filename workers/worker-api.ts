@@ -184,9 +184,9 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     };
     slots.set(id, slot);
     try {
+      // onnxruntime starts now, alongside the cache, control and verification (issue 9, point 6).
+      void prepareRuntime({ config: configured().config, ...(probe ? { probe } : {}) });
       const base = await loadContext(slot);
-      // onnxruntime starts now, alongside control and verification (issue 9, point 6).
-      void prepareRuntime(base);
       // A pinned stable may take two loads: report one change, from the last session's version.
       const record = request.version ? undefined : await base.opened.cache.record(request.name);
       const before = record?.channels[requestRef(request)];

@@ -65,8 +65,8 @@ export function currentThreads(runtime: OrtRuntime): number {
 /**
  * Loads and configures onnxruntime-web once per worker (its thread count is fixed per realm
  * once the first session exists, so later calls get the same runtime whatever they pass), and
- * starts its WASM backend, so a load can call this before it verifies anything and overlap the
- * two (issue 9, point 6).
+ * starts its WASM backend without waiting for it, so a load can call this before it verifies
+ * anything and overlap the two (issue 9, point 6).
  */
 export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> {
   loading ??= (async () => {
@@ -85,7 +85,9 @@ export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> 
     ort.env.wasm.wasmPaths = { wasm };
     ort.env.wasm.numThreads = choice.threads;
     ort.env.logLevel = 'error';
-    await warmUpWasm(ort);
+    // Not awaited: sessions created meanwhile join the same backend initialisation, and
+    // transformers.js can be imported while the WASM compiles.
+    void warmUpWasm(ort);
     return {
       ort,
       build,
