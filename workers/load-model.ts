@@ -128,6 +128,7 @@ async function engineFor(
 ): Promise<LoadedModel> {
   const { config, opened } = context;
   const { bundle, runtime } = loaded;
+  await runtime.warmedUp;
   if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
   const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
   const engine = await create(bundle, runtime, config.backend);

@@ -15,6 +15,11 @@ export interface OrtRuntime {
   adapter: AdapterProbe;
   /** Called when a WebGPU session fails to start although the probe found an adapter. */
   webGpuFailed?: () => void;
+  /**
+   * Settles once the WASM backend started (see ort-warm-up.ts). Create sessions after it:
+   * onnxruntime-web refuses a second backend (`webgpu`) initialising while `wasm` does.
+   */
+  warmedUp: Promise<void>;
 }
 
 /** How the worker wants onnxruntime-web set up. */
@@ -65,8 +70,8 @@ export function currentThreads(runtime: OrtRuntime): number {
 /**
  * Loads and configures onnxruntime-web once per worker (its thread count is fixed per realm
  * once the first session exists, so later calls get the same runtime whatever they pass), and
- * starts its WASM backend without waiting for it, so a load can call this before it verifies
- * anything and overlap the two (issue 9, point 6).
+ * starts its WASM backend without waiting for it (see {@link OrtRuntime.warmedUp}), so a load can
+ * call this before it verifies anything and overlap the two (issue 9, point 6).
  */
 export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> {
   loading ??= (async () => {
@@ -85,13 +90,14 @@ export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> 
     ort.env.wasm.wasmPaths = { wasm };
     ort.env.wasm.numThreads = choice.threads;
     ort.env.logLevel = 'error';
-    // Not awaited: sessions created meanwhile join the same backend initialisation, and
-    // transformers.js can be imported while the WASM compiles.
-    void warmUpWasm(ort);
+    // Not awaited here, so that transformers.js is imported while the WASM compiles; sessions
+    // wait for it (OrtRuntime.warmedUp).
+    const warmedUp = warmUpWasm(ort);
     return {
       ort,
       build,
       adapter,
+      warmedUp,
       ...(options.webGpuFailed ? { webGpuFailed: options.webGpuFailed } : {}),
       threads: choice.threads,
       ...(choice.reason ? { threadsReason: choice.reason } : {}),
