@@ -13,6 +13,7 @@ import { ingestBenchmark } from './ingest.ts';
 import { mergeResults, writeResults, type BenchResult } from './report.ts';
 import { runtimeBenchmark } from './runtime.ts';
 import { trpcBatchBenchmark } from './trpc-batch.ts';
+import { warmLoadBenchmark } from './warm-load.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 ensureBuild(root);
@@ -25,6 +26,7 @@ const all: Record<string, () => Promise<BenchResult>> = {
   'trpc-batch': trpcBatchBenchmark,
   events: eventsBenchmark,
   'control-switch': controlSwitchBenchmark,
+  'warm-load': warmLoadBenchmark,
 };
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 const names = only === undefined ? Object.keys(all) : only.split(',');

@@ -1,0 +1,200 @@
+import { copyFileSync, createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { ferryWorkerPlugin } from '../../workers/vite-plugin.ts';
+import { startStack, type Stack } from '../e2e/support/stack.ts';
+import ensureSdk from '../support/sdk-setup.ts';
+import { row, type BenchResult } from './report.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const MODEL = 'debian-sections';
+const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'];
+const TEXT = 'command-line utility to convert images between formats, with a small graphical viewer';
+/** Reloads measured per side, alternating, after one cold load each. */
+const RELOADS = 7;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+/** Builds the baseline worker (baseline-worker.ts) with Ferry's Vite worker settings into `outDir`. */
+async function buildBaseline(outDir: string): Promise<void> {
+  const output = { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' };
+  await build({
+    configFile: false,
+    root,
+    base: './',
+    logLevel: 'warn',
+    publicDir: false,
+    plugins: [ferryWorkerPlugin()],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      modulePreload: false,
+      assetsInlineLimit: 0,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      rolldownOptions: {
+        input: { worker: path.join(root, 'test/bench/warm-load/baseline-worker.ts') },
+        preserveEntrySignatures: 'strict',
+        output: { ...output, assetFileNames: 'assets/[name][extname]' },
+      },
+    },
+    worker: { format: 'es' },
+  });
+}
+
+/** A plain static server for `dir`, cross-origin isolated like the SDK's site, revalidating with ETags. */
+async function serveFolder(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.join(dir, pathname === '/' ? 'index.html' : pathname);
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!file.startsWith(dir) || !stat?.isFile()) return void res.writeHead(404).end();
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    const headers = {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+      ETag: etag,
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+    if (req.headers['if-none-match'] === etag) return void res.writeHead(304, headers).end();
+    res.writeHead(200, { ...headers, 'Content-Length': stat.size });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Ferry: client, model, first run() result, timed in the page from before the SDK's import. */
+const FERRY_IN_PAGE = `async ([options, model, text]) => {
+  const started = performance.now();
+  const { createFerryClient } = await import('/sdk/client.js');
+  const client = createFerryClient(options);
+  const handle = client.model(model);
+  const result = await handle.run(text);
+  const ms = performance.now() - started;
+  const info = handle.info;
+  client.terminate();
+  return { ms, label: result.scores?.[0]?.label, fromCache: info.fromCache, offline: info.offline };
+}`;
+
+/** Plain transformers.js: a module worker, the pipeline, its first result; timed the same way. */
+const BASELINE_IN_PAGE = `async ([model, text]) => {
+  const started = performance.now();
+  const worker = new Worker('/worker.js', { type: 'module' });
+  const threads = crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  const reply = await new Promise((resolve) => {
+    worker.onmessage = (event) => resolve(event.data);
+    worker.postMessage({ modelBase: '/models/', model, text, threads });
+  });
+  const ms = performance.now() - started;
+  worker.terminate();
+  if (reply.error) throw new Error(reply.error);
+  return { ms, label: reply.result?.[0]?.label };
+}`;
+
+interface Timing {
+  ms: number;
+  label?: string;
+  fromCache?: boolean;
+}
+
+async function timeIn(page: Page, url: string, call: { script: string; args: unknown[] }): Promise<Timing> {
+  await page.goto(url); // a reload of the same page: same profile, same caches
+  return (await page.evaluate(`(${call.script})(${JSON.stringify(call.args)})`)) as Timing;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Warm load to first result of debian-sections (issue 9, point 6): Ferry's SDK after a reload
+ * (verified cache, unexpired control document: no request waited on) beside plain transformers.js
+ * loading the same files from a static server in the same browser (same onnxruntime-web WASM
+ * build and threads, in a module worker, with its own browser cache). Medians of reloads taken in
+ * alternating order after one cold load each.
+ */
+export async function warmLoadBenchmark(): Promise<BenchResult> {
+  ensureSdk();
+  const dir = path.join(root, '.tmp', 'bench-warm-load');
+  rmSync(dir, { recursive: true, force: true });
+  await buildBaseline(dir);
+  for (const file of MODEL_FILES) {
+    mkdirSync(path.dirname(path.join(dir, 'models', MODEL, file)), { recursive: true });
+    copyFileSync(path.join(root, 'models', MODEL, file), path.join(dir, 'models', MODEL, file));
+  }
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>transformers.js baseline</title>');
+  const baseline = await serveFolder(dir);
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack();
+    await stack.publish(`models/${MODEL}`);
+    const page = stack.page;
+    const ferryPage = `${stack.site.url}control.html`;
+    const ferryArgs = [stack.clientOptions(), MODEL, TEXT];
+    const ferry = () => timeIn(page, ferryPage, { script: FERRY_IN_PAGE, args: ferryArgs });
+    const plain = () => timeIn(page, baseline.url, { script: BASELINE_IN_PAGE, args: [MODEL, TEXT] });
+    const cold = { ferry: await ferry(), plain: await plain() };
+    if (cold.ferry.label !== cold.plain.label) {
+      throw new Error(`warm-load: Ferry says ${cold.ferry.label}, transformers.js ${cold.plain.label}`);
+    }
+    const warm = { ferry: [] as Timing[], plain: [] as Timing[] };
+    for (let i = 0; i < RELOADS; i++) {
+      for (const side of i % 2 === 0 ? (['ferry', 'plain'] as const) : (['plain', 'ferry'] as const)) {
+        warm[side].push(await (side === 'ferry' ? ferry() : plain()));
+      }
+    }
+    if (!warm.ferry.every((t) => t.fromCache)) throw new Error('warm-load: a Ferry reload downloaded files');
+    const ms = (side: 'ferry' | 'plain') => median(warm[side].map((t) => t.ms));
+    return {
+      name: 'warm-load',
+      description:
+        `Warm load to first result of ${MODEL} in headless Chromium: a page reload, then Ferry's SDK ` +
+        `(createFerryClient → model → first run(), from its verified cache with an unexpired control ` +
+        `document) vs plain transformers.js in a module worker loading the same files from a static ` +
+        `server (its own browser cache), same onnxruntime-web WASM build and threads. Median of ` +
+        `${RELOADS} reloads per side in alternating order, after one cold load each.`,
+      baseline: 'plain transformers.js in a module worker, files from a static server',
+      settings: { model: MODEL, reloads: RELOADS, backend: 'wasm' },
+      rows: [
+        row(`${MODEL}: warm load to first result, Ferry vs plain transformers.js`, {
+          unit: 'ms (median)',
+          ferry: ms('ferry'),
+          baseline: ms('plain'),
+          better: 'lower',
+        }),
+        row(`${MODEL}: cold load to first result (empty caches), Ferry vs plain transformers.js`, {
+          unit: 'ms',
+          ferry: cold.ferry.ms,
+          baseline: cold.plain.ms,
+          better: 'lower',
+        }),
+      ],
+    };
+  } finally {
+    await stack?.close();
+    await baseline.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
