@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BUILD_TARGETS, type BuildTarget } from '../../server/build/targets.ts';
 
@@ -14,4 +15,12 @@ export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 /** The build targets named in a project's `provide.ferryBuilds`. */
 export function buildTargets(names: readonly BuildTarget['name'][] | undefined): BuildTarget[] {
   return (names ?? []).map((name) => BUILD_TARGETS[name]);
+}
+
+/**
+ * The file test/support/global-setup.ts writes once its builds of `names` are fresh: in the run's
+ * temp folder (test/support/temp-root.ts), so it lasts one run, and files then skip the check.
+ */
+export function buildsDoneMarker(names: readonly BuildTarget['name'][] | undefined): string {
+  return path.join(tmpdir(), `builds-fresh-${(names ?? []).join('-')}`);
 }
