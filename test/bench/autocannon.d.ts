@@ -12,14 +12,14 @@ declare module 'autocannon' {
     p99: number;
   }
   /** One request of a sequence; `setupRequest` may rewrite it before each send. */
-  interface RequestSpec {
+  export interface RequestSpec {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (request: RequestSpec) => RequestSpec;
   }
-  interface Options {
+  export interface Options {
     url: string;
     requests?: RequestSpec[];
     connections?: number;
@@ -27,8 +27,16 @@ declare module 'autocannon' {
     pipelining?: number;
     method?: string;
     headers?: Record<string, string>;
+    /** Return the run's raw histograms for {@link aggregateResult} instead of a summary. */
+    skipAggregateResult?: boolean;
   }
-  interface Result {
+  /** A run made with `skipAggregateResult`: encoded histograms, merged by {@link aggregateResult}. */
+  export interface RawResult {
+    totalCompletedRequests: number;
+    errors: number;
+    non2xx: number;
+  }
+  export interface Result {
     requests: Histogram & { total: number };
     latency: Histogram;
     throughput: Histogram & { total: number };
@@ -37,6 +45,11 @@ declare module 'autocannon' {
     non2xx: number;
     duration: number;
   }
+  function autocannon(options: Options & { skipAggregateResult: true }): Promise<RawResult>;
   function autocannon(options: Options): Promise<Result>;
+  namespace autocannon {
+    /** Merges raw runs: exact latency percentiles over all of them, summed counts. */
+    function aggregateResult(results: RawResult[], options: Options): Result;
+  }
   export default autocannon;
 }

@@ -1,4 +1,3 @@
-import autocannon from 'autocannon';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { addFile, bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { alternateLoads } from './alternate-load.ts';
 import { startChildServer } from './child-server.ts';
 import { downloadLoad } from './download-load.ts';
 import { latencyRows, row, type BenchResult } from './report.ts';
@@ -16,16 +16,15 @@ const settings = {
   blobConnections: 8,
   manifestConnections: 32,
   seconds: 8,
+  manifestRounds: 4,
 };
 
-async function manifestLoad(url: string, connections: number) {
-  // A short warm-up so JIT and page cache are hot on both sides before measuring.
-  await autocannon({ url, connections, duration: 1 });
-  const result = await autocannon({ url, connections, duration: settings.seconds });
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
-  }
-  return result;
+/** Manifest GETs on Ferry and the static server in alternating rounds, after a short warm-up of each. */
+async function manifestLoads(urls: { ferry: string; baseline: string }) {
+  const options = { connections: settings.manifestConnections };
+  // JIT and page cache hot on both sides before measuring.
+  await alternateLoads(urls, options, { rounds: 2, seconds: 1 });
+  return alternateLoads(urls, options, { rounds: settings.manifestRounds, seconds: settings.seconds });
 }
 
 async function blobLoad(url: string) {
@@ -55,11 +54,10 @@ export async function deliveryBenchmark(): Promise<BenchResult> {
     try {
       const ferryBlob = await blobLoad(blobUrl);
       const plainBlob = await blobLoad(`${plain.url}/blob`);
-      const ferryManifest = await manifestLoad(manifestUrl, settings.manifestConnections);
-      const plainManifest = await manifestLoad(`${plain.url}/manifest`, settings.manifestConnections);
+      const manifests = await manifestLoads({ ferry: manifestUrl, baseline: `${plain.url}/manifest` });
       return {
         name: 'Blob download and manifest latency under concurrent requests',
-        description: `${settings.blobConnections} concurrent clients download one ${settings.blobMiB} MiB blob in a loop (Node http client); ${settings.manifestConnections} concurrent clients fetch one signed manifest in a loop (autocannon; ${settings.seconds} s each after a 1 s warm-up, same machine).`,
+        description: `${settings.blobConnections} concurrent clients download one ${settings.blobMiB} MiB blob in a loop (Node http client); ${settings.manifestConnections} concurrent clients fetch one signed manifest in a loop (autocannon, in ${settings.manifestRounds} alternating rounds of Ferry and the static server, so that other load on the machine falls on both alike; ${settings.seconds} s per side after a 1 s warm-up, same machine; blobs ${settings.seconds} s each, one after the other).`,
         baseline: 'a plain Node static file server (node:http + fs.createReadStream) serving the same files',
         settings,
         rows: [
@@ -76,11 +74,11 @@ export async function deliveryBenchmark(): Promise<BenchResult> {
           ),
           row('manifest requests', {
             unit: 'req/s',
-            ferry: ferryManifest.requests.average,
-            baseline: plainManifest.requests.average,
+            ferry: manifests.ferry.perSecond,
+            baseline: manifests.baseline.perSecond,
             better: 'higher',
           }),
-          ...latencyRows('manifest latency', ferryManifest.latency, plainManifest.latency),
+          ...latencyRows('manifest latency', manifests.ferry.latency, manifests.baseline.latency),
         ],
       };
     } finally {

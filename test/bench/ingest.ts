@@ -1,4 +1,4 @@
-import autocannon from 'autocannon';
+import type { RequestSpec } from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import type { ReferenceProfile } from '../../shared/index.ts';
 import { telemetryBatch } from '../../server/testing/telemetry-batch.ts';
@@ -6,10 +6,18 @@ import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
+import { alternateLoads } from './alternate-load.ts';
 import { startChildServer } from './child-server.ts';
 import { latencyRows, row, type BenchResult } from './report.ts';
 
-const settings = { connections: 32, seconds: 8, features: 30, binsPerFeature: 10, runsPerBatch: 50 };
+const settings = {
+  connections: 32,
+  seconds: 8,
+  rounds: 4,
+  features: 30,
+  binsPerFeature: 10,
+  runsPerBatch: 50,
+};
 
 // A realistic batch: 30 numeric reference features of 10 bins, 3 labels, every histogram filled.
 const edges = Array.from({ length: settings.binsPerFeature + 1 }, (_, i) => i / settings.binsPerFeature);
@@ -35,24 +43,16 @@ const template = telemetryBatch({ runs: settings.runsPerBatch }, (b) => {
 const [head, tail] = JSON.stringify({ ...template, batchId: '#' }).split('"#"') as [string, string];
 const freshBody = () => `${head}"${randomBytes(16).toString('hex')}"${tail}`;
 
-async function postLoad(url: string, duration: number) {
-  const result = await autocannon({
-    url,
-    connections: settings.connections,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: freshBody() }),
-      },
-    ],
-  });
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
-  }
-  return result;
-}
+const postOptions = {
+  connections: settings.connections,
+  requests: [
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request: RequestSpec) => ({ ...request, body: freshBody() }),
+    },
+  ],
+};
 
 /**
  * Telemetry ingest throughput and ack latency: autocannon POSTs a realistic batch with a fresh
@@ -65,36 +65,34 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   try {
     const plain = await startChildServer('ingest-baseline.ts');
     try {
-      const ours = await ferryLoad(dir, 'normal');
-      await postLoad(`${plain.url}/ingest`, 1);
-      const bare = await postLoad(`${plain.url}/ingest`, settings.seconds);
-      const synced = await ferryLoad(dir, 'full');
+      const ours = await ferryLoad(dir, { durability: 'normal', baseline: `${plain.url}/ingest` });
+      const synced = await ferryLoad(dir, { durability: 'full', baseline: `${plain.url}/ingest` });
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, for ${settings.seconds} s after a 1 s warm-up (autocannon, same machine). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the same baseline. The rate limit is off.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
           row('batches', {
             unit: 'batches/s',
-            ferry: ours.requests.average,
-            baseline: bare.requests.average,
+            ferry: ours.ferry.perSecond,
+            baseline: ours.baseline.perSecond,
             better: 'higher',
           }),
           row('predictions', {
             unit: 'runs/s',
-            ferry: ours.requests.average * settings.runsPerBatch,
-            baseline: bare.requests.average * settings.runsPerBatch,
+            ferry: ours.ferry.perSecond * settings.runsPerBatch,
+            baseline: ours.baseline.perSecond * settings.runsPerBatch,
             better: 'higher',
           }),
-          ...latencyRows('ack latency', ours.latency, bare.latency),
+          ...latencyRows('ack latency', ours.ferry.latency, ours.baseline.latency),
           row('batches, durability full', {
             unit: 'batches/s',
-            ferry: synced.requests.average,
-            baseline: bare.requests.average,
+            ferry: synced.ferry.perSecond,
+            baseline: synced.baseline.perSecond,
             better: 'higher',
           }),
-          ...latencyRows('ack latency, durability full', synced.latency, bare.latency),
+          ...latencyRows('ack latency, durability full', synced.ferry.latency, synced.baseline.latency),
         ],
       };
     } finally {
@@ -105,18 +103,18 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   }
 }
 
-/** Ferry's ingest under load with `durability`, on a server of its own. */
-async function ferryLoad(dir: string, durability: 'normal' | 'full') {
+/** Ferry's ingest under load with `durability`, on a server of its own, alternating with the baseline. */
+async function ferryLoad(dir: string, options: { durability: 'normal' | 'full'; baseline: string }) {
   // No rate limit here: every autocannon connection comes from the same loopback address.
   const ferry = await startFerryServer({
-    env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0', FERRY_TELEMETRY_DURABILITY: durability },
+    env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0', FERRY_TELEMETRY_DURABILITY: options.durability },
   });
   try {
     const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
     if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
-    const url = `${ferry.url}/api/v1/telemetry`;
-    await postLoad(url, 1);
-    return await postLoad(url, settings.seconds);
+    const urls = { ferry: `${ferry.url}/api/v1/telemetry`, baseline: options.baseline };
+    await alternateLoads(urls, postOptions, { rounds: 2, seconds: 1 });
+    return await alternateLoads(urls, postOptions, { rounds: settings.rounds, seconds: settings.seconds });
   } finally {
     await ferry.stop();
   }
