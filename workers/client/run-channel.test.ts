@@ -16,7 +16,7 @@ function connected(answer: (model: string, data: Float32Array) => RunReply | und
   worker.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (!isRunRequest(event.data)) return;
     const { ferryRun, model, input } = event.data;
-    const pixels = (input as { pixels: { data: Float32Array } }).pixels;
+    const pixels = (input as unknown as { pixels: { data: Float32Array } }).pixels;
     const reply = answer(model, pixels.data);
     if (reply) worker.postMessage({ ...reply, ferryRan: ferryRun });
   });
