@@ -40,13 +40,13 @@ const aggregate = fc
     ),
   );
 
-const outcome = (merge: () => unknown) => {
+function outcome<T>(merge: () => T): { value: T } | { error: string } {
   try {
     return { value: merge() };
   } catch (error) {
     return { error: (error as Error).message };
   }
-};
+}
 
 describe('mergeInto', () => {
   it('leaves the target equal to mergeAggregates of the two, or throws its error and changes nothing (property)', () => {
