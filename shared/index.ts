@@ -87,6 +87,7 @@ export {
   LoadTimeHistogram,
   MAX_COUNT,
   MAX_WINDOW_MINUTES,
+  TELEMETRY_BOUNDS,
   TELEMETRY_MAX_BYTES,
   TOP_SCORE_EDGES,
   TelemetryBatch,

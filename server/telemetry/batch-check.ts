@@ -3,17 +3,20 @@ import {
   LOAD_TIME_EDGES_MS,
   MAX_COUNT,
   MAX_WINDOW_MINUTES,
+  TELEMETRY_BOUNDS,
   TOP_SCORE_EDGES,
   TelemetryBatch,
 } from '$shared';
 import type { z } from 'zod';
 
-// The bounds of shared/schemas/telemetry.ts's count arrays that it does not export; the property
-// test (batch-check.test.ts) holds this check to the schema's verdict, these bounds included.
-const FEATURE_COUNTS = { min: 2, max: 4098 };
-const PREDICTION_COUNTS = { min: 1, max: 4096 };
-const FEATURE_NAME = { min: 1, max: 128 };
-const MAX_FEATURES = 1024;
+const {
+  featureCounts: FEATURE_COUNTS,
+  predictionCounts: PREDICTION_COUNTS,
+  featureName: FEATURE_NAME,
+  features: MAX_FEATURES,
+  bytesDownloaded: MAX_BYTES_DOWNLOADED,
+  droppedBatches: MAX_DROPPED_BATCHES,
+} = TELEMETRY_BOUNDS;
 // `batchId`'s pattern: the one field that never repeats, so no memo can spare its check.
 const BATCH_ID = /^[0-9a-f]{32}$/;
 
@@ -112,7 +115,7 @@ function isLoads(value: unknown): boolean {
     typeof bytesDownloaded === 'number' &&
     Number.isInteger(bytesDownloaded) &&
     bytesDownloaded >= 0 &&
-    bytesDownloaded <= 2 ** 40 &&
+    bytesDownloaded <= MAX_BYTES_DOWNLOADED &&
     isCountArray(value.timeMs, LOAD_TIME_EDGES_MS.length + 1, LOAD_TIME_EDGES_MS.length + 1) &&
     isRecord(value.fallbacks, fallbackReasons, isCount)
   );
@@ -160,7 +163,7 @@ function isFeatures(value: unknown): boolean {
 function isDropped(value: unknown): boolean {
   return (
     value === undefined ||
-    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1e6)
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_DROPPED_BATCHES)
   );
 }
 

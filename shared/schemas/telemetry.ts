@@ -15,6 +15,20 @@ export const MAX_COUNT = 1_000_000_000;
 export const MAX_WINDOW_MINUTES = 24 * 60;
 
 /**
+ * The bounds of a batch's arrays and numbers, named so that a check derived from this schema
+ * (server/telemetry/batch-check.ts) reads them from here rather than repeating them.
+ */
+export const TELEMETRY_BOUNDS = Object.freeze({
+  featureName: { min: 1, max: 128 },
+  /** Reference bins (up to 4,096) plus underflow and overflow. */
+  featureCounts: { min: 2, max: 4098 },
+  features: 1024,
+  predictionCounts: { min: 1, max: 4096 },
+  bytesDownloaded: 2 ** 40,
+  droppedBatches: 1_000_000,
+});
+
+/**
  * `count` edges from `min` to `max` (both exact), each `max / min` ^ (1 / (count - 1)) times the
  * one before, rounded to 3 significant digits so they read well in reports.
  */
@@ -143,8 +157,8 @@ const YesNo = z.strictObject({ yes: Count, no: Count });
  * {@link fixedHistogram}); categorical: one per reference category plus "other" last.
  */
 export const FeatureCounts = z.strictObject({
-  name: z.string().min(1).max(128),
-  counts: countArray({ min: 2, max: 4098 }),
+  name: z.string().min(TELEMETRY_BOUNDS.featureName.min).max(TELEMETRY_BOUNDS.featureName.max),
+  counts: countArray(TELEMETRY_BOUNDS.featureCounts),
 });
 export type FeatureCounts = z.infer<typeof FeatureCounts>;
 
@@ -186,22 +200,18 @@ export const TelemetryBatch = z
       cold: Count,
       /** Loads served entirely from the device cache. */
       warm: Count,
-      bytesDownloaded: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(2 ** 40),
+      bytesDownloaded: z.number().int().nonnegative().max(TELEMETRY_BOUNDS.bytesDownloaded),
       /** Load time, counts on {@link LOAD_TIME_EDGES_MS}. */
       timeMs: LoadTimeHistogram,
       /** Loads that ended on WASM although WebGPU was in play, by reason. */
       fallbacks: z.partialRecord(FallbackReason, Count),
     }),
     /** Live counts per reference feature the runtime measures; names unique. */
-    features: z.array(FeatureCounts).max(1024),
+    features: z.array(FeatureCounts).max(TELEMETRY_BOUNDS.features),
     /** Present for classifiers: counts per top-1 label in the manifest's `labels` order, and the top-1 score. */
     predictions: z
       .strictObject({
-        counts: countArray({ min: 1, max: 4096 }),
+        counts: countArray(TELEMETRY_BOUNDS.predictionCounts),
         topScore: TopScoreHistogram,
       })
       .optional(),
@@ -213,7 +223,7 @@ export const TelemetryBatch = z
       webgpuAvailable: YesNo,
     }),
     /** Batches the device queue dropped (over its bound) since the last batch it sent. */
-    droppedBatches: z.number().int().nonnegative().max(1_000_000).optional(),
+    droppedBatches: z.number().int().nonnegative().max(TELEMETRY_BOUNDS.droppedBatches).optional(),
   })
   .superRefine((batch, ctx) => {
     const start = Date.parse(batch.windowStart);
