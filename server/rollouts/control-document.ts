@@ -62,8 +62,18 @@ export function deriveControlDocument(input: ControlInput): ControlDocument {
     stable: effectiveStable(state, input.versions),
     rollout: state.rollout,
     blocked: state.blocked,
+    yanked: yankedVersions(input.versions),
     lastChange: input.lastChange,
   });
+}
+
+/** The most yanked versions a document lists: the highest ones (older ones are refused by their manifests). */
+export const MAX_LISTED_YANKS = 1000;
+
+/** The model's yanked versions, sorted by semver, at most the {@link MAX_LISTED_YANKS} highest. */
+export function yankedVersions(versions: readonly VersionFact[]): string[] {
+  const yanked = versions.filter((v) => v.status === 'yanked').map((v) => v.version);
+  return yanked.sort(semver.compare).slice(-MAX_LISTED_YANKS);
 }
 
 /** A {@link LastChange} for `action` now, naming `version` when there is one. */

@@ -25,6 +25,7 @@ function write(modelId: number, model: string, options: { mv: number; expiresIn:
     stable: '1.0.0',
     rollout: null,
     blocked: ['0.9.0'],
+    yanked: [],
     lastChange: { action: 'created', at: iso(0) },
   };
   const envelope = JSON.stringify({ signed, signatures: [{ keyid: '0'.repeat(64), sig: 'AA==' }] });

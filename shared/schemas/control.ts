@@ -91,6 +91,12 @@ export const ControlDocument = z.object({
   rollout: Rollout.nullable(),
   /** Versions no client may run (the kill switch), whatever they asked for. */
   blocked: z.array(SemVer).max(1000),
+  /**
+   * Yanked versions (at most the 1,000 highest, sorted by semver), so a device online learns of a
+   * yank at SSE speed and treats it like a block. Added after version 1 of this schema: a document
+   * signed before it has no field, which reads as none.
+   */
+  yanked: z.array(SemVer).max(1000).default([]),
   lastChange: z.object({ action: ControlAction, version: SemVer.optional(), at: z.iso.datetime() }),
 });
 export type ControlDocument = z.infer<typeof ControlDocument>;

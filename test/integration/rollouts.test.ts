@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ControlDocument, ControlStatus, verifyEnvelope } from '$shared';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
+import { openEventStream } from '../../server/testing/event-stream.ts';
 import { callTrpc, publishOverHttp, type TrpcReply } from '../support/registry-http.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
 
@@ -282,6 +283,43 @@ describe('operations refuse bad input with a 4xx naming the field, and change no
       'candidate:',
     ]);
     expect((await served()).etag).toBe(now);
+  });
+});
+
+describe('yanks travel in the control document', () => {
+  it('a yank and its undo each re-sign the document, listing the yanked version, pushed over SSE', async () => {
+    const setStatus = (status: 'published' | 'yanked') =>
+      callTrpc(server().url, 'versions.setStatus', {
+        input: { name: 'tiny', version: '1.2.0', status },
+        token: server().adminToken,
+      });
+    const before = await served();
+    expect(before.document.yanked).toEqual(['1.2.0']);
+    const events = await openEventStream(`${server().url}/api/v1/events?models=tiny`);
+    try {
+      await events.until(() => events.events.length === 1);
+      expect((await setStatus('published')).status).toBe(200);
+      const restored = await served();
+      expect(restored.document.yanked).toEqual([]);
+      expect(restored.document.metadataVersion).toBeGreaterThan(before.document.metadataVersion);
+      expect((await setStatus('yanked')).status).toBe(200);
+      const yanked = await served();
+      expect(yanked.document.yanked).toEqual(['1.2.0']);
+      expect(yanked.document.lastChange).toMatchObject({ action: 'status-changed', version: '1.2.0' });
+      await events.until(() => events.events.length === 3);
+      const pushed = await Promise.all(
+        events.events.slice(1).map(async (event) => {
+          const envelope: unknown = JSON.parse(event.data);
+          return verifyEnvelope(envelope, ControlDocument, { publicKey: server().publicKey });
+        }),
+      );
+      expect(pushed.map((d) => [d.metadataVersion, d.yanked])).toEqual([
+        [restored.document.metadataVersion, []],
+        [yanked.document.metadataVersion, ['1.2.0']],
+      ]);
+    } finally {
+      events.close();
+    }
   });
 });
 

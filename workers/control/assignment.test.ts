@@ -70,6 +70,26 @@ describe('assign', () => {
     });
   });
 
+  it('treats a yanked version like a blocked one, for an exact request and for a channel', () => {
+    const document = controlDocument('digits', {
+      rollout: rolloutOf('1.1.0', BUCKETS),
+      yanked: ['0.9.0', '1.1.0'],
+    });
+    expect(assign(document, { bucket: 0, facts, request: { version: '0.9.0' } })).toMatchObject({
+      version: '1.0.0',
+      reason: 'blocked',
+    });
+    expect(assign(document, { bucket: 0, facts, request: channel })).toMatchObject({
+      version: '1.0.0',
+      reason: 'stable',
+    });
+    const yankedStable = controlDocument('digits', { yanked: ['1.0.0'] });
+    expect(assign(yankedStable, { bucket: 0, facts, request: { version: '1.0.0' } })).toMatchObject({
+      version: null,
+      reason: 'blocked',
+    });
+  });
+
   it('leaves a channel to load as before control when the document has no stable version (all yanked)', () => {
     const nothing = controlDocument('digits', { stable: null });
     expect(assign(nothing, { bucket: 0, facts, request: channel })).toMatchObject({
@@ -115,6 +135,15 @@ describe('changeReason', () => {
     expect(
       changeReason(
         controlDocument('d', { blocked: ['1.1.0'], lastChange: { action: 'stable-set', at } }),
+        '1.1.0',
+      ),
+    ).toBe('blocked');
+    expect(
+      changeReason(
+        controlDocument('d', {
+          yanked: ['1.1.0'],
+          lastChange: { action: 'status-changed', version: '1.1.0', at },
+        }),
         '1.1.0',
       ),
     ).toBe('blocked');

@@ -39,15 +39,17 @@ export const NO_CONTROL: Assignment = { version: null, stable: null, rollout: nu
  * Assigns a version from a verified control document. Pure: the same document, bucket and facts
  * give the same answer. A channel request gets the candidate iff `bucket < basisPoints` and every
  * targeting condition holds, so raising the percentage only adds devices; otherwise the stable
- * version. An exact request keeps its version. Either way a blocked version is never assigned: the
- * device moves to the stable version (reason `blocked`), or to nothing when that is blocked too.
+ * version. An exact request keeps its version. Either way a blocked or yanked version is never
+ * assigned: the device moves to the stable version (reason `blocked`), or to nothing when that is
+ * blocked too.
  */
 export function assign(
   document: ControlDocument,
   inputs: { bucket: number | undefined; facts: DeviceFacts; request: AssignmentRequest },
 ): Assignment {
   const { rollout } = document;
-  const blocked = new Set(document.blocked);
+  // A yanked version is treated like a blocked one: never assigned, left where it runs.
+  const blocked = new Set([...document.blocked, ...document.yanked]);
   const stable = document.stable !== null && !blocked.has(document.stable) ? document.stable : null;
   const base = {
     stable,
@@ -81,13 +83,13 @@ export type ChangeReason = 'rollout' | 'rollback' | 'promote' | 'blocked' | 'upd
 
 /**
  * The `reason` of a switch caused by `document`: `rollback` after a rollback, `blocked` when the
- * version left is blocked, else what the document's last change was (`update` for a new stable version by publish,
+ * version left is blocked or yanked, else what the document's last change was (`update` for a new stable version by publish,
  * status change, `stable-set` or `unblocked`).
  */
 export function changeReason(document: ControlDocument, from: string | null): ChangeReason {
   // A rollback blocks the candidate too; it is still a rollback to the devices that leave it.
   if (document.lastChange.action === 'rolled-back') return 'rollback';
-  if (from !== null && document.blocked.includes(from)) return 'blocked';
+  if (from !== null && (document.blocked.includes(from) || document.yanked.includes(from))) return 'blocked';
   const byAction: Partial<Record<ControlAction, ChangeReason>> = {
     'rollout-started': 'rollout',
     'rollout-changed': 'rollout',

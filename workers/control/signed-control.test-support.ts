@@ -42,6 +42,7 @@ export function controlDocument(
     stable: '1.0.0',
     rollout: null,
     blocked: [],
+    yanked: [],
     lastChange: { action: 'created', at: new Date(now).toISOString() },
     ...overrides,
   };

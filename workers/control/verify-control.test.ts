@@ -18,6 +18,16 @@ describe('verifyControl', () => {
     ).resolves.toBeTruthy();
   });
 
+  it('accepts a document signed before `yanked` existed (no field), reading it as none', async () => {
+    const { yanked, ...older } = controlDocument('digits');
+    expect(yanked).toEqual([]);
+    const envelope = await signer.sign(older);
+    expect(envelope.signed).not.toHaveProperty('yanked');
+    await expect(verifyControl(envelope, key, { model: 'digits', now })).resolves.toMatchObject({
+      yanked: [],
+    });
+  });
+
   it('refuses a document for another model with SIGNATURE_INVALID (mix-and-match)', async () => {
     const envelope = await signer.sign(controlDocument('breast-cancer'));
     await expect(verifyControl(envelope, key, { model: 'digits', now })).rejects.toMatchObject({
