@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFile } from '../support/bundles.ts';
+import { callTrpc } from '../support/registry-http.ts';
 import { controlPage, rollout } from './support/control-page.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
@@ -73,5 +74,34 @@ describe('warm start', () => {
     expect(stack.proxy.held.length).toBeGreaterThan(0);
     stack.proxy.holdAll(null);
     expect((await page.state('warm')).errors).toEqual([]);
+  });
+
+  it('never starts a yanked version: the running one leaves it at once, and a warm load of it by exact version serves stable', async () => {
+    const reply = await callTrpc(stack.server.url, 'versions.setStatus', {
+      input: { name: 'digits', version: '1.2.0', status: 'yanked' },
+      token: stack.server.adminToken,
+    });
+    expect(reply.status).toBe(200);
+    // The control document lists the yank, so the device online learns of it over SSE.
+    const [, left] = await page.versionChanges('warm', 2);
+    expect(left).toMatchObject({ name: 'digits', from: '1.2.0', to: '1.1.0', reason: 'blocked' });
+
+    await page.goto(stack.site.url);
+    const before = stack.proxy.requests.length;
+    const heldBefore = stack.proxy.held.length;
+    stack.proxy.holdAll(HOLD_MS);
+    await page.open('pinned', stack.clientOptions({ telemetry: false }));
+    const loaded = await page.load('pinned', {
+      client: 'pinned',
+      name: 'digits',
+      selector: { version: '1.2.0' },
+    });
+    expect(await page.run('pinned')).toEqual({ ok: true });
+    // Decided from the cached document alone: nothing was waited on, 1.2.0 never started.
+    expect(stack.proxy.held.slice(heldBefore).filter((h) => h.released)).toEqual([]);
+    expect(stack.proxy.requests.length).toBe(before);
+    expect(loaded).toMatchObject({ ok: true, version: '1.1.0', assignment: { reason: 'blocked' } });
+    expect((await page.state('pinned')).versionChanges).toEqual([]);
+    stack.proxy.holdAll(null);
   });
 });
