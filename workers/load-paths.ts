@@ -3,7 +3,7 @@ import type { Controller, Resolved } from './control/controller.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { loadCachedModel, loadModel, type LoadContext, type LoadedModel } from './load-model.ts';
 import { revalidateManifest } from './loader/load-bundle.ts';
-import { refuseYanked, requestRef, type ModelRequest } from './loader/manifest.ts';
+import { refuseYanked, requestRef, yankedError, type ModelRequest } from './loader/manifest.ts';
 import { prefetchManifest } from './loader/prefetch.ts';
 import type { ModelInfo } from './types.ts';
 import type { WorkerEvent } from './worker-api.ts';
@@ -67,10 +67,15 @@ export async function loadCold(
   const resolved = controller ? await controller.resolve(request) : undefined;
   if (resolved?.refused) slot.emit({ type: 'error', error: serializeFerryError(resolved.refused) });
   const assignment = resolved?.assignment;
+  const document = resolved?.document;
   if (assignment?.reason === 'blocked' && assignment.version === null) {
+    // An exact version the document lists as yanked fails as its manifest would have said.
+    const { version } = request;
+    if (version !== undefined && document?.yanked.includes(version)) {
+      throw yankedError(request.name, version, document.metadataVersion);
+    }
     throw new FerryError(ErrorCode.VERSION_BLOCKED, `${request.name}: every version it could run is blocked`);
   }
-  const document = resolved?.document;
   const wanted = assignment?.version ?? undefined;
   const channelVersion = channel && (await channel.version);
   // No rollout and no block: the channel serves the stable version unless it is pinned, so load

@@ -116,11 +116,17 @@ export async function verifyForRequest(
 
 /** Throws `BUNDLE_NOT_FOUND` for a version its publisher yanked; a deprecated one still runs. */
 export function refuseYanked(manifest: PublishedManifest): void {
-  if (manifest.status === 'yanked') {
-    throw new FerryError(
-      ErrorCode.BUNDLE_NOT_FOUND,
-      `manifest: ${manifest.name}@${manifest.version} was yanked by its publisher`,
-      { details: { status: 'yanked', metadataVersion: manifest.metadataVersion } },
-    );
-  }
+  if (manifest.status === 'yanked')
+    throw yankedError(manifest.name, manifest.version, manifest.metadataVersion);
+}
+
+/** The `BUNDLE_NOT_FOUND` of `name@version` yanked, as its manifest (or control document) at `metadataVersion` says. */
+export function yankedError(name: string, version: string, metadataVersion: number): FerryError {
+  return new FerryError(
+    ErrorCode.BUNDLE_NOT_FOUND,
+    `manifest: ${name}@${version} was yanked by its publisher`,
+    {
+      details: { status: 'yanked', metadataVersion },
+    },
+  );
 }
