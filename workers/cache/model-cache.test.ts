@@ -44,6 +44,29 @@ describe('createModelCache', () => {
     expect((await cache.record('cancer'))?.versions).toEqual([]);
   });
 
+  it('a commit of the version it already holds first only moves its last use (no blob listing, no eviction pass)', async () => {
+    const { store, cache } = setup(10_000);
+    const digits = { ...request('digits', '1.0.0', { a: 10 }), channel: 'latest' };
+    await cache.commit(digits);
+    const before = await cache.record('digits');
+    const listings: string[] = [];
+    const keys = {
+      blobs: store.blobs.keys.bind(store.blobs),
+      records: store.records.keys.bind(store.records),
+    };
+    store.blobs.keys = () => (listings.push('blobs'), keys.blobs());
+    store.records.keys = () => (listings.push('records'), keys.records());
+    await expect(cache.commit({ ...digits, bytes: new Map() })).resolves.toEqual({ persisted: true });
+    expect(listings).toEqual([]);
+    const after = await cache.record('digits');
+    expect(after?.versions[0]?.lastUsedAt).toBeGreaterThan(before?.versions[0]?.lastUsedAt ?? Infinity);
+    expect({ ...after, versions: [] }).toEqual({ ...before, versions: [] });
+    // Newer metadata of that version is not "already held": it goes the full way.
+    await cache.commit({ ...digits, metadataVersion: 2, bytes: new Map() });
+    expect(listings).toContain('blobs');
+    expect((await cache.record('digits'))?.versions[0]?.metadataVersion).toBe(2);
+  });
+
   it('remembers the highest metadata version accepted for each version', async () => {
     const { cache } = setup(1000);
     await cache.commit({ ...request('digits', '1.0.0', { a: 1 }), metadataVersion: 7 });

@@ -113,6 +113,13 @@ export function createModelCache(
   }
 
   async function commit(request: CommitRequest): Promise<CommitResult> {
+    const previous = await store.records.match(request.name);
+    if (alreadyCurrent(previous, request)) {
+      // A warm load: its blobs are stored and nothing grew, so only its last use moves (one
+      // write instead of listing every blob and record twice for eviction).
+      await store.records.put(request.name, nextRecord(previous, request, now()));
+      return { persisted: true };
+    }
     const protect = { name: request.name, version: request.version };
     const warning = await putBlobs(request, protect);
     if (warning !== undefined) {
@@ -120,8 +127,8 @@ export function createModelCache(
       await evict(options.budgetBytes, protect);
       return { persisted: false, warning };
     }
-    const previous = await store.records.match(request.name);
-    await store.records.put(request.name, nextRecord(previous, request, now()));
+    const latest = await store.records.match(request.name);
+    await store.records.put(request.name, nextRecord(latest, request, now()));
     await evict(options.budgetBytes, protect);
     return { persisted: true };
   }
@@ -155,6 +162,21 @@ export function createModelCache(
       return totalSize(sizes);
     },
   };
+}
+
+/**
+ * Whether `request` is the version `previous` already holds first, with the same metadata, files
+ * and channel: committing it stores no blob and cannot grow the cache.
+ */
+function alreadyCurrent(previous: ModelRecord | undefined, request: CommitRequest): previous is ModelRecord {
+  const head = previous?.versions[0];
+  if (!previous || !head || head.version !== request.version) return false;
+  if (head.metadataVersion !== request.metadataVersion || head.files.length !== request.files.length)
+    return false;
+  if (request.channel !== undefined && previous.channels[request.channel] !== request.version) return false;
+  return head.files.every(
+    (f, i) => f.sha256 === request.files[i]?.sha256 && f.path === request.files[i]?.path,
+  );
 }
 
 function nextRecord(previous: ModelRecord | undefined, request: CommitRequest, at: number): ModelRecord {
