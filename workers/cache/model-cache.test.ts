@@ -56,13 +56,16 @@ describe('createModelCache', () => {
     };
     store.blobs.keys = () => (listings.push('blobs'), keys.blobs());
     store.records.keys = () => (listings.push('records'), keys.records());
-    await expect(cache.commit({ ...digits, bytes: new Map() })).resolves.toEqual({ persisted: true });
+    await expect(cache.commit({ ...digits, fromCache: true })).resolves.toEqual({ persisted: true });
     expect(listings).toEqual([]);
     const after = await cache.record('digits');
     expect(after?.versions[0]?.lastUsedAt).toBeGreaterThan(before?.versions[0]?.lastUsedAt ?? Infinity);
     expect({ ...after, versions: [] }).toEqual({ ...before, versions: [] });
-    // Newer metadata of that version is not "already held": it goes the full way.
-    await cache.commit({ ...digits, metadataVersion: 2, bytes: new Map() });
+    // Downloaded bytes, or newer metadata of that version, are not "already held": the full way.
+    await cache.commit(digits);
+    expect(listings).toContain('blobs');
+    listings.length = 0;
+    await cache.commit({ ...digits, metadataVersion: 2, fromCache: true });
     expect(listings).toContain('blobs');
     expect((await cache.record('digits'))?.versions[0]?.metadataVersion).toBe(2);
   });

@@ -12,6 +12,8 @@ export interface CommitRequest {
   bytes: ReadonlyMap<string, Uint8Array>;
   /** The channel the version was resolved through, if any (`latest`). */
   channel?: string;
+  /** Every byte was read back from this cache (nothing downloaded): a warm load. */
+  fromCache?: boolean;
 }
 
 /** A manifest this device verified, whatever its status: what {@link ModelCache.remember} keeps. */
@@ -114,7 +116,7 @@ export function createModelCache(
 
   async function commit(request: CommitRequest): Promise<CommitResult> {
     const previous = await store.records.match(request.name);
-    if (alreadyCurrent(previous, request)) {
+    if (request.fromCache === true && alreadyCurrent(previous, request)) {
       // A warm load: its blobs are stored and nothing grew, so only its last use moves (one
       // write instead of listing every blob and record twice for eviction).
       await store.records.put(request.name, nextRecord(previous, request, now()));

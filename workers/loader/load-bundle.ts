@@ -219,6 +219,7 @@ async function fromEnvelope(
     files: manifest.files.map(({ path, sha256, size }) => ({ path, sha256, size })),
     bytes: bySha,
     ...(channel ? { channel } : {}),
+    fromCache: fetched.bytesDownloaded === 0,
   });
   return {
     manifest,
