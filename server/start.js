@@ -1,7 +1,10 @@
-// `npm start`: runs server/main.ts under tsx in this same process (so a signal sent to this
-// process reaches the server itself), with server/tsconfig.json for the `$shared` path alias.
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+// `npm start`: runs server/main.ts, bundled by esbuild (rebuilt first when a source changed), in
+// this same process, so that a signal sent to this process reaches the server itself.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureServerBundle } from './build/server-bundle.js';
 
-register({ tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) });
-await import('./main.ts');
+const root = path.resolve(import.meta.dirname, '..');
+// Stack traces then name server/*.ts lines (the bundle's source map), not the bundle's.
+process.setSourceMapsEnabled(true);
+await import(pathToFileURL(await ensureServerBundle(root)).href);
