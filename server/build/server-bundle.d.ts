@@ -1,0 +1,2 @@
+/** Types of server-bundle.js (plain JavaScript, since `npm start` imports it before tsx could run). */
+export declare function ensureServerBundle(root: string): Promise<string>;
