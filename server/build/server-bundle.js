@@ -24,6 +24,11 @@ function readStamp(dir) {
   }
 }
 
+// File times come from the kernel's coarse clock (and some filesystems keep whole seconds), so a
+// file written just after Date.now() may carry an earlier time: sources this close to a build
+// count as changed, at the price of at most one extra build.
+const CLOCK_SLACK_MS = 2_000;
+
 /**
  * Whether a source the bundle was made from changed (or went away) since it was built. Only the
  * files esbuild actually read count: a new file matters once an existing one imports it, and that
@@ -34,7 +39,7 @@ function readStamp(dir) {
 function changedSince(root, stamp) {
   for (const input of stamp.inputs) {
     try {
-      if (statSync(path.join(root, input)).mtimeMs >= stamp.builtAt) return true;
+      if (statSync(path.join(root, input)).mtimeMs > stamp.builtAt - CLOCK_SLACK_MS) return true;
     } catch {
       return true;
     }

@@ -118,7 +118,7 @@ interface Timing {
 }
 
 async function timeIn(page: Page, url: string, call: { script: string; args: unknown[] }): Promise<Timing> {
-  await page.goto(url); // a reload of the same page: same profile, same caches
+  await page.goto(url); // a reload of the tab's own page: same profile, same caches
   return (await page.evaluate(`(${call.script})(${JSON.stringify(call.args)})`)) as Timing;
 }
 
@@ -132,8 +132,8 @@ const median = (values: readonly number[]) => {
  * Warm load to first result of debian-sections (issue 9, point 6): Ferry's SDK after a reload
  * (verified cache, unexpired control document: no request waited on) beside plain transformers.js
  * loading the same files from a static server in the same browser (same onnxruntime-web WASM
- * build and threads, in a module worker, with its own browser cache). Medians of reloads taken in
- * alternating order after one cold load each.
+ * build and threads, in a module worker, with its own browser cache). Each side reloads its own tab of the same
+ * browser; medians of reloads taken in alternating order after one cold load each.
  */
 export async function warmLoadBenchmark(): Promise<BenchResult> {
   ensureSdk();
@@ -150,11 +150,14 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
   try {
     stack = await startStack();
     await stack.publish(`models/${MODEL}`);
-    const page = stack.page;
+    // One tab per side: a tab that alternated between the two origins would pay a renderer swap
+    // (about 600 ms here, COOP puts each origin in its own process) on most reloads of both sides.
+    const ferryTab = stack.page;
+    const plainTab = await stack.browser.context.newPage();
     const ferryPage = `${stack.site.url}control.html`;
     const ferryArgs = [stack.clientOptions(), MODEL, TEXT];
-    const ferry = () => timeIn(page, ferryPage, { script: FERRY_IN_PAGE, args: ferryArgs });
-    const plain = () => timeIn(page, baseline.url, { script: BASELINE_IN_PAGE, args: [MODEL, TEXT] });
+    const ferry = () => timeIn(ferryTab, ferryPage, { script: FERRY_IN_PAGE, args: ferryArgs });
+    const plain = () => timeIn(plainTab, baseline.url, { script: BASELINE_IN_PAGE, args: [MODEL, TEXT] });
     const cold = { ferry: await ferry(), plain: await plain() };
     if (cold.ferry.label !== cold.plain.label) {
       throw new Error(`warm-load: Ferry says ${cold.ferry.label}, transformers.js ${cold.plain.label}`);
@@ -173,8 +176,9 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
         `Warm load to first result of ${MODEL} in headless Chromium: a page reload, then Ferry's SDK ` +
         `(createFerryClient → model → first run(), from its verified cache with an unexpired control ` +
         `document) vs plain transformers.js in a module worker loading the same files from a static ` +
-        `server (its own browser cache), same onnxruntime-web WASM build and threads. Median of ` +
-        `${RELOADS} reloads per side in alternating order, after one cold load each.`,
+        `server (its own browser cache), same onnxruntime-web WASM build and threads. Each side ` +
+        `reloads its own tab of the same browser. Median of ${RELOADS} reloads per side in ` +
+        `alternating order, after one cold load each.`,
       baseline: 'plain transformers.js in a module worker, files from a static server',
       settings: { model: MODEL, reloads: RELOADS, backend: 'wasm' },
       rows: [
