@@ -24,11 +24,6 @@ function readStamp(dir) {
   }
 }
 
-// File times come from the kernel's coarse clock (and some filesystems keep whole seconds), so a
-// file written just after Date.now() may carry an earlier time: sources this close to a build
-// count as changed, at the price of at most one extra build.
-const CLOCK_SLACK_MS = 2_000;
-
 /**
  * Whether a source the bundle was made from changed (or went away) since it was built. Only the
  * files esbuild actually read count: a new file matters once an existing one imports it, and that
@@ -39,7 +34,7 @@ const CLOCK_SLACK_MS = 2_000;
 function changedSince(root, stamp) {
   for (const input of stamp.inputs) {
     try {
-      if (statSync(path.join(root, input)).mtimeMs > stamp.builtAt - CLOCK_SLACK_MS) return true;
+      if (statSync(path.join(root, input)).mtimeMs >= stamp.builtAt) return true;
     } catch {
       return true;
     }
@@ -61,7 +56,14 @@ export async function ensureServerBundle(root) {
   const stamp = readStamp(dir);
   if (stamp && !changedSince(root, stamp)) return path.join(dir, BUNDLE);
 
-  const builtAt = Date.now();
+  mkdirSync(dir, { recursive: true });
+  const suffix = `.${process.pid}.tmp`;
+  const stampFile = path.join(dir, STAMP + suffix);
+  // The build's start as the filesystem's clock says it (a file's mtime, as build/'s stamps are):
+  // file times come from the kernel's coarse clock, so Date.now() could be later than the time of a
+  // source written just after it. A source as new as this is counted as changed.
+  writeFileSync(stampFile, '');
+  const builtAt = statSync(stampFile).mtimeMs;
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
@@ -80,12 +82,10 @@ export async function ensureServerBundle(root) {
     outfile: path.join(dir, BUNDLE),
     logLevel: 'warning',
   });
-  mkdirSync(dir, { recursive: true });
-  const suffix = `.${process.pid}.tmp`;
   for (const file of result.outputFiles) writeFileSync(file.path + suffix, file.contents);
   for (const file of result.outputFiles) renameSync(file.path + suffix, file.path);
   const inputs = Object.keys(result.metafile.inputs);
-  writeFileSync(path.join(dir, STAMP + suffix), JSON.stringify({ builtAt, inputs }));
-  renameSync(path.join(dir, STAMP + suffix), path.join(dir, STAMP));
+  writeFileSync(stampFile, JSON.stringify({ builtAt, inputs }));
+  renameSync(stampFile, path.join(dir, STAMP));
   return path.join(dir, BUNDLE);
 }
