@@ -1,11 +1,10 @@
-import { copyFileSync, createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { ferryWorkerPlugin } from '../../workers/vite-plugin.ts';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
+import { startStaticServer } from '../e2e/support/static-server.ts';
 import ensureSdk from '../support/sdk-setup.ts';
 import { row, type BenchResult } from './report.ts';
 
@@ -15,13 +14,6 @@ const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', '
 const TEXT = 'command-line utility to convert images between formats, with a small graphical viewer';
 /** Reloads measured per side, alternating, after one cold load each. */
 const RELOADS = 7;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
 
 /** Builds the baseline worker (baseline-worker.ts) with Ferry's Vite worker settings into `outDir`. */
 async function buildBaseline(outDir: string): Promise<void> {
@@ -49,38 +41,6 @@ async function buildBaseline(outDir: string): Promise<void> {
     },
     worker: { format: 'es' },
   });
-}
-
-/** A plain static server for `dir`, cross-origin isolated like the SDK's site, revalidating with ETags. */
-async function serveFolder(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = path.join(dir, pathname === '/' ? 'index.html' : pathname);
-    const stat = statSync(file, { throwIfNoEntry: false });
-    if (!file.startsWith(dir) || !stat?.isFile()) return void res.writeHead(404).end();
-    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
-    const headers = {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-cache',
-      ETag: etag,
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-    };
-    if (req.headers['if-none-match'] === etag) return void res.writeHead(304, headers).end();
-    res.writeHead(200, { ...headers, 'Content-Length': stat.size });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** Ferry: client, model, first run() result, timed in the page from before the SDK's import. */
@@ -145,7 +105,7 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
     copyFileSync(path.join(root, 'models', MODEL, file), path.join(dir, 'models', MODEL, file));
   }
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>transformers.js baseline</title>');
-  const baseline = await serveFolder(dir);
+  const baseline = await startStaticServer({ folder: dir });
   let stack: Stack | undefined;
   try {
     stack = await startStack();

@@ -25,26 +25,36 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/** The file the SDK site serves at `pathname`. */
+function sdkSiteFile(pathname: string): string {
+  if (pathname.startsWith('/sdk/')) return path.join(root, 'dist', 'sdk', pathname.slice(5));
+  // A second home for onnxruntime-web's wasm, as a team hosting it apart from the SDK would.
+  if (pathname.startsWith('/ort-assets/'))
+    return path.join(root, 'dist', 'sdk', 'assets', pathname.slice(12));
+  return path.join(root, 'test', 'e2e', 'pages', pathname === '/' ? 'index.html' : pathname);
+}
+
 /**
  * Serves the built SDK (dist/sdk) under `/sdk/` (its wasm also under `/ort-assets/`) and the
- * test pages (test/e2e/pages) under `/`,
+ * test pages (test/e2e/pages) under `/`, or only `folder` when given (its index.html at `/`),
  * as a product team's own server would, with COOP/COEP/CORP when `isolated` (the default) so
  * the page is cross-origin isolated, and without them otherwise.
  */
-export async function startStaticServer(options: { isolated?: boolean } = {}): Promise<StaticServer> {
+export async function startStaticServer(
+  options: { isolated?: boolean; folder?: string } = {},
+): Promise<StaticServer> {
   const isolated = options.isolated ?? true;
+  const { folder } = options;
   const requests: string[] = [];
   let bytes = 0;
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(req.url ?? '/');
-    let file = path.join(root, 'test', 'e2e', 'pages', pathname === '/' ? 'index.html' : pathname);
-    if (pathname.startsWith('/sdk/')) file = path.join(root, 'dist', 'sdk', pathname.slice(5));
-    // A second home for onnxruntime-web's wasm, as a team hosting it apart from the SDK would.
-    if (pathname.startsWith('/ort-assets/'))
-      file = path.join(root, 'dist', 'sdk', 'assets', pathname.slice(12));
+    const file = folder
+      ? path.join(folder, pathname === '/' ? 'index.html' : pathname)
+      : sdkSiteFile(pathname);
     const stat = statSync(file, { throwIfNoEntry: false });
-    if (!file.startsWith(root) || !stat?.isFile()) {
+    if (!file.startsWith(folder ?? root) || !stat?.isFile()) {
       res.writeHead(404).end('not found');
       return;
     }
@@ -76,6 +86,10 @@ export async function startStaticServer(options: { isolated?: boolean } = {}): P
     origin,
     requests,
     bytesSent: () => bytes,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
