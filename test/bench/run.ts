@@ -12,6 +12,7 @@ import { eventsBenchmark } from './events.ts';
 import { ingestBenchmark } from './ingest.ts';
 import { mergeResults, writeResults, type BenchResult } from './report.ts';
 import { runtimeBenchmark } from './runtime.ts';
+import { telemetryOverheadBenchmark } from './telemetry-overhead.ts';
 import { trpcBatchBenchmark } from './trpc-batch.ts';
 import { warmLoadBenchmark } from './warm-load.ts';
 
@@ -21,6 +22,7 @@ ensureBuild(root);
 const all: Record<string, () => Promise<BenchResult>> = {
   delivery: deliveryBenchmark,
   runtime: runtimeBenchmark,
+  'telemetry-overhead': telemetryOverheadBenchmark,
   drift: driftBenchmark,
   ingest: ingestBenchmark,
   'trpc-batch': trpcBatchBenchmark,

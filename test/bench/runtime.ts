@@ -10,8 +10,6 @@ const ITERATIONS = 30;
 const BOUNDARY_ROUNDS = 10;
 const ROUND_CALLS = 100;
 const WARMUP_CALLS = 100;
-const TELEMETRY_ROUNDS = 10;
-const TELEMETRY_WARMUP = 200;
 const WARMUP = 3;
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -192,43 +190,6 @@ async function roundTrips(stack: Stack): Promise<BenchRow[]> {
   ];
 }
 
-/**
- * digits' run() round trip with telemetry on (default settings: aggregation, features from the
- * model input, a batch every 100 runs into IndexedDB and to the server) vs `telemetry: false`,
- * on two clients in the same page, alternating rounds so drift in the machine hits both alike.
- */
-async function telemetryCost(stack: Stack): Promise<BenchRow[]> {
-  const model = MODELS[0] as (typeof MODELS)[number];
-  const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (const side of ['on', 'off'] as const) {
-    await stack.h.open(`telemetry-${side}`, stack.clientOptions(side === 'off' ? { telemetry: false } : {}));
-    await stack.h.load(`telemetry-${side}`, model.name, { key: `digits-${side}` });
-    // Both sides warm up alike (JIT, caches) over more runs than a single batch holds.
-    await stack.h.measure(`digits-${side}`, model.input, TELEMETRY_WARMUP);
-  }
-  for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
-    for (const side of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-      times[side].push(...(await stack.h.measure(`digits-${side}`, model.input, ITERATIONS)).roundTripMs);
-    }
-  }
-  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  // The mean too: telemetry counts runs in bursts, which a median alone would hide.
-  return [
-    row(`${model.label}: run() round trip with telemetry on vs off`, {
-      unit: 'ms (median)',
-      ferry: median(times.on),
-      baseline: median(times.off),
-      better: 'lower',
-    }),
-    row(`${model.label}: run() round trip with telemetry on vs off, mean`, {
-      unit: 'ms (mean)',
-      ferry: mean(times.on),
-      baseline: mean(times.off),
-      better: 'lower',
-    }),
-  ];
-}
-
 async function firstInference(stack: Stack) {
   const model = MODELS[1] as (typeof MODELS)[number];
   const ferryBytes = () => stack.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
@@ -275,7 +236,6 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
     const cold = await firstInference(stack);
     const digits = await boundary(stack);
     const trips = await roundTrips(stack);
-    const telemetry = await telemetryCost(stack);
     return {
       name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
       description:
@@ -289,9 +249,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `answer, the SDK's handling, the caller's loop and the next call. What Chrome does before it dispatches a ` +
         `message (task scheduling, IPC) and garbage collection between tasks are not in it; Chrome's TaskDuration ` +
         `over the same loops, which counts them, is given beside it. paddleocr-det: ${ITERATIONS} sequential calls ` +
-        `after ${WARMUP} warm-up calls. Telemetry on vs off: after ${TELEMETRY_WARMUP} ` +
-        `warm-up calls each, ${TELEMETRY_ROUNDS} rounds of ${ITERATIONS} calls on two clients in alternating order ` +
-        `(default telemetry vs telemetry: false).`,
+        `after ${WARMUP} warm-up calls. Telemetry on vs off is the telemetry-overhead section.`,
       baseline: 'session.run inside the same worker; a cold load in an empty profile',
       settings: {
         iterations: ITERATIONS,
@@ -300,7 +258,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         roundCalls: ROUND_CALLS,
         backend: 'wasm',
       },
-      rows: [...digits, ...trips, ...telemetry, ...cold],
+      rows: [...digits, ...trips, ...cold],
     };
   } finally {
     await stack.close();
