@@ -70,6 +70,19 @@ describe('imageFeatures', () => {
     expect(features.centroid_y).toBeCloseTo((2 * 4 + 6 * 3.999) / 7.999, 12);
   });
 
+  it('gives the same values whatever grids, larger or smaller, were measured before', () => {
+    const ink = new Float64Array(64);
+    ink[2 * 8 + 5] = 16;
+    const first = imageFeatures(grid(ink));
+    const full = (width: number, height: number) =>
+      imageFeatures({ width, height, ink: new Float64Array(width * height).fill(FULL_INK) });
+    expect(full(16, 16)).toMatchObject({ ink_width: 16, ink_height: 16 });
+    expect(imageFeatures(grid(ink))).toEqual(first);
+    expect(full(4, 2)).toMatchObject({ ink_width: 4, ink_height: 2 });
+    expect(imageFeatures(grid(ink))).toEqual(first);
+    expect(first).toMatchObject({ ink_width: 1, ink_height: 1 });
+  });
+
   it('refuses a grid whose size does not match its values, naming the image', () => {
     expect(() => imageFeatures({ width: 8, height: 8, ink: new Float64Array(63) })).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/^image: /) }),

@@ -37,17 +37,52 @@ export function inkGrid(
   return { width: size.width, height: size.height, ink };
 }
 
-/** Totals one pass over the grid gives every extractor. */
-function scan(grid: InkGrid) {
+// Which columns and rows hold ink, reused from call to call: a device measures every run, and
+// each measurement is finished before the next starts (JavaScript runs one at a time per thread).
+let columns: Uint8Array = new Uint8Array(0);
+let rows: Uint8Array = new Uint8Array(0);
+
+/** `previous` cleared over `length` flags, or a new array when it is too short. */
+function flags(previous: Uint8Array, length: number): Uint8Array {
+  if (previous.length < length) return new Uint8Array(length);
+  previous.fill(0, 0, length);
+  return previous;
+}
+
+const sum = (set: Uint8Array, length: number) => {
+  let total = 0;
+  for (let i = 0; i < length; i++) total += set[i] as number;
+  return total;
+};
+
+/**
+ * Every image extractor of the wire format on one grid, as models/digits/profile.py computes them:
+ * mean ink; fraction of pixels ≥ {@link INK_THRESHOLD}; ink-weighted mean column and row (0 for a
+ * blank grid, which the training code's `+ 1e-9` gives too); columns and rows holding such a pixel.
+ * Written into `out` (one pass over the grid, nothing allocated once the grid's size was seen), so
+ * that measuring every run makes no garbage; {@link imageFeatures} returns a fresh record.
+ */
+export function imageFeaturesInto(
+  grid: InkGrid,
+  out: Record<ImageExtractor, number>,
+): Record<ImageExtractor, number> {
+  const { width, height, ink } = grid;
+  const pixels = width * height;
+  if (!(pixels > 0) || ink.length !== pixels) {
+    throw new FerryError(
+      ErrorCode.INVALID_INPUT,
+      `image: an ink grid of ${width}×${height} needs ${pixels} values, got ${ink.length}`,
+    );
+  }
+  columns = flags(columns, width);
+  rows = flags(rows, height);
   let total = 0;
   let inked = 0;
   let weightedX = 0;
   let weightedY = 0;
-  const columns = new Uint8Array(grid.width);
-  const rows = new Uint8Array(grid.height);
-  for (let y = 0; y < grid.height; y++) {
-    for (let x = 0; x < grid.width; x++) {
-      const value = grid.ink[y * grid.width + x] as number;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const value = ink[y * width + x] as number;
       total += value;
       weightedX += value * x;
       weightedY += value * y;
@@ -58,31 +93,23 @@ function scan(grid: InkGrid) {
       }
     }
   }
-  return { total, inked, weightedX, weightedY, columns, rows };
+  out.mean_ink = total / pixels;
+  out.ink_fraction = inked / pixels;
+  out.centroid_x = total > 0 ? weightedX / total : 0;
+  out.centroid_y = total > 0 ? weightedY / total : 0;
+  out.ink_width = sum(columns, width);
+  out.ink_height = sum(rows, height);
+  return out;
 }
 
-const sum = (flags: Uint8Array) => flags.reduce((a, b) => a + b, 0);
-
-/**
- * Every image extractor of the wire format on one grid, as models/digits/profile.py computes them:
- * mean ink; fraction of pixels ≥ {@link INK_THRESHOLD}; ink-weighted mean column and row (0 for a
- * blank grid, which the training code's `+ 1e-9` gives too); columns and rows holding such a pixel.
- */
+/** {@link imageFeaturesInto} into a fresh record. */
 export function imageFeatures(grid: InkGrid): Record<ImageExtractor, number> {
-  const pixels = grid.width * grid.height;
-  if (!(pixels > 0) || grid.ink.length !== pixels) {
-    throw new FerryError(
-      ErrorCode.INVALID_INPUT,
-      `image: an ink grid of ${grid.width}×${grid.height} needs ${pixels} values, got ${grid.ink.length}`,
-    );
-  }
-  const s = scan(grid);
-  return {
-    mean_ink: s.total / pixels,
-    ink_fraction: s.inked / pixels,
-    centroid_x: s.total > 0 ? s.weightedX / s.total : 0,
-    centroid_y: s.total > 0 ? s.weightedY / s.total : 0,
-    ink_width: sum(s.columns),
-    ink_height: sum(s.rows),
-  };
+  return imageFeaturesInto(grid, {
+    mean_ink: 0,
+    ink_fraction: 0,
+    centroid_x: 0,
+    centroid_y: 0,
+    ink_width: 0,
+    ink_height: 0,
+  });
 }

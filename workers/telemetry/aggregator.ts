@@ -1,6 +1,6 @@
 import type { ErrorCode } from '$shared/errors.ts';
 import { binIndex } from '$shared/features/bin-index.ts';
-import { measureFeatures, type MeasuredInput } from '$shared/features/measure.ts';
+import { measureFeaturesInto, type MeasuredInput } from '$shared/features/measure.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { FeatureMeasure, FeatureProfile } from '$shared/schemas/reference-profile.ts';
 import {
@@ -80,7 +80,8 @@ const MAX_LABELS = 4096;
 
 /**
  * Running counts of one model version on this device, recorded in O(features + log bins) per
- * run into preallocated arrays. `take()` hands them over and starts again from zero.
+ * run into preallocated arrays, allocating nothing for tabular and image inputs. `take()` hands
+ * them over and starts again from zero.
  */
 export interface Aggregate {
   /** Runs recorded since the last `take()`, failed ones included. */
@@ -123,12 +124,14 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
   const bump = <K extends string>(record: Partial<Record<K, number>>, key: K) =>
     void (record[key] = (record[key] ?? 0) + 1);
 
+  const values = new Float64Array(features.length);
+
   function recordFeatures(input: MeasuredInput) {
-    const values = measureFeatures(measures, input);
+    measureFeaturesInto(measures, input, values);
     for (let i = 0; i < features.length; i++) {
-      const value = values[i];
+      const value = values[i] as number;
       const slot = features[i] as FeatureSlot;
-      if (value === undefined) continue;
+      if (Number.isNaN(value)) continue;
       const index = slot.edges
         ? binIndex(slot.edges, value)
         : (slot.categories?.get(String(value)) ?? slot.counts.length - 1);

@@ -1,4 +1,4 @@
-import { FULL_INK, type InkGrid } from '$shared/features/image-features.ts';
+import { FULL_INK } from '$shared/features/image-features.ts';
 import type { MeasuredInput } from '$shared/features/measure.ts';
 import type { Tokenized } from '$shared/features/text-features.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
@@ -6,10 +6,17 @@ import { textOf } from '../runtime/inputs.ts';
 import type { Feed } from '../runtime/tensor-input.ts';
 import type { RunInput } from '../types.ts';
 
-let scratch = new Float64Array(0);
+/** An image input as measured: its ink grid lives only while the extractors read it. */
+type ImageMeasured = Extract<MeasuredInput, { kind: 'image' }> & { grid: { ink: Float64Array } };
 
-const isNumberRecord = (input: RunInput): input is Record<string, number> =>
-  typeof input === 'object' && Object.values(input).every((value) => typeof value === 'number');
+// One per grid size serves every run: a run's measurement is done before the next run's starts.
+let scratch: ImageMeasured | undefined;
+
+function isNumberRecord(input: RunInput): input is Record<string, number> {
+  if (typeof input !== 'object') return false;
+  for (const key in input) if (typeof (input as Record<string, unknown>)[key] !== 'number') return false;
+  return true;
+}
 
 /**
  * The ink grid of a one-channel image feed: the preprocessing undone
@@ -20,19 +27,23 @@ const isNumberRecord = (input: RunInput): input is Record<string, number> =>
 function inkGridOfFeed(
   feed: Feed,
   pre: Extract<PublishedManifest['preprocessing'], { kind: 'image' }>,
-): InkGrid | undefined {
+): ImageMeasured | undefined {
   const pixels = pre.width * pre.height;
   const data = feed.data;
   if (pre.channels !== 1 || data.length !== pixels || typeof data[0] !== 'number') return undefined;
   const std = pre.std?.[0] ?? 1;
   const mean = pre.mean?.[0] ?? 0;
   const factor = FULL_INK / 255 / pre.scale;
-  // The grid lives only while the extractors read it, so one buffer per size serves every run.
-  if (scratch.length !== pixels) scratch = new Float64Array(pixels);
-  const ink = scratch;
+  if (scratch?.grid.width !== pre.width || scratch.grid.height !== pre.height) {
+    scratch = {
+      kind: 'image',
+      grid: { width: pre.width, height: pre.height, ink: new Float64Array(pixels) },
+    };
+  }
+  const { ink } = scratch.grid;
   const values = data as ArrayLike<number>;
   for (let i = 0; i < pixels; i++) ink[i] = ((values[i] as number) * std + mean) * factor;
-  return { width: pre.width, height: pre.height, ink };
+  return scratch;
 }
 
 /** What the engine saw of one run's input (its EngineResult's `inputs` and `tokens`). */
@@ -48,7 +59,8 @@ export interface EngineView {
  * name, the ink grid of a one-channel image's model input (`seen.inputs`, after preprocessing),
  * or the text with the token ids the model saw (`seen.tokens`; without them the token features of
  * that run are not counted). Undefined when the input gives none of these (the run still counts,
- * its features not).
+ * its features not). An image's measured input is the same object from call to call, refilled:
+ * read it before measuring the next run.
  */
 export function measuredInput(
   manifest: PublishedManifest,
@@ -68,8 +80,7 @@ export function measuredInput(
   }
   if (pre.kind === 'image') {
     const feed = feeds?.[pre.input];
-    const grid = feed && inkGridOfFeed(feed, pre);
-    return grid && { kind: 'image', grid };
+    return feed && inkGridOfFeed(feed, pre);
   }
   const text = textOf(input);
   if (text === undefined) return undefined;
