@@ -108,10 +108,11 @@ export function noisedCounts(
   };
 }
 
-/** A batch ready to queue: checked against the wire schema, and its JSON. */
+/** A batch ready to queue: checked against the wire schema, its JSON and that JSON's UTF-8 bytes. */
 export interface SealedBatch {
   batch: TelemetryBatch;
   body: string;
+  bytes: number;
 }
 
 /**
@@ -156,5 +157,5 @@ export function sealBatch(
       `telemetry batch is ${bytes} bytes, over the ${TELEMETRY_MAX_BYTES}-byte bound`,
     );
   }
-  return { batch: parsed.data, body };
+  return { batch: parsed.data, body, bytes };
 }

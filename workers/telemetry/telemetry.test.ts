@@ -102,6 +102,15 @@ describe('createTelemetry', () => {
     expect(server.batches.map((batch) => batch.runs)).toEqual([3, 3, 1]);
   });
 
+  it('writes cut batches while runs keep coming without the pause it waits for', async () => {
+    const { server, telemetry } = await setUp({ flushRuns: 3 });
+    // A run every 2 ms (a model on every video frame) never leaves the 20 ms pause.
+    const ticking = setInterval(() => telemetry.ran('m#0', run), 2);
+    closers.push(() => clearInterval(ticking));
+    await expect.poll(() => server.batches.length, { timeout: 4000, interval: 20 }).toBeGreaterThan(0);
+    expect(server.batches[0]?.runs).toBe(3);
+  });
+
   it('flush() seals what was counted so far; an empty aggregate sends nothing', async () => {
     const { server, telemetry } = await setUp({});
     telemetry.ran('m#0', run);

@@ -2,7 +2,7 @@ import type { ErrorCode } from '$shared/errors.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { EngineResult } from '../runtime/engine.ts';
 import type { ModelInfo, RunInput } from '../types.ts';
-import { createAggregate, type Aggregate } from './aggregator.ts';
+import { createAggregate, type Aggregate, type RunRecord } from './aggregator.ts';
 import { noisedCounts, sealBatch } from './batch.ts';
 import type { TelemetryConfig } from './config.ts';
 import { fallbackReasonCode } from './fallback-reason.ts';
@@ -26,6 +26,12 @@ export interface TelemetryStatus extends SenderStats {
   droppedBatches: number;
   /** Recordings or flushes that failed inside telemetry (never seen by the host app). */
   internalErrors: number;
+  /**
+   * Milliseconds this worker spent counting runs (after each answer was posted) and sealing
+   * batches, synchronous work only: the IndexedDB writes and requests run outside it.
+   */
+  recordingMs: number;
+  sealingMs: number;
 }
 
 /** One successful run as the worker saw it. */
@@ -40,6 +46,11 @@ export interface RunRecordInput {
  * so that its IndexedDB write happens between runs, not in the middle of a burst of them.
  */
 const SEAL_IDLE_MS = 20;
+/**
+ * …or once it has waited this long, so that runs that never pause for SEAL_IDLE_MS (a model run
+ * on every video frame) cannot hold batches in memory without end.
+ */
+const SEAL_MAX_WAIT_MS = 1000;
 
 /** What the worker tells telemetry; no method throws or rejects. */
 export interface Telemetry {
@@ -79,6 +90,8 @@ export interface TelemetryDeps {
 interface Tracked {
   aggregate: Aggregate;
   manifest: PublishedManifest;
+  /** What each run hands the aggregate, refilled per run so that recording allocates nothing. */
+  record: RunRecord;
   /** The interval flush of the current window, armed by its first event. */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -111,6 +124,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   const slots = new Map<string, Tracked>();
   let batches = 0;
   let internalErrors = 0;
+  let recordingMs = 0;
+  let sealingMs = 0;
   let lastInternal: string | undefined;
   let sealing = Promise.resolve();
   let stopped = false;
@@ -144,16 +159,15 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     const step = sealing.then(async () => {
       const queue = await deps.queue;
       const droppedBatches = await queue.dropped();
-      const { batch, body } = sealBatch(taken.counts, {
+      const started = performance.now();
+      const { batch, body, bytes } = sealBatch(taken.counts, {
         firstEventAt: taken.firstEventAt,
         now: taken.at,
         sdkVersion: SDK_VERSION,
         droppedBatches,
       });
-      await queue.push(
-        { batchId: batch.batchId, body, bytes: new TextEncoder().encode(body).byteLength },
-        { reportedDrops: batch.droppedBatches ?? 0 },
-      );
+      sealingMs += performance.now() - started;
+      await queue.push({ batchId: batch.batchId, body, bytes }, { reportedDrops: batch.droppedBatches ?? 0 });
       batches++;
       sender.kick();
     });
@@ -173,20 +187,24 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   const cuts: Cut[] = [];
   let idle: ReturnType<typeof setTimeout> | undefined;
   let lastRunAt = 0;
+  /** performance.now() when the oldest cut not yet written was taken. */
+  let cutsSince = 0;
 
   function recordOne(slot: string, run: RunRecordInput) {
     const entry = slots.get(slot);
     if (!entry) return;
     try {
       track(entry);
-      const { input, result, latencyMs } = run;
-      const measured =
+      const { input, result } = run;
+      const { record } = entry;
+      record.latencyMs = run.latencyMs;
+      record.measured =
         entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result) : undefined;
-      entry.aggregate.recordRun({
-        latencyMs,
-        ...(measured ? { measured } : {}),
-        ...(result.scores ? { scores: result.scores } : {}),
-      });
+      record.scores = result.scores;
+      entry.aggregate.recordRun(record);
+      // Nothing of the run's input outlives its recording.
+      record.measured = undefined;
+      record.scores = undefined;
       if (entry.aggregate.runs >= config.flushRuns) takeBatch(entry);
     } catch (error) {
       internal(error);
@@ -196,7 +214,9 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   /** Ends `entry`'s batch at flushRuns; its queue write waits for {@link writeWhenIdle}. */
   function takeBatch(entry: Tracked) {
     const taken = cut(entry);
-    if (taken) cuts.push(taken);
+    if (!taken) return;
+    if (cuts.length === 0) cutsSince = performance.now();
+    cuts.push(taken);
   }
 
   function writeCuts(): Promise<void> {
@@ -204,8 +224,9 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   }
 
   /**
-   * Writes the cut batches once no run has come for SEAL_IDLE_MS. One timer, re-armed for the
-   * time left when it fires, instead of a clearTimeout and a setTimeout on every run.
+   * Writes the cut batches once no run has come for SEAL_IDLE_MS, or SEAL_MAX_WAIT_MS after the
+   * oldest was cut. One timer, re-armed for the time left when it fires, instead of a
+   * clearTimeout and a setTimeout on every run.
    */
   function writeWhenIdle() {
     lastRunAt = performance.now();
@@ -213,9 +234,11 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   }
 
   function writeIfIdle() {
-    const quiet = performance.now() - lastRunAt;
-    if (quiet < SEAL_IDLE_MS) {
-      idle = setTimeout(writeIfIdle, SEAL_IDLE_MS - quiet);
+    const now = performance.now();
+    const quiet = now - lastRunAt;
+    const waited = now - cutsSince;
+    if (quiet < SEAL_IDLE_MS && waited < SEAL_MAX_WAIT_MS) {
+      idle = setTimeout(writeIfIdle, Math.min(SEAL_IDLE_MS - quiet, SEAL_MAX_WAIT_MS - waited));
       return;
     }
     idle = undefined;
@@ -236,7 +259,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
             threads: info.threads,
             ...environment,
           });
-          entry = { aggregate, manifest: info.manifest };
+          entry = { aggregate, manifest: info.manifest, record: { latencyMs: 0 } };
           tracked.set(key, entry);
         }
         slots.set(slot, entry);
@@ -254,9 +277,11 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     },
     ran(slot, run) {
       if (stopped) return;
+      const started = performance.now();
       recordOne(slot, run);
       // Runs are what postpones a seal.
       if (cuts.length > 0) writeWhenIdle();
+      recordingMs += performance.now() - started;
     },
     failed(slot, code) {
       const entry = slots.get(slot);
@@ -297,6 +322,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         batches,
         droppedBatches,
         internalErrors,
+        recordingMs,
+        sealingMs,
         ...stats,
         ...(lastError ? { lastError } : {}),
       };
