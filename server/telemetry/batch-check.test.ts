@@ -9,7 +9,7 @@ import {
   TelemetryBatch,
 } from '$shared';
 import { telemetryBatch, zeros } from '../testing/telemetry-batch.ts';
-import { isTelemetryBatch } from './batch-check.ts';
+import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
 
 const count = fc.oneof(fc.nat(20), fc.constantFrom(0, MAX_COUNT));
 const counts = (min: number, max: number) => fc.array(count, { minLength: min, maxLength: max });

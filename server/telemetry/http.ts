@@ -11,7 +11,7 @@ import { discardBody, readBodyText } from '../http/body-limit.ts';
 import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
 import { errorAnswer } from '../http/respond.ts';
-import { isTelemetryBatch } from './batch-check.ts';
+import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
 import { clientAddressOf } from './client-address.ts';
 import type { TelemetryIngest } from './ingest.ts';
 import type { IngestOutcome } from './store.ts';

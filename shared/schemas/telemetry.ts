@@ -16,7 +16,7 @@ export const MAX_WINDOW_MINUTES = 24 * 60;
 
 /**
  * The bounds of a batch's arrays and numbers, named so that a check derived from this schema
- * (server/telemetry/batch-check.ts) reads them from here rather than repeating them.
+ * (shared/schemas/telemetry-batch-check.ts) reads them from here rather than repeating them.
  */
 export const TELEMETRY_BOUNDS = Object.freeze({
   featureName: { min: 1, max: 128 },
