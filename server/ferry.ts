@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FerryConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
+import { startWalCheckpointer } from './db/wal-checkpointer.ts';
 import type { ControlBus } from './events/bus.ts';
 import { createInProcessBus } from './events/in-process-bus.ts';
 import { createFailpoints } from './failpoints.ts';
@@ -75,10 +76,10 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     beforeRename: () => failpoints.hit('upload.before-rename'),
   });
   const tempFilesRemoved = await blobs.cleanTemp();
-  const database = openDatabase(
-    path.join(config.dataDir, 'ferry.db'),
-    path.join(config.rootDir, 'server', 'db', 'migrations'),
-  );
+  const databaseFile = path.join(config.dataDir, 'ferry.db');
+  const database = openDatabase(databaseFile, path.join(config.rootDir, 'server', 'db', 'migrations'));
+  // Telemetry ingest writes a page per batch: checkpoints must not stall the event loop.
+  const checkpointer = startWalCheckpointer(database.sqlite, databaseFile);
   setLastUsedInterval(database.db, config.tokenLastUsedIntervalMs);
   const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
   const signer = createSigner(keys);
@@ -137,6 +138,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     close: () => {
       retention.stop();
       resigner.stop();
+      void checkpointer.stop();
       database.close();
     },
   };
