@@ -2,26 +2,32 @@ import { startStack, type Stack } from '../e2e/support/stack.ts';
 import ensureSdk from '../support/sdk-setup.ts';
 import { row, type BenchResult, type BenchRow } from './report.ts';
 
-// SESSIONS times, a fresh pair of clients (so fresh workers: how the OS and Chromium place two
-// workers differs from pair to pair by more than telemetry costs, as same-pair runs showed), then
-// ROUNDS rounds of BLOCKS block pairs: BLOCK_CALLS calls on one client, then as many on the other
-// (which goes first alternates from block to block and round to round), then a pause that lets the
-// telemetry-on worker write its cut batches (it waits for 20 ms without a run, see
-// workers/telemetry/telemetry.ts).
-const SESSIONS = 4;
-const ROUNDS = 25;
-const BLOCKS = 5;
+// SESSIONS times, three fresh clients in the page (so fresh workers): `on` (default telemetry),
+// `off` and `control` (both `telemetry: false`). Then ROUNDS rounds of BLOCKS block triples:
+// BLOCK_CALLS sequential run() calls on each client in turn, the order going through all six
+// permutations, then a pause in which the on worker writes and sends its cut batches (it waits
+// for 20 ms without a run, see workers/telemetry/telemetry.ts). Two identical telemetry-off
+// workers differ by up to ±15% within one session here (how the OS and Chromium place them), more
+// than telemetry costs: hence many short sessions, and `control` against `off` to show that floor.
+// A session runs more than 1000 calls per client, so the on worker cuts, writes and sends a batch
+// (the default flushRuns) in each.
+const SESSIONS = 12;
+const ROUNDS = 16;
+const BLOCKS = 6;
 const BLOCK_CALLS = 10;
 const PAUSE_MS = 40;
-const WARMUP = 300;
+const WARMUP = 200;
 const LABEL = 'digits (8×8 CNN)';
+const SIDES = ['on', 'off', 'control'] as const;
+type SideName = (typeof SIDES)[number];
 
 /**
- * Runs in the page (as source, like runtime.ts's boundary). Installs `window.overhead`: `open(on,
- * off, onFirst)` ends the previous pair and creates two SDK clients in this page, `on` with the
- * default telemetry and `off` with `telemetry: false`, each with its own worker, and loads digits
- * on both; `blocks(n, calls, onFirst)` times `n` block pairs of sequential run() calls (each call
- * and each block as one span); `telemetry()` reads the on client's telemetry status.
+ * Runs in the page (as source, like runtime.ts's boundary). Installs `window.overhead`:
+ * `open(options)` ends the previous clients and creates one SDK client per side with its options
+ * (each with its own worker, created in the order given) and loads digits on each;
+ * `blocks(orders, calls)` runs one block of `calls` sequential run() calls per side in each order
+ * of `orders`, timing each call and each block as one span; `telemetry()` reads the on client's
+ * telemetry status.
  */
 const IN_PAGE = `async () => {
   const { createFerryClient } = await import('/sdk/client.js');
@@ -29,31 +35,31 @@ const IN_PAGE = `async () => {
   let models = {};
   let call = 0;
   // Inputs vary from call to call (ink 0–16), so the features land in different bins.
-  const input = (dims) => ({ pixels: { data: new Float32Array(64).fill(call++ % 17), dims } });
+  const input = () => ({ pixels: { data: new Float32Array(64).fill(call++ % 17), dims: [1, 1, 8, 8] } });
   const block = async (side, calls, into) => {
     const first = performance.now();
     for (let i = 0; i < calls; i++) {
       const start = performance.now();
-      await models[side].run(input([1, 1, 8, 8]));
+      await models[side].run(input());
       into.calls.push(performance.now() - start);
     }
     into.blocks.push((performance.now() - first) / calls);
   };
   window.overhead = {
-    async open(on, off, onFirst) {
+    async open(options) {
       for (const client of Object.values(clients)) client.terminate();
       clients = {};
-      for (const [side, options] of onFirst ? [['on', on], ['off', off]] : [['off', off], ['on', on]])
-        clients[side] = createFerryClient(options);
-      models = { on: clients.on.model('digits'), off: clients.off.model('digits') };
-      await Promise.all([models.on.ready(), models.off.ready()]);
-    },
-    async blocks(n, calls, onFirst) {
-      const times = { on: { calls: [], blocks: [] }, off: { calls: [], blocks: [] } };
-      for (let i = 0; i < n; i++) {
-        const order = (i % 2 === 0) === onFirst ? ['on', 'off'] : ['off', 'on'];
-        for (const side of order) await block(side, calls, times[side]);
+      models = {};
+      for (const [side, option] of options) {
+        clients[side] = createFerryClient(option);
+        models[side] = clients[side].model('digits');
       }
+      await Promise.all(Object.values(models).map((model) => model.ready()));
+    },
+    async blocks(orders, calls) {
+      const times = {};
+      for (const side of Object.keys(models)) times[side] = { calls: [], blocks: [] };
+      for (const order of orders) for (const side of order) await block(side, calls, times[side]);
       return times;
     },
     telemetry: async () => (await clients.on.status()).telemetry,
@@ -66,16 +72,23 @@ interface Side {
   blocks: number[];
 }
 
-interface Times {
-  on: Side;
-  off: Side;
-}
+type Times = Record<SideName, Side>;
 
 interface TelemetryCost {
   batches: number;
   recordingMs: number;
   sealingMs: number;
 }
+
+/** The six orders of the three sides. */
+const ORDERS: SideName[][] = [
+  ['on', 'off', 'control'],
+  ['off', 'control', 'on'],
+  ['control', 'on', 'off'],
+  ['on', 'control', 'off'],
+  ['off', 'on', 'control'],
+  ['control', 'off', 'on'],
+];
 
 const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 const median = (values: readonly number[]) => {
@@ -90,48 +103,79 @@ const trimmedMean = (values: readonly number[]) => {
   const cut = Math.floor(s.length / 10);
   return mean(s.slice(cut, s.length - cut));
 };
+const empty = (): Times => ({
+  on: { calls: [], blocks: [] },
+  off: { calls: [], blocks: [] },
+  control: { calls: [], blocks: [] },
+});
 
-async function measure(
-  stack: Stack,
-): Promise<{ times: Times; cost: TelemetryCost; sessionRatios: number[]; rows: BenchRow[] }> {
+/** Per session, the median over its block triples of `side`'s block mean over off's. */
+type SessionRatios = Record<'on' | 'control', number[]>;
+
+async function measure(stack: Stack) {
   const { page } = stack;
   await page.evaluate(`(${IN_PAGE})()`);
   const telemetry = async () => (await page.evaluate('window.overhead.telemetry()')) as TelemetryCost;
   const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
-  const options = JSON.stringify([stack.clientOptions(), stack.clientOptions({ telemetry: false })]);
-  const times: Times = { on: { calls: [], blocks: [] }, off: { calls: [], blocks: [] } };
+  const options: Record<SideName, Record<string, unknown>> = {
+    on: stack.clientOptions(),
+    off: stack.clientOptions({ telemetry: false }),
+    control: stack.clientOptions({ telemetry: false }),
+  };
+  const times = empty();
   const cost: TelemetryCost = { batches: 0, recordingMs: 0, sealingMs: 0 };
-  const sessionRatios: number[] = [];
+  const sessions: SessionRatios = { on: [], control: [] };
   for (let session = 0; session < SESSIONS; session++) {
-    await page.evaluate(`window.overhead.open(...${options}, ${session % 2 === 0})`);
-    // Both sides warm up alike (JIT, caches) over more runs than a batch holds.
-    await page.evaluate(`window.overhead.blocks(${WARMUP / BLOCK_CALLS}, ${BLOCK_CALLS}, true)`);
+    // Workers are created in a different order each session.
+    const created = ORDERS[session % ORDERS.length] as SideName[];
+    await page.evaluate(
+      `window.overhead.open(${JSON.stringify(created.map((side) => [side, options[side]]))})`,
+    );
+    // All sides warm up alike (JIT, caches).
+    await page.evaluate(
+      `window.overhead.blocks(${JSON.stringify(Array.from({ length: WARMUP / BLOCK_CALLS }, () => SIDES))}, ${BLOCK_CALLS})`,
+    );
     await pause();
     const before = await telemetry();
-    const pairs: number[] = [];
+    const own = empty();
     for (let round = 0; round < ROUNDS; round++) {
+      const orders = Array.from({ length: BLOCKS }, (_, i) => ORDERS[(round + i) % ORDERS.length]);
       const timed = (await page.evaluate(
-        `window.overhead.blocks(${BLOCKS}, ${BLOCK_CALLS}, ${round % 2 === 0})`,
+        `window.overhead.blocks(${JSON.stringify(orders)}, ${BLOCK_CALLS})`,
       )) as Times;
-      for (const side of ['on', 'off'] as const) {
-        times[side].calls.push(...timed[side].calls);
-        times[side].blocks.push(...timed[side].blocks);
+      for (const side of SIDES) {
+        for (const into of [times, own]) {
+          into[side].calls.push(...timed[side].calls);
+          into[side].blocks.push(...timed[side].blocks);
+        }
       }
-      pairs.push(...timed.on.blocks.map((block, i) => block / (timed.off.blocks[i] as number)));
       await pause();
     }
     const after = await telemetry();
     cost.batches += after.batches - before.batches;
     cost.recordingMs += after.recordingMs - before.recordingMs;
     cost.sealingMs += after.sealingMs - before.sealingMs;
-    sessionRatios.push(median(pairs));
+    // Each block against off's block of the same triple: load that changes over the run (other
+    // work on the machine) falls on both alike.
+    for (const side of ['on', 'control'] as const) {
+      sessions[side].push(median(own[side].blocks.map((block, i) => block / (own.off.blocks[i] as number))));
+    }
   }
   const on = times.on.calls;
   const off = times.off.calls;
-  // Each on block against the off block run right before or after it: load that changes over the
-  // run (other work on the machine) cancels out within a pair.
-  const pairs = times.on.blocks.map((block, i) => block / (times.off.blocks[i] as number));
-  const rows = [
+  const rows: BenchRow[] = [
+    row(`${LABEL}: run() with telemetry on vs off, paired blocks (median over sessions)`, {
+      unit: `ratio (${SESSIONS} sessions)`,
+      ferry: median(sessions.on),
+      baseline: 1,
+      better: 'lower',
+    }),
+    row(`${LABEL}: noise floor: a second telemetry-off client vs off, paired blocks (median over sessions)`, {
+      unit: `ratio (${SESSIONS} sessions)`,
+      ferry: median(sessions.control),
+      baseline: 1,
+      better: 'lower',
+    }),
     row(`${LABEL}: run() round trip with telemetry on vs off`, {
       unit: 'ms (median)',
       ferry: median(on),
@@ -151,12 +195,6 @@ async function measure(
       baseline: mean(off),
       better: 'lower',
     }),
-    row(`${LABEL}: run() with telemetry on vs off, paired blocks (median of on block / adjacent off block)`, {
-      unit: `ratio (${pairs.length} pairs)`,
-      ferry: median(pairs),
-      baseline: 1,
-      better: 'lower',
-    }),
     row(`${LABEL}: worker time telemetry spends per run (counting + sealing) vs run() round trip, off`, {
       unit: 'ms per run (mean)',
       ferry: (cost.recordingMs + cost.sealingMs) / on.length,
@@ -164,12 +202,13 @@ async function measure(
       better: 'lower',
     }),
   ];
-  return { times, cost, sessionRatios, rows };
+  return { calls: on.length, cost, sessions, rows };
 }
 
 /**
- * What recording telemetry adds to run(): digits on two clients in one page, default telemetry
- * against `telemetry: false`, in alternating blocks, with the on worker's own accounting of the
+ * What recording telemetry adds to run(): digits on clients with default telemetry and with
+ * `telemetry: false` in one page, in alternating blocks, over many fresh sets of workers, beside
+ * a second telemetry-off client as the noise floor, with the on worker's own accounting of the
  * time it spent counting and sealing.
  */
 export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
@@ -177,22 +216,23 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
   const stack = await startStack();
   try {
     await stack.publish('models/digits');
-    const { times, cost, sessionRatios, rows } = await measure(stack);
+    const { calls, cost, sessions, rows } = await measure(stack);
+    const list = (values: number[]) => values.map((r) => r.toFixed(3)).join(', ');
     return {
       name: 'Telemetry overhead (run() with telemetry on vs off)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `Two SDK clients in one page, each with its own worker: default telemetry (a batch cut every 100 runs, ` +
-        `written to IndexedDB and sent once runs pause) and telemetry: false. ${SESSIONS} sessions, each with a ` +
-        `fresh pair of clients (created in alternating order) and ${WARMUP} warm-up calls each, then ${ROUNDS} ` +
-        `rounds of ${BLOCKS} block pairs: ${BLOCK_CALLS} sequential run() calls on one client, then ` +
-        `${BLOCK_CALLS} on the other, which goes first alternating from block to block and round to round, so ` +
-        `that load from elsewhere on the machine falls on both alike; ${PAUSE_MS} ms between rounds, in which ` +
-        `the batches cut during a round are written and sent. ${times.on.calls.length} calls per side; ` +
-        `${cost.batches} batches sealed meanwhile. Paired blocks per session (median on/off): ` +
-        `${sessionRatios.map((r) => r.toFixed(3)).join(', ')}. Worker time per run is the on worker's own ` +
-        `count (client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch ` +
-        `run outside it): ${cost.recordingMs.toFixed(1)} ms counting and ${cost.sealingMs.toFixed(1)} ms sealing.`,
+        `Three SDK clients in one page, each with its own worker: on (default telemetry: a batch cut every ` +
+        `1000 runs, written to IndexedDB and sent once runs pause), off and control (both telemetry: false). ` +
+        `${SESSIONS} sessions, each with fresh clients (created in a different order) and ${WARMUP} warm-up ` +
+        `calls each, then ${ROUNDS} rounds of ${BLOCKS} block triples: ${BLOCK_CALLS} sequential run() calls on ` +
+        `each client in turn, in all six orders, so that load from elsewhere on the machine falls on all ` +
+        `alike; ${PAUSE_MS} ms between rounds, in which cut batches are written and sent. Paired blocks: each ` +
+        `block's mean over off's block of the same triple, the median per session, then over sessions ` +
+        `(on: ${list(sessions.on)}; control: ${list(sessions.control)}). ${calls} calls per side; ` +
+        `${cost.batches} batches sealed meanwhile. Worker time per run is the on worker's own count ` +
+        `(client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch run ` +
+        `outside it): ${cost.recordingMs.toFixed(1)} ms counting and ${cost.sealingMs.toFixed(1)} ms sealing.`,
       baseline: 'the same model on a client with telemetry: false, in the same page',
       settings: {
         sessions: SESSIONS,
