@@ -227,29 +227,28 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   }
 
   /**
-   * Runs a loaded model and hands the result to `reply` (which posts it) before telemetry counts
-   * the run, so counting overlaps the page's handling of the answer. Rejects with the run's
-   * FerryError (counted as a failure). The run channel's path (worker.ts).
+   * Runs a loaded model and hands the engine's result and latency to `reply` (which posts it)
+   * before telemetry counts the run, so counting overlaps the page's handling of the answer.
+   * Rejects with the run's FerryError (counted as a failure). The run channel's path (worker.ts).
    */
-  async function runThen(id: string, input: RunInput, reply: (result: RunResult) => void): Promise<void> {
-    let ran: { result: EngineResult; latencyMs: number };
+  async function runThen(
+    id: string,
+    input: RunInput,
+    reply: (result: EngineResult, latencyMs: number) => void,
+  ): Promise<void> {
+    let result: EngineResult;
+    let latencyMs: number;
     try {
       const started = performance.now();
-      const result = await slotFor(id).engines.use((engine) => engine.run(input));
-      ran = { result, latencyMs: performance.now() - started };
+      result = await slotFor(id).engines.use((engine) => engine.run(input));
+      latencyMs = performance.now() - started;
     } catch (error) {
       const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
       telemetry?.failed(id, ferryError.code);
       throw ferryError;
     }
-    const { outputs, scores, boxes } = ran.result;
-    reply({
-      outputs,
-      ...(scores ? { scores } : {}),
-      ...(boxes ? { boxes } : {}),
-      latencyMs: ran.latencyMs,
-    });
-    telemetry?.ran(id, { input, ...ran });
+    reply(result, latencyMs);
+    telemetry?.ran(id, { input, result, latencyMs });
   }
 
   return {
@@ -273,7 +272,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     /** Runs a loaded model; output buffers are transferred to the page (the comlink path). */
     run(id: string, input: RunInput): Promise<RunResult> {
       let answer: RunResult | undefined;
-      return runThen(id, input, (result) => (answer = result)).then(() => {
+      return runThen(id, input, (result, latencyMs) => (answer = runResultOf(result, latencyMs))).then(() => {
         const result = answer as RunResult;
         return transfer(result, transferablesOf(result.outputs));
       });
@@ -357,6 +356,11 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       };
     },
   };
+}
+
+/** What run() resolves with: the engine's result without what stays in the worker (its inputs, tokens). */
+function runResultOf({ outputs, scores, boxes }: EngineResult, latencyMs: number): RunResult {
+  return { outputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}), latencyMs };
 }
 
 /** The worker's rollout control, or undefined with `control: false`. Never rejects. */

@@ -4,7 +4,8 @@ import { serializeFerryError } from '$shared/errors.ts';
 import { isRunRequest, type RunReply, type RunRequest } from './client/run-channel.ts';
 import { asFerryError, registerFerryErrorTransfer } from './errors-transfer.ts';
 import { transferablesOf } from './client/transferables.ts';
-import type { RunResult } from './types.ts';
+import { packScores } from './client/packed-scores.ts';
+import type { EngineResult } from './runtime/engine.ts';
 import { createWorkerApi } from './worker-api.ts';
 
 const api = createWorkerApi();
@@ -12,16 +13,36 @@ const api = createWorkerApi();
 /** The API the Ferry worker exposes; the client wraps it (see client.ts). */
 export type WorkerApi = typeof api;
 
-/** Answers one run request of the page (client/run-channel.ts), moving the outputs' buffers. */
-function answer({ ferryRun, model, input }: RunRequest): void {
-  const reply = (result: RunResult) => {
-    const message: RunReply = { ferryRan: ferryRun, result };
-    self.postMessage(message, transferablesOf(result.outputs));
-  };
-  api.runThen(model, input, reply).catch((error: unknown) => {
-    const message: RunReply = { ferryRan: ferryRun, error: serializeFerryError(asFerryError(error)) };
-    self.postMessage(message);
-  });
+// Each model's labels as last sent to the page (client/packed-scores.ts).
+const sentLabels = new Map<string, string[]>();
+
+/** Posts the answer to `request`, moving its buffers (the outputs' and the packed scores'). */
+function reply({ ferryRun, model }: RunRequest, { outputs, scores, boxes }: EngineResult, latencyMs: number) {
+  const message: RunReply = { ferryRan: ferryRun, outputs, latencyMs };
+  const transfer = transferablesOf(outputs);
+  const packed = scores && packScores(scores, sentLabels.get(model));
+  if (packed) {
+    message.scores = packed.pairs;
+    transfer.push(packed.pairs.buffer as ArrayBuffer);
+    if (packed.labels) message.labels = packed.labels;
+  }
+  if (boxes) message.boxes = boxes;
+  self.postMessage(message, transfer);
+  // Only once posted: a reply that could not be sent must not count as having sent its labels.
+  if (packed?.labels) sentLabels.set(model, packed.labels);
+}
+
+/** Answers one run request of the page (client/run-channel.ts). */
+function answer(request: RunRequest): void {
+  api
+    .runThen(request.model, request.input, (result, latencyMs) => reply(request, result, latencyMs))
+    .catch((error: unknown) => {
+      const message: RunReply = {
+        ferryRan: request.ferryRun,
+        error: serializeFerryError(asFerryError(error)),
+      };
+      self.postMessage(message);
+    });
 }
 
 // With WASM threads, onnxruntime-web starts this same script again as pthread workers named

@@ -54,6 +54,8 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
 
   function start(): Incarnation {
     const worker = create();
+    // The run channel listens first, so comlink's listener never sees a run reply.
+    const runs = createRunChannel(worker);
     const api = wrap<WorkerApi>(worker);
     let fail: (error: FerryError) => void = () => undefined;
     const dead = new Promise<never>((_, reject) => (fail = reject));
@@ -61,7 +63,7 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
     const incarnation: Incarnation = {
       worker,
       api,
-      runs: createRunChannel(worker),
+      runs,
       generation: ++generation,
       initialized: dead,
       started: false,

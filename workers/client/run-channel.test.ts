@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FerryError, serializeFerryError } from '$shared/errors.ts';
+import { packScores } from './packed-scores.ts';
 import { createRunChannel, isRunRequest, type RunReply } from './run-channel.ts';
 
 const channels: MessageChannel[] = [];
@@ -31,10 +32,8 @@ describe('createRunChannel', () => {
   it("resolves each call with the worker's reply to it, moving the transferred input buffers", async () => {
     const runs = connected((model, data) => ({
       ferryRan: 0,
-      result: {
-        outputs: { y: { type: 'float32', dims: [1], data: new Float32Array([data[0]! + model.length]) } },
-        latencyMs: 1,
-      },
+      outputs: { y: { type: 'float32', dims: [1], data: new Float32Array([data[0]! + model.length]) } },
+      latencyMs: 1,
     }));
     const first = input();
     const [a, b] = await Promise.all([
@@ -44,6 +43,27 @@ describe('createRunChannel', () => {
     expect(Array.from(a.outputs.y!.data as Float32Array)).toEqual([3]);
     expect(Array.from(b.outputs.y!.data as Float32Array)).toEqual([5]);
     expect(first.pixels.data.byteLength, 'transferred, so detached on this side').toBe(0);
+  });
+
+  it('labels packed scores with the labels the worker last sent for that model', async () => {
+    const sent: Record<string, string[]> = {};
+    const runs = connected((model, data) => {
+      const scores = [{ label: `${model}-${data[0]}`, index: 1, score: 0.75 }];
+      const { pairs, labels } = packScores(scores, sent[model]);
+      if (labels) sent[model] = labels;
+      const outputs = { y: { type: 'float32' as const, dims: [1], data: new Float32Array(1) } };
+      return { ferryRan: 0, outputs, latencyMs: 1, scores: pairs, ...(labels ? { labels } : {}) };
+    });
+    const scoresOf = async (model: string, first: number) =>
+      (await runs.run(model, { pixels: { data: new Float32Array([first]), dims: [1] } }, [])).scores;
+    expect(await scoresOf('a', 1)).toEqual([{ label: 'a-1', index: 1, score: 0.75 }]);
+    expect(await scoresOf('b', 1)).toEqual([{ label: 'b-1', index: 1, score: 0.75 }]);
+    expect(await scoresOf('a', 1), 'no labels sent: the ones received before').toEqual([
+      { label: 'a-1', index: 1, score: 0.75 },
+    ]);
+    expect(await scoresOf('a', 2), 'a new label at that index').toEqual([
+      { label: 'a-2', index: 1, score: 0.75 },
+    ]);
   });
 
   it("rejects with the worker's FerryError, code and details included", async () => {

@@ -1,5 +1,6 @@
 import { deserializeFerryError, type FerryError, type SerializedFerryError } from '$shared/errors.ts';
-import type { RunInput, RunResult } from '../types.ts';
+import type { RunInput, RunResult, TensorOutput, TextBox } from '../types.ts';
+import { unpackScores } from './packed-scores.ts';
 
 /**
  * run() travels as one bare postMessage each way instead of a comlink call: comlink costs a
@@ -14,9 +15,20 @@ export interface RunRequest {
   input: RunInput;
 }
 
-/** The worker's answer to the {@link RunRequest} with the same sequence number. */
+/**
+ * The worker's answer to the {@link RunRequest} with the same sequence number: the result's
+ * fields, its scores packed (packed-scores.ts), with the model's labels when they changed.
+ */
 export type RunReply =
-  | { ferryRan: number; result: RunResult; error?: undefined }
+  | {
+      ferryRan: number;
+      outputs: Record<string, TensorOutput>;
+      latencyMs: number;
+      scores?: Float64Array;
+      labels?: string[];
+      boxes?: TextBox[];
+      error?: undefined;
+    }
   | { ferryRan: number; error: SerializedFerryError };
 
 /** Whether a worker message is a run request (the worker answers it and hides it from comlink). */
@@ -37,27 +49,37 @@ export interface RunChannel {
 }
 
 interface Pending {
+  model: string;
   resolve: (result: RunResult) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Listens once on `worker` for run replies. The channel rejects its own pending calls when the
- * worker dies (the connection calls `fail`), so a run needs no race against the worker's death:
- * racing every call against one long-lived promise would hang a reaction on it per call.
+ * Listens once on `worker` for run replies; add it before comlink's listener, which then never
+ * sees them. The channel rejects its own pending calls when the worker dies (the connection calls
+ * `fail`), so a run needs no race against the worker's death: racing every call against one
+ * long-lived promise would hang a reaction on it per call.
  */
 export function createRunChannel(worker: Worker): RunChannel {
   const pending = new Map<number, Pending>();
+  // Each model's labels as the worker last sent them (packed-scores.ts).
+  const labels = new Map<string, string[]>();
   let sequence = 0;
   let failed: FerryError | undefined;
   worker.addEventListener('message', (event: MessageEvent<unknown>) => {
     const reply = event.data as RunReply | null;
     if (typeof reply !== 'object' || reply === null || typeof reply.ferryRan !== 'number') return;
+    event.stopImmediatePropagation();
     const call = pending.get(reply.ferryRan);
     if (!call) return;
     pending.delete(reply.ferryRan);
-    if (reply.error) call.reject(deserializeFerryError(reply.error));
-    else call.resolve(reply.result);
+    if (reply.error) return call.reject(deserializeFerryError(reply.error));
+    if (reply.labels) labels.set(call.model, reply.labels);
+    const { outputs, latencyMs, scores, boxes } = reply;
+    const result: RunResult = { outputs, latencyMs };
+    if (scores) result.scores = unpackScores(scores, labels.get(call.model) ?? []);
+    if (boxes) result.boxes = boxes;
+    call.resolve(result);
   });
   return {
     run(model, input, transfer) {
@@ -65,7 +87,7 @@ export function createRunChannel(worker: Worker): RunChannel {
       const request: RunRequest = { ferryRun: ++sequence, model, input };
       worker.postMessage(request, transfer);
       return new Promise<RunResult>((resolve, reject) => {
-        pending.set(request.ferryRun, { resolve, reject });
+        pending.set(request.ferryRun, { model, resolve, reject });
       });
     },
     fail(error) {

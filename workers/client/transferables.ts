@@ -5,13 +5,16 @@ import type { RunInput, TensorOutput } from '../types.ts';
  * result's outputs), each once, skipping SharedArrayBuffers (shared already, and not transferable).
  */
 export function transferablesOf(input: RunInput | Record<string, TensorOutput>): ArrayBuffer[] {
-  if (typeof input !== 'object' || input === null) return [];
-  const buffers = new Set<ArrayBuffer>();
-  for (const value of Object.values(input)) {
-    const data = (value as { data?: unknown } | null)?.data;
-    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+  const buffers: ArrayBuffer[] = [];
+  if (typeof input !== 'object' || input === null) return buffers;
+  // A loop and an array rather than Object.values and a Set: this runs twice on every run().
+  for (const key in input) {
+    const data = (input[key as keyof typeof input] as { data?: unknown } | null)?.data;
+    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer && !buffers.includes(data.buffer)) {
+      buffers.push(data.buffer);
+    }
   }
-  return [...buffers];
+  return buffers;
 }
 
 /** `input` with an `ImageData` replaced by a plain `{ data, width, height }` (what the worker reads). */

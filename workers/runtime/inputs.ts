@@ -3,7 +3,7 @@ import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { ImageDataLike, RunInput, TensorInputs } from '../types.ts';
 import { imageToFeed, planImage } from './image-input.ts';
 import { tabularToFeed } from './tabular-input.ts';
-import { feedsFromTensors, type Feed } from './tensor-input.ts';
+import { tensorFeeder, type Feed } from './tensor-input.ts';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
@@ -42,26 +42,42 @@ export function textOf(input: RunInput): string | undefined {
  * Turns what `run` was given into the session's feeds, as the manifest says: `{ image }` through
  * the image preprocessing, `{ feature: number, … }` through the tabular one, named tensors as
  * they are (checked against the signature). Anything else is `INVALID_INPUT` saying what fits.
+ * What the checks need is worked out once per model, here, not on every run.
  */
-export function toFeeds(manifest: PublishedManifest, input: RunInput): Record<string, Feed> {
+export function createFeeder(manifest: PublishedManifest): (input: RunInput) => Record<string, Feed> {
   const pre = manifest.preprocessing;
-  if (!isObject(input)) {
-    throw new FerryError(ErrorCode.INVALID_INPUT, `input: ${manifest.task} models take an object, not text`);
-  }
-  if ('image' in input && isImageLike(input.image) && Object.keys(input).length === 1) {
-    if (pre.kind !== 'image') {
-      throw new FerryError(ErrorCode.INVALID_INPUT, `image: ${manifest.name} has no image preprocessing`);
+  const tensors = tensorFeeder(manifest.signature);
+  return (input) => {
+    if (!isObject(input)) {
+      throw new FerryError(
+        ErrorCode.INVALID_INPUT,
+        `input: ${manifest.task} models take an object, not text`,
+      );
     }
-    return withFixedInputs(manifest, { [pre.input]: imageToFeed(input.image, pre) });
-  }
-  const values = Object.values(input);
-  if (values.length > 0 && values.every((v) => typeof v === 'number')) {
-    if (pre.kind !== 'tabular') {
-      throw new FerryError(ErrorCode.INVALID_INPUT, `input: ${manifest.name} has no tabular features`);
+    if ('image' in input && isImageLike(input.image) && Object.keys(input).length === 1) {
+      if (pre.kind !== 'image') {
+        throw new FerryError(ErrorCode.INVALID_INPUT, `image: ${manifest.name} has no image preprocessing`);
+      }
+      return withFixedInputs(manifest, { [pre.input]: imageToFeed(input.image, pre) });
     }
-    return withFixedInputs(manifest, { [pre.input]: tabularToFeed(input as Record<string, number>, pre) });
+    if (allNumbers(input)) {
+      if (pre.kind !== 'tabular') {
+        throw new FerryError(ErrorCode.INVALID_INPUT, `input: ${manifest.name} has no tabular features`);
+      }
+      return withFixedInputs(manifest, { [pre.input]: tabularToFeed(input as Record<string, number>, pre) });
+    }
+    return tensors(input as TensorInputs);
+  };
+}
+
+/** Whether `input` has at least one value and only numbers (tabular features). */
+function allNumbers(input: Record<string, unknown>): boolean {
+  let any = false;
+  for (const key in input) {
+    if (typeof input[key] !== 'number') return false;
+    any = true;
   }
-  return feedsFromTensors(input as TensorInputs, manifest.signature);
+  return any;
 }
 
 function withFixedInputs(manifest: PublishedManifest, feeds: Record<string, Feed>): Record<string, Feed> {

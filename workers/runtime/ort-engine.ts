@@ -1,12 +1,12 @@
 import { ErrorCode, FerryError, isFerryError } from '$shared/errors.ts';
 import type { ElementType } from '$shared/schemas/manifest.ts';
-import type { Tensor } from 'onnxruntime-web';
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { asFerryError } from '../errors-transfer.ts';
 import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorOutput } from '../types.ts';
 import { createPlaced, ownedCopy, placementOf, timeRuns, type Engine, type EngineResult } from './engine.ts';
-import { imageSizeOf, toFeeds } from './inputs.ts';
+import { createFeeder, imageSizeOf } from './inputs.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
 import { boxesFrom, scoresFrom } from './postprocess.ts';
 import type { Feed } from './tensor-input.ts';
@@ -35,40 +35,60 @@ export async function createOrtEngine(
   });
   const session = placed.value;
 
-  const toTensors = (feeds: Record<string, Feed>) =>
-    Object.fromEntries(
-      Object.entries(feeds).map(([name, feed]) => [
-        name,
-        new runtime.ort.Tensor(feed.type as Tensor.Type, feed.data as Tensor.DataType, feed.dims),
-      ]),
-    );
-
-  async function infer(feeds: Record<string, Tensor>): Promise<Record<string, TensorOutput>> {
-    try {
-      const results = await session.run(feeds);
-      return Object.fromEntries(
-        Object.entries(results).map(([name, t]) => [
-          name,
-          { type: t.type as ElementType, dims: [...t.dims], data: ownedCopy(t.data as TensorOutput['data']) },
-        ]),
-      );
-    } catch (error) {
-      throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+  const feed = createFeeder(manifest);
+  const OrtTensor = runtime.ort.Tensor;
+  const toTensors = (feeds: Record<string, Feed>) => {
+    const tensors: Record<string, Tensor> = {};
+    for (const name in feeds) {
+      const { type, data, dims } = feeds[name] as Feed;
+      tensors[name] = new OrtTensor(type as Tensor.Type, data as Tensor.DataType, dims);
     }
-  }
+    return tensors;
+  };
+
+  /** The session's outputs in memory of their own, so that they can be transferred. */
+  const owned = (results: InferenceSession.ReturnType): Record<string, TensorOutput> => {
+    const outputs: Record<string, TensorOutput> = {};
+    for (const name in results) {
+      const t = results[name] as Tensor;
+      outputs[name] = {
+        type: t.type as ElementType,
+        dims: [...t.dims],
+        data: ownedCopy(t.data as TensorOutput['data']),
+      };
+    }
+    return outputs;
+  };
+
+  const failed = (error: unknown) => {
+    throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
+  };
 
   return {
     runtime: 'onnxruntime',
     ...placementOf(placed),
-    async run(input: RunInput): Promise<EngineResult> {
-      const inputs = toFeeds(manifest, input);
-      const outputs = await infer(toTensors(inputs));
-      const scores = scoresFrom(manifest, outputs);
-      const boxes = boxesFrom(manifest, outputs, imageSizeOf(input, manifest));
-      return { outputs, inputs, ...(scores ? { scores } : {}), ...(boxes ? { boxes } : {}) };
+    // A plain promise chain rather than async functions: run() is the hot path (issue 10, point 10).
+    run(input: RunInput): Promise<EngineResult> {
+      let inputs: Record<string, Feed>;
+      let running: Promise<InferenceSession.ReturnType>;
+      try {
+        inputs = feed(input);
+        running = session.run(toTensors(inputs));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      return running.then((results) => {
+        const outputs = owned(results);
+        const scores = scoresFrom(manifest, outputs);
+        const boxes = boxesFrom(manifest, outputs, imageSizeOf(input, manifest));
+        const result: EngineResult = { outputs, inputs };
+        if (scores) result.scores = scores;
+        if (boxes) result.boxes = boxes;
+        return result;
+      }, failed);
     },
     async measure(input, iterations) {
-      const tensors = toTensors(toFeeds(manifest, input));
+      const tensors = toTensors(feed(input));
       return timeRuns(iterations, () => session.run(tensors));
     },
     dispose: () => session.release(),

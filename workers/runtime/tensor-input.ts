@@ -39,15 +39,31 @@ function convertPlain(
   return out;
 }
 
-function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[] {
+/** One declared input, with what its checks need worked out once per model. */
+interface CompiledSpec {
+  spec: TensorSpec;
+  /** The typed array classes that may hold it (strings aside). */
+  classes: (new (n: number) => TensorArray)[];
+}
+
+function compile(spec: TensorSpec): CompiledSpec {
+  return { spec, classes: ARRAY_TYPES.filter(([, types]) => types.includes(spec.type)).map(([C]) => C) };
+}
+
+function typedData(input: TensorInput, { spec, classes }: CompiledSpec): TensorArray | string[] {
   if (Array.isArray(input.data)) return convertPlain(input.data, spec);
   const data = input.data as TensorArray;
-  const entry = ARRAY_TYPES.find(([ArrayType]) => data instanceof ArrayType);
-  const accepted = entry?.[1] ?? [];
-  if (!accepted.includes(input.type ?? spec.type) || (input.type && input.type !== spec.type)) {
+  if ((input.type !== undefined && input.type !== spec.type) || !classes.some((C) => data instanceof C)) {
     throw invalidInput(spec.name, `the model takes ${spec.type}, got ${data.constructor.name}`);
   }
   return data;
+}
+
+/** Whether `dims` is an array of non-negative integers. */
+function validDims(dims: unknown): dims is number[] {
+  if (!Array.isArray(dims)) return false;
+  for (const d of dims) if (!Number.isInteger(d) || d < 0) return false;
+  return true;
 }
 
 /**
@@ -56,51 +72,64 @@ function typedData(input: TensorInput, spec: TensorSpec): TensorArray | string[]
  */
 function feedDims(given: readonly number[], spec: TensorSpec): number[] {
   if (spec.shape.length === 0 && given.length > 0 && given.every((d) => d === 1)) return [];
-  return [...given];
+  return given.slice();
 }
 
 /**
  * Checks one tensor against its declared spec and returns it as a feed: the rank must match,
  * fixed dimensions must match exactly, symbolic ones (`'batch'`, `'sequence'`) take any size.
  */
-function toFeed(input: TensorInput, spec: TensorSpec): Feed {
-  const data = typedData(input, spec);
-  if (!Array.isArray(input.dims) || !input.dims.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw invalidInput(spec.name, 'dims must be a list of non-negative integers');
-  }
+function toFeed(input: TensorInput, compiled: CompiledSpec): Feed {
+  const { spec } = compiled;
+  const data = typedData(input, compiled);
+  if (!validDims(input.dims)) throw invalidInput(spec.name, 'dims must be a list of non-negative integers');
   const dims = feedDims(input.dims, spec);
-  if (dims.length !== spec.shape.length) {
-    const declared = `[${spec.shape.join(', ')}]`;
+  const { shape } = spec;
+  if (dims.length !== shape.length) {
+    const declared = `[${shape.join(', ')}]`;
     throw invalidInput(
       spec.name,
-      `expected ${spec.shape.length} dimensions ${declared}, got [${input.dims.join(', ')}]`,
+      `expected ${shape.length} dimensions ${declared}, got [${input.dims.join(', ')}]`,
     );
   }
-  spec.shape.forEach((dim, i) => {
+  let count = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const dim = shape[i];
     if (typeof dim === 'number' && dims[i] !== dim) {
       throw invalidInput(spec.name, `dimension ${i} must be ${dim}, got ${dims[i]}`);
     }
-  });
-  const count = dims.reduce((a, b) => a * b, 1);
+    count *= dims[i] as number;
+  }
   if (count !== data.length) {
     throw invalidInput(spec.name, `dims [${dims.join(', ')}] need ${count} values, got ${data.length}`);
   }
   return { type: spec.type, dims, data };
 }
 
-/** Named tensors checked against the graph signature: every declared input, nothing else. */
-export function feedsFromTensors(inputs: TensorInputs, signature: Signature): Record<string, Feed> {
+/**
+ * Named tensors checked against the graph signature (every declared input, nothing else), with
+ * the per-input work done once here rather than on every run: run() checks each call's tensors.
+ */
+export function tensorFeeder(signature: Signature): (inputs: TensorInputs) => Record<string, Feed> {
+  const specs = signature.inputs.map(compile);
   const declared = new Set(signature.inputs.map((s) => s.name));
-  for (const name of Object.keys(inputs)) {
-    if (!declared.has(name)) {
-      throw invalidInput(name, `not an input of this model (inputs: ${[...declared].join(', ')})`);
+  return (inputs) => {
+    for (const name in inputs) {
+      if (!declared.has(name)) {
+        throw invalidInput(name, `not an input of this model (inputs: ${[...declared].join(', ')})`);
+      }
     }
-  }
-  const feeds: Record<string, Feed> = {};
-  for (const spec of signature.inputs) {
-    const input = inputs[spec.name];
-    if (!input) throw invalidInput(spec.name, 'missing input');
-    feeds[spec.name] = toFeed(input, spec);
-  }
-  return feeds;
+    const feeds: Record<string, Feed> = {};
+    for (const compiled of specs) {
+      const input = inputs[compiled.spec.name];
+      if (!input) throw invalidInput(compiled.spec.name, 'missing input');
+      feeds[compiled.spec.name] = toFeed(input, compiled);
+    }
+    return feeds;
+  };
+}
+
+/** {@link tensorFeeder} for one call. */
+export function feedsFromTensors(inputs: TensorInputs, signature: Signature): Record<string, Feed> {
+  return tensorFeeder(signature)(inputs);
 }
