@@ -5,8 +5,11 @@ import ensureSdk from '../support/sdk-setup.ts';
 import { row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
-// digits' boundary: rounds of this many calls each of run(), the bare echo and session.run, in
-// alternating order, after WARMUP_CALLS of each.
+// digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
+// calls each of run(), the bare echo and session.run, taking turns; main-thread time from
+// BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run() and the echo, in alternating order.
+const BLOCKS = 100;
+const BLOCK_CALLS = 10;
 const BOUNDARY_ROUNDS = 10;
 const ROUND_CALLS = 100;
 const WARMUP_CALLS = 100;
@@ -66,7 +69,7 @@ interface MainThread {
  * the page's origin and isolation, answering a transferred Float32Array(64) with a
  * Float32Array(10), which the page reads as run()'s caller reads its result) and `inference`
  * (session.run inside Ferry's worker). `runs` and `echo` return each call's round trip, from the
- * call to its answer.
+ * call to its answer; `interleaved` takes all three in turns of a few calls each.
  */
 const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
   const { createFerryClient } = await import('/sdk/client.js');
@@ -93,46 +96,56 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
     }
     return roundTrip;
   };
-  window.boundary = {
+  const boundary = {
     runs: timed(run),
     echo: timed(echo),
     inference: (n) => model.measure({ pixels: { data: new Float32Array(inLength).fill(4), dims } }, n),
   };
+  // Blocks of size calls of each side in turn (abc, cba, …), so that a busy moment of the machine
+  // falls on all three alike.
+  boundary.interleaved = async (blocks, size) => {
+    const sides = ['runs', 'echo', 'inference'];
+    const times = { runs: [], echo: [], inference: [] };
+    for (let block = 0; block < blocks; block++) {
+      for (const side of block % 2 ? [...sides].reverse() : sides) times[side].push(...(await boundary[side](size)));
+    }
+    return times;
+  };
+  window.boundary = boundary;
 }`;
 
 /**
  * digits' run() against a bare postMessage echo of its shapes (64 floats in, 10 out) and against
- * session.run, in the same page, alternating rounds so that the machine's load hits all alike.
+ * session.run, in the same page, taking turns so that the machine's load hits all alike.
  */
 async function boundary(stack: Stack): Promise<BenchRow[]> {
   const { page } = stack;
   await page.evaluate(
     `(${BOUNDARY_IN_PAGE})(${JSON.stringify([stack.clientOptions(), 64, 10, [1, 1, 8, 8]])})`,
   );
-  const roundTrips = { runs: [] as number[], echo: [] as number[] };
   const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 } };
-  const inference: number[] = [];
-  for (const side of ['runs', 'echo'] as const)
+  for (const side of ['runs', 'echo', 'inference'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
+  const times = (await page.evaluate(`window.boundary.interleaved(${BLOCKS}, ${BLOCK_CALLS})`)) as Record<
+    'runs' | 'echo' | 'inference',
+    number[]
+  >;
   for (let round = 0; round < BOUNDARY_ROUNDS; round++) {
     for (const side of round % 2 === 0 ? (['runs', 'echo'] as const) : (['echo', 'runs'] as const)) {
-      const spent = await mainThreadMs(stack, page, async () => {
-        roundTrips[side].push(
-          ...((await page.evaluate(`window.boundary.${side}(${ROUND_CALLS})`)) as number[]),
-        );
-      });
+      const spent = await mainThreadMs(stack, page, () =>
+        page.evaluate(`window.boundary.${side}(${ROUND_CALLS})`),
+      );
       main[side].task += spent.task;
       main[side].cpu += spent.cpu;
     }
-    inference.push(...((await page.evaluate(`window.boundary.inference(${ROUND_CALLS})`)) as number[]));
   }
   const calls = BOUNDARY_ROUNDS * ROUND_CALLS;
   const label = 'digits (8×8 CNN)';
   return [
     row(`${label}: time run() adds over session.run vs a bare postMessage echo of its shapes`, {
       unit: 'ms (median)',
-      ferry: median(roundTrips.runs) - median(inference),
-      baseline: median(roundTrips.echo),
+      ferry: median(times.runs) - median(times.inference),
+      baseline: median(times.echo),
       better: 'lower',
     }),
     row(`${label}: main-thread CPU time per run() vs per bare echo (Chrome's ThreadTime)`, {
@@ -149,8 +162,8 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
     }),
     row(`${label}: run() round trip vs session.run in the worker`, {
       unit: 'ms (median)',
-      ferry: median(roundTrips.runs),
-      baseline: median(inference),
+      ferry: median(times.runs),
+      baseline: median(times.inference),
       better: 'lower',
     }),
   ];
@@ -236,11 +249,12 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
       name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `digits: ${BOUNDARY_ROUNDS} rounds of ${ROUND_CALLS} sequential calls each of run(), of a bare echo and of ` +
-        `session.run inside Ferry's worker, in alternating order after ${WARMUP_CALLS} warm-up calls; medians over ` +
+        `digits: round trips from ${BLOCKS} blocks of ${BLOCK_CALLS} sequential calls each of run(), of a bare echo and ` +
+        `of session.run inside Ferry's worker, taking turns in one page (abc, cba, …) after ${WARMUP_CALLS} warm-up ` +
+        `calls each, so that a busy moment of the machine falls on all three alike; medians over ` +
         `all calls. The bare echo: a module worker in the same page answering a transferred Float32Array(64) with a ` +
         `Float32Array(10), which the page reads. Main-thread time per call is measured the same way for run() and ` +
-        `the echo, over the same alternating rounds, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
+        `the echo, over ${BOUNDARY_ROUNDS} alternating rounds of ${ROUND_CALLS} calls each, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +
         `answer and the SDK's handling to the caller's loop, the next request, garbage collection and the ` +
         `benchmark's own page.evaluate per round, but no time spent waiting for a core), and Chrome's ` +
@@ -251,6 +265,8 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
       settings: {
         iterations: ITERATIONS,
         warmup: WARMUP,
+        blocks: BLOCKS,
+        blockCalls: BLOCK_CALLS,
         boundaryRounds: BOUNDARY_ROUNDS,
         roundCalls: ROUND_CALLS,
         backend: 'wasm',
