@@ -102,14 +102,12 @@ export function imageFeaturesInto(
   return out;
 }
 
+/** A record of every image extractor, all 0: what {@link imageFeaturesInto} fills. */
+export function emptyImageFeatures(): Record<ImageExtractor, number> {
+  return { mean_ink: 0, ink_fraction: 0, centroid_x: 0, centroid_y: 0, ink_width: 0, ink_height: 0 };
+}
+
 /** {@link imageFeaturesInto} into a fresh record. */
 export function imageFeatures(grid: InkGrid): Record<ImageExtractor, number> {
-  return imageFeaturesInto(grid, {
-    mean_ink: 0,
-    ink_fraction: 0,
-    centroid_x: 0,
-    centroid_y: 0,
-    ink_width: 0,
-    ink_height: 0,
-  });
+  return imageFeaturesInto(grid, emptyImageFeatures());
 }

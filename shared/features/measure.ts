@@ -1,5 +1,5 @@
-import type { FeatureMeasure, ImageExtractor } from '../schemas/reference-profile.ts';
-import { imageFeaturesInto, type InkGrid } from './image-features.ts';
+import type { FeatureMeasure } from '../schemas/reference-profile.ts';
+import { emptyImageFeatures, imageFeaturesInto, type InkGrid } from './image-features.ts';
 import { textFeatures, type Tokenized } from './text-features.ts';
 
 /** One raw input, in the form each kind of measure reads. */
@@ -10,14 +10,7 @@ export type MeasuredInput =
 
 // The image extractors' values of the input being measured; reused, as measuring one input
 // finishes before the next starts.
-const image: Record<ImageExtractor, number> = {
-  mean_ink: 0,
-  ink_fraction: 0,
-  centroid_x: 0,
-  centroid_y: 0,
-  ink_width: 0,
-  ink_height: 0,
-};
+const image = emptyImageFeatures();
 
 /**
  * Writes the value of each measured feature on one input into `out`, in `measures`' order: NaN
