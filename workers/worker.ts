@@ -1,4 +1,5 @@
 /// <reference lib="webworker" />
+import './zod-jitless.ts';
 import { expose } from 'comlink';
 import { serializeFerryError } from '$shared/errors.ts';
 import { isRunRequest, type RunReply, type RunRequest } from './client/run-channel.ts';
