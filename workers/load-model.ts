@@ -128,7 +128,10 @@ async function engineFor(
 ): Promise<LoadedModel> {
   const { config, opened } = context;
   const { bundle, runtime } = loaded;
-  await runtime.warmedUp;
+  // Only the JSEP build must wait: a WebGPU session may not start while the WASM backend still
+  // initialises. A WASM session joins that initialisation itself, so transformers.js reads the
+  // config and builds the tokenizer meanwhile, as plain transformers.js does while its wasm loads.
+  if (runtime.build === 'webgpu') await runtime.warmedUp;
   if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
   const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
   const engine = await create(bundle, runtime, config.backend);

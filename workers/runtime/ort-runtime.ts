@@ -16,8 +16,9 @@ export interface OrtRuntime {
   /** Called when a WebGPU session fails to start although the probe found an adapter. */
   webGpuFailed?: () => void;
   /**
-   * Settles once the WASM backend started (see ort-warm-up.ts). Create sessions after it:
-   * onnxruntime-web refuses a second backend (`webgpu`) initialising while `wasm` does.
+   * Settles once the WASM backend started (see ort-warm-up.ts). Create WebGPU sessions after it:
+   * onnxruntime-web refuses a second backend (`webgpu`) initialising while `wasm` does. A WASM
+   * session may start before: it waits for the same initialisation.
    */
   warmedUp: Promise<void>;
 }
