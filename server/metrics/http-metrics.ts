@@ -63,17 +63,24 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     (entry.counts[binIndex(DURATION_EDGES, seconds)] as number)++;
     entry.sum += seconds;
   };
+  // The last request target and its kind: a client under load asks for the same one again and again.
+  let lastUrl = '';
+  let lastKind: RouteKind = 'page';
   return {
     observe(req, res) {
-      const kind = routeKindOf((req.url ?? '/').split('?', 1)[0] ?? '/');
+      const url = req.url ?? '/';
+      if (url !== lastUrl) {
+        lastKind = routeKindOf(url.split('?', 1)[0] ?? '/');
+        lastUrl = url;
+      }
+      const kind = lastKind;
       const start = performance.now();
-      res.once('finish', () => {
+      // One listener: 'close' follows 'finish' on every response (on the next tick), so a finished
+      // response is counted and timed there, and one cut off before it ended counts as aborted.
+      res.once('close', () => {
+        if (!res.writableFinished) return count(kind, 'aborted');
         count(kind, statusClassOf(res.statusCode));
         time(kind, (performance.now() - start) / 1000);
-      });
-      // 'close' follows 'finish' on every response; only a response cut off before it ends counts here.
-      res.once('close', () => {
-        if (!res.writableFinished) count(kind, 'aborted');
       });
     },
   };

@@ -14,32 +14,48 @@ export interface IngestMetrics {
   refused(code: ErrorCode): void;
 }
 
-/** Ingest counters registered on `registry`: `ferry_telemetry_batches_total` and `ferry_telemetry_runs_total`. */
+/**
+ * Ingest counters registered on `registry`: `ferry_telemetry_batches_total` and
+ * `ferry_telemetry_runs_total`. A batch adds to plain numbers; prom-client's label hashing (a
+ * string built and looked up per `inc`) runs only at scrape time, as for the HTTP counters.
+ */
 export function createIngestMetrics(registry: Registry): IngestMetrics {
-  const batches = new Counter({
+  let accepted = 0;
+  let duplicates = 0;
+  let acceptedRuns = 0;
+  const refused = new Map<ErrorCode, number>();
+  new Counter({
     name: 'ferry_telemetry_batches_total',
     help: 'Telemetry batches by result (accepted, duplicate, refused) and, for refused ones, the error code.',
     labelNames: ['result', 'code'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      // Present from the first scrape, so that rate() sees the first batch.
+      this.inc({ result: 'accepted', code: '' }, accepted);
+      this.inc({ result: 'duplicate', code: '' }, duplicates);
+      for (const [code, count] of refused) this.inc({ result: 'refused', code }, count);
+    },
   });
-  const runs = new Counter({
+  new Counter({
     name: 'ferry_telemetry_runs_total',
     help: 'Runs reported by accepted telemetry batches.',
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(acceptedRuns);
+    },
   });
-  // Present from the first scrape, so that rate() sees the first batch.
-  batches.inc({ result: 'accepted', code: '' }, 0);
-  batches.inc({ result: 'duplicate', code: '' }, 0);
   return {
     accepted(count) {
-      batches.inc({ result: 'accepted', code: '' });
-      if (Number.isFinite(count) && count > 0) runs.inc(count);
+      accepted++;
+      if (Number.isFinite(count) && count > 0) acceptedRuns += count;
     },
     duplicate() {
-      batches.inc({ result: 'duplicate', code: '' });
+      duplicates++;
     },
     refused(code) {
-      batches.inc({ result: 'refused', code });
+      refused.set(code, (refused.get(code) ?? 0) + 1);
     },
   };
 }

@@ -11,9 +11,28 @@ export function clientAddressOf(
   forwardedFor: string | null,
   trustedProxies: readonly string[],
 ): string {
+  return clientAddresses(trustedProxies)(peer, forwardedFor);
+}
+
+/**
+ * {@link clientAddressOf} for one list of `trustedProxies`, normalised once: the ingest route asks
+ * on every request, nearly always for the same peer, whose normal form it then remembers.
+ */
+export function clientAddresses(
+  trustedProxies: readonly string[],
+): (peer: string, forwardedFor: string | null) => string {
   const trusted = new Set(trustedProxies.map(normalise));
-  let address = normalise(peer);
-  const hops = forwardedFor?.split(',').map(normalise).filter(Boolean) ?? [];
-  while (trusted.has(address) && hops.length > 0) address = hops.pop() as string;
-  return address;
+  let lastPeer = '';
+  let lastAddress = '';
+  return (peer, forwardedFor) => {
+    if (peer !== lastPeer) {
+      lastAddress = normalise(peer);
+      lastPeer = peer;
+    }
+    let address = lastAddress;
+    if (!trusted.has(address)) return address;
+    const hops = forwardedFor?.split(',').map(normalise).filter(Boolean) ?? [];
+    while (trusted.has(address) && hops.length > 0) address = hops.pop() as string;
+    return address;
+  };
 }

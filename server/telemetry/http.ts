@@ -12,7 +12,7 @@ import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
 import { errorAnswer } from '../http/respond.ts';
 import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
-import { clientAddressOf } from './client-address.ts';
+import { clientAddresses } from './client-address.ts';
 import type { TelemetryIngest } from './ingest.ts';
 import type { IngestOutcome } from './store.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -103,41 +103,54 @@ function withHeader(answer: Answer<InlineBody>, name: string, value: string): An
  * schema, or not fitting the version, naming the field), 404 (model or version), 429 with
  * `Retry-After` past the per-address rate (`peerAddress`: the socket's, see client-address.ts).
  * CORS and preflights are the caller's (server/http/cors.ts). Never rejects.
+ *
+ * One promise chain per batch (body, ingest, answer) rather than async functions in layers: every
+ * ingest request passes here, and each layer cost a promise and a microtask hop.
  */
 export function createIngestRoute(deps: TelemetryHandlerDeps) {
-  return async (request: IngestRequest): Promise<Answer<InlineBody>> => {
+  const { ingest, limiter, observer } = deps;
+  const clientOf = clientAddresses(deps.trustedProxies);
+  const acknowledge = (status: IngestOutcome, runs: number): Answer<InlineBody> => {
+    if (status === 'accepted') observer?.accepted(runs);
+    else observer?.duplicate();
+    return ack(status);
+  };
+  const ingestText = (text: string): Promise<Answer<InlineBody>> => {
+    const batch = parseBatch(text);
+    return ingest.ingest(batch).then((status) => acknowledge(status, batch.runs));
+  };
+  return (request: IngestRequest): Promise<Answer<InlineBody>> => {
     if (request.method !== 'POST') {
       const error = new FerryError(
         ErrorCode.METHOD_NOT_ALLOWED,
         `method: ${request.method} is not allowed on /api/v1/telemetry (allowed: POST, OPTIONS)`,
       );
-      return withHeader(errorAnswer(error), 'Allow', 'POST, OPTIONS');
+      return Promise.resolve(withHeader(errorAnswer(error), 'Allow', 'POST, OPTIONS'));
     }
     // Before the body is read: a refused client costs no parsing.
-    const forwarded = request.header('x-forwarded-for');
-    const client = clientAddressOf(request.peerAddress, forwarded, deps.trustedProxies);
-    const verdict = deps.limiter.take(client);
+    const verdict = limiter.take(clientOf(request.peerAddress, request.header('x-forwarded-for')));
     if (!verdict.allowed) {
-      deps.observer?.refused(ErrorCode.RATE_LIMITED);
+      observer?.refused(ErrorCode.RATE_LIMITED);
       request.discard();
       const error = new FerryError(
         ErrorCode.RATE_LIMITED,
         `rate: too many telemetry requests from this address; retry after ${verdict.retryAfterSeconds} s`,
       );
-      return withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds));
+      return Promise.resolve(
+        withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds)),
+      );
     }
-    try {
-      checkMediaType(request);
-      const batch = parseBatch(await request.readText(TELEMETRY_MAX_BYTES));
-      const status = await deps.ingest.ingest(batch);
-      if (status === 'accepted') deps.observer?.accepted(batch.runs);
-      else deps.observer?.duplicate();
-      return ack(status);
-    } catch (error) {
+    const refuse = (error: unknown): Answer<InlineBody> => {
       // A body refused before it was read (wrong media type) is drained, so the answer arrives.
       request.discard();
-      deps.observer?.refused(isFerryError(error) ? error.code : ErrorCode.INTERNAL);
+      observer?.refused(isFerryError(error) ? error.code : ErrorCode.INTERNAL);
       return errorAnswer(error, 'POST /api/v1/telemetry');
+    };
+    try {
+      checkMediaType(request);
+      return request.readText(TELEMETRY_MAX_BYTES).then(ingestText).then(undefined, refuse);
+    } catch (error) {
+      return Promise.resolve(refuse(error));
     }
   };
 }

@@ -28,7 +28,9 @@ function invalid(message: string): FerryError {
 
 /** Throws INVALID_INPUT naming the first field of `batch` that does not fit `shape`. */
 function checkShape(batch: TelemetryBatch, shape: VersionShape): void {
-  batch.features.forEach((feature, index) => {
+  const { features } = batch;
+  for (let index = 0; index < features.length; index++) {
+    const feature = features[index] as TelemetryBatch['features'][number];
     const expected = shape.featureCounts.get(feature.name);
     if (expected === undefined) {
       throw invalid(
@@ -40,7 +42,7 @@ function checkShape(batch: TelemetryBatch, shape: VersionShape): void {
         `features.${index}.counts: ${shape.label}'s "${feature.name}" takes ${expected} counts (its bins or categories plus under/overflow or "other"), not ${feature.counts.length}`,
       );
     }
-  });
+  }
   const predictions = batch.predictions;
   if (predictions === undefined) return;
   if (shape.labelCount === null)
@@ -58,23 +60,34 @@ export function createTelemetryIngest(
   now: () => Date = () => new Date(),
 ): TelemetryIngest {
   const shapes = createVersionShapes(deps);
+  /** Checks `batch` against `shape` (throwing as {@link TelemetryIngest.ingest} says) and stores it. */
+  const ingestInto = (batch: TelemetryBatch, shape: VersionShape): Promise<IngestOutcome> => {
+    checkShape(batch, shape);
+    const receivedAt = now();
+    if (Date.parse(batch.windowStart) > receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
+      throw invalid(
+        `windowStart: ${batch.windowStart} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server's clock`,
+      );
+    }
+    return deps.store.ingest({
+      batchId: batch.batchId,
+      versionId: shape.versionId,
+      minute: batch.windowStart,
+      aggregate: aggregateOf(batch),
+      receivedAt,
+    });
+  };
   return {
-    async ingest(batch) {
-      const shape = await shapes.shape(batch.model, batch.version);
-      checkShape(batch, shape);
-      const receivedAt = now();
-      if (Date.parse(batch.windowStart) > receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
-        throw invalid(
-          `windowStart: ${batch.windowStart} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server's clock`,
-        );
+    ingest(batch) {
+      // A version already read costs no wait: every batch but a version's first takes this way.
+      const shape = shapes.cached(batch.model, batch.version);
+      if (shape === undefined)
+        return shapes.shape(batch.model, batch.version).then((found) => ingestInto(batch, found));
+      try {
+        return ingestInto(batch, shape);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return deps.store.ingest({
-        batchId: batch.batchId,
-        versionId: shape.versionId,
-        minute: batch.windowStart,
-        aggregate: aggregateOf(batch),
-        receivedAt,
-      });
     },
   };
 }

@@ -6,6 +6,8 @@ import type { BlobStore } from '../storage/blob-store.ts';
 /** What a batch for one version may hold: the counts each reference feature and the predictions take. */
 export interface VersionShape {
   versionId: number;
+  model: string;
+  version: string;
   /** `model@version`, for messages. */
   label: string;
   /** Counts per feature name: edges + 1 (bins + under/overflow) or categories + 1 ("other"). */
@@ -39,7 +41,7 @@ export async function referenceOf(signed: SignedParts, blobs: BlobStore): Promis
 }
 
 function shapeOf(
-  row: { versionId: number; label: string },
+  row: { versionId: number; model: string; version: string; label: string },
   signed: SignedParts,
   reference: ReferenceProfile | null,
 ) {
@@ -61,11 +63,21 @@ function shapeOf(
  */
 export function createVersionShapes(deps: { db: FerryDb; blobs: BlobStore }) {
   const cache = new Map<string, VersionShape>();
+  // The last shape asked for: a busy server's batches nearly all come for one version.
+  let last: VersionShape | undefined;
+  const cached = (model: string, version: string): VersionShape | undefined => {
+    if (last !== undefined && model === last.model && version === last.version) return last;
+    const found = cache.get(`${model}@${version}`);
+    if (found !== undefined) last = found;
+    return found;
+  };
   return {
+    /** The shape of `model@version` if it was read before, without waiting. */
+    cached,
     async shape(model: string, version: string): Promise<VersionShape> {
       const key = `${model}@${version}`;
-      const cached = cache.get(key);
-      if (cached) return cached;
+      const hit = cached(model, version);
+      if (hit) return hit;
       const queries = registryQueries(deps.db);
       const row = queries.version.get({ name: model, version });
       if (!row) {
@@ -78,7 +90,11 @@ export function createVersionShapes(deps: { db: FerryDb; blobs: BlobStore }) {
         );
       }
       const signed = (JSON.parse(row.body) as { signed: SignedParts }).signed;
-      const shape = shapeOf({ versionId: row.id, label: key }, signed, await referenceOf(signed, deps.blobs));
+      const shape = shapeOf(
+        { versionId: row.id, model, version, label: key },
+        signed,
+        await referenceOf(signed, deps.blobs),
+      );
       if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
       cache.set(key, shape);
       return shape;

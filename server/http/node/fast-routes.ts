@@ -7,6 +7,7 @@ import { controlAnswer, controlBatchAnswer } from '../../rollouts/http.ts';
 import type { Answer, RequestView } from '../answer.ts';
 import { blobAnswer } from '../blobs.ts';
 import { preflightAnswer } from '../cors.ts';
+import type { IngestRequest } from '../../telemetry/http.ts';
 import { manifestAnswer } from '../manifest.ts';
 import { errorAnswer } from '../respond.ts';
 import { wellKnownAnswer } from '../well-known.ts';
@@ -14,7 +15,7 @@ import type { FastRoute, FastRouteContext, NativeRoute } from './front-door.ts';
 import { createHeaderLists, type HeaderList } from './header-list.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
 import { hasBody, viewOfNode } from './node-request.ts';
-import { discardNodeBody, readNodeBody } from './read-body.ts';
+import { discardNodeBody, readNodeText } from './read-body.ts';
 import { writeAnswer } from './write-answer.ts';
 
 /** What a route's core gets: the request's view, the pattern's match, and Node's request itself. */
@@ -107,7 +108,26 @@ function finish(
   });
 }
 
-const utf8 = (body: Buffer) => body.toString('utf8');
+/** The ingest route's view of Node's request; methods on the prototype, so no closures per request. */
+class NodeIngestRequest implements IngestRequest {
+  readonly method: string;
+  readonly header: (name: string) => string | null;
+  readonly peerAddress: string;
+  private readonly req: IncomingMessage;
+  constructor(view: RequestView, req: IncomingMessage, peerAddress: string) {
+    this.method = view.method;
+    this.header = view.header;
+    this.peerAddress = peerAddress;
+    this.req = req;
+  }
+  readText(maxBytes: number): Promise<string> {
+    return readNodeText(this.req, maxBytes);
+  }
+  discard(): void {
+    discardNodeBody(this.req);
+  }
+}
+
 const param = (match: RegExpExecArray, index: number) => decodeURIComponent(match[index] ?? '');
 /** The query of a request target (`/path?a=b`), empty when it has none. */
 const queryOf = (target = '') =>
@@ -131,17 +151,7 @@ export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
   return [
     eventsRoute({ config: ferry.config, reader: ferry.control, hub }),
     route(lane, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
-      ferry.telemetry.handler.answer({
-        method: view.method,
-        header: view.header,
-        peerAddress: context.peerAddress,
-        readText(maxBytes) {
-          return readNodeBody(req, maxBytes).then(utf8);
-        },
-        discard() {
-          discardNodeBody(req);
-        },
-      }),
+      ferry.telemetry.handler.answer(new NodeIngestRequest(view, req, context.peerAddress)),
     ),
     route(lane, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>
       blobAnswer(view, ferry, param(match, 1)),

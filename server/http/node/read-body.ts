@@ -31,6 +31,18 @@ export function discardNodeBody(req: IncomingMessage): void {
  * INVALID_INPUT. Nothing beyond `maxBytes` is ever held.
  */
 export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return collectBody(req, maxBytes, asBuffer);
+}
+
+/** {@link readNodeBody} decoded as UTF-8, without a promise of its own for the decoding. */
+export function readNodeText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return collectBody(req, maxBytes, asText);
+}
+
+const asBuffer = (body: Buffer) => body;
+const asText = (body: Buffer) => body.toString('utf8');
+
+function collectBody<T>(req: IncomingMessage, maxBytes: number, decode: (body: Buffer) => T): Promise<T> {
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
     discardNodeBody(req);
     return Promise.reject(payloadTooLarge(maxBytes));
@@ -53,13 +65,13 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Bu
     req.once('end', () => {
       if (settled) return;
       settled = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      resolve(decode(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
     });
     // 'close' before 'end': the client hung up mid-body.
     req.once('close', () => {
       if (settled) return;
       settled = true;
-      if (req.complete) resolve(Buffer.concat(chunks, size));
+      if (req.complete) resolve(decode(Buffer.concat(chunks, size)));
       else reject(cutOff());
     });
   });
