@@ -155,7 +155,18 @@ export interface FerryStatus {
   crossOriginIsolated: boolean;
   /** `null` until the first model loads onnxruntime-web. */
   runtime: { build: 'wasm' | 'webgpu'; threads: number; webgpuAdapter: string | null } | null;
-  models: { name: string; version: string | null; state: ModelState; backend: Backend | null }[];
+  models: {
+    name: string;
+    version: string | null;
+    state: ModelState;
+    backend: Backend | null;
+    /**
+     * The inferences run() made on the running version (onnxruntime's `session.run`, pre- and
+     * post-processing excluded) and their summed milliseconds: what a benchmark subtracts from
+     * run()'s round trips to see what the boundary adds. Absent for transformers.js pipelines.
+     */
+    inference?: { runs: number; ms: number };
+  }[];
   cache: { kind: 'indexeddb' | 'memory'; bytes: number; budgetBytes: number; warning?: string };
   /** Result of `navigator.storage.persist()` when asked for with `persist: true`. */
   persisted: boolean | null;

@@ -16,8 +16,8 @@ import { holdLifeLock } from './life-lock.ts';
 import { loadModel, prepareRuntime } from './load-model.ts';
 import { assigned, loadCold, loadWarm, revalidate } from './load-paths.ts';
 import { startTelemetry } from './telemetry/start.ts';
-import type { Telemetry } from './telemetry/telemetry.ts';
-import type { EngineResult } from './runtime/engine.ts';
+import type { RunRecordInput, Telemetry } from './telemetry/telemetry.ts';
+import type { Engine, EngineResult } from './runtime/engine.ts';
 import type {
   FerryStatus,
   LoadProgress,
@@ -39,6 +39,12 @@ export type WorkerEvent =
   | { type: 'versionChanged'; change: VersionChange; info?: ModelInfo }
   | { type: 'assignment'; info: ModelInfo }
   | { type: 'error'; error: SerializedFerryError };
+
+/** Where {@link createWorkerApi}'s `runThen` sends the outcome of a run of `request`. */
+export interface RunAnswer<R> {
+  reply(request: R, result: EngineResult, latencyMs: number): void;
+  fail(request: R, error: FerryError): void;
+}
 
 interface Slot {
   request: ModelRequest;
@@ -226,29 +232,67 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     }
   }
 
+  // Handed to telemetry for each run and emptied after: recording allocates nothing per run.
+  const ranRecord: { -readonly [K in keyof RunRecordInput]: RunRecordInput[K] | undefined } = {
+    input: undefined,
+    result: undefined,
+    latencyMs: 0,
+  };
+
   /**
-   * Runs a loaded model and hands the engine's result and latency to `reply` (which posts it)
-   * before telemetry counts the run, so counting overlaps the page's handling of the answer.
-   * Rejects with the run's FerryError (counted as a failure). The run channel's path (worker.ts).
+   * Runs `request.model` on `request.input` and hands the engine's result and latency to
+   * `answer.reply` (which posts it) before telemetry counts the run, so counting overlaps the
+   * page's handling of the answer. A failed run is counted and its FerryError handed to
+   * `answer.fail`, as is a reply that throws (not counted: the model ran). Both get `request`
+   * back, so that a caller needs no closure per run. No async layers, and the engine is held
+   * without `use`'s: run()'s hot path (issue 10, point 10).
    */
-  async function runThen(
-    id: string,
-    input: RunInput,
-    reply: (result: EngineResult, latencyMs: number) => void,
-  ): Promise<void> {
-    let result: EngineResult;
-    let latencyMs: number;
+  function runThen<R extends { model: string; input: RunInput }>(request: R, answer: RunAnswer<R>): void {
+    const { model: id, input } = request;
+    let engines: EngineSlot;
+    let engine: Engine;
+    let running: Promise<EngineResult>;
+    const started = performance.now();
     try {
-      const started = performance.now();
-      result = await slotFor(id).engines.use((engine) => engine.run(input));
-      latencyMs = performance.now() - started;
+      engines = slotFor(id).engines;
+      engine = engines.acquire();
     } catch (error) {
-      const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
-      telemetry?.failed(id, ferryError.code);
-      throw ferryError;
+      return answer.fail(request, failedRun(id, error));
     }
-    reply(result, latencyMs);
-    telemetry?.ran(id, { input, result, latencyMs });
+    try {
+      running = engine.run(input);
+    } catch (error) {
+      running = Promise.reject(error as Error);
+    }
+    running.then(
+      (result) => {
+        const latencyMs = performance.now() - started;
+        engines.release(engine);
+        try {
+          answer.reply(request, result, latencyMs);
+        } catch (error) {
+          return answer.fail(request, asFerryError(error));
+        }
+        if (!telemetry) return;
+        ranRecord.input = input;
+        ranRecord.result = result;
+        ranRecord.latencyMs = latencyMs;
+        telemetry.ran(id, ranRecord as RunRecordInput);
+        ranRecord.input = undefined;
+        ranRecord.result = undefined;
+      },
+      (error: unknown) => {
+        engines.release(engine);
+        answer.fail(request, failedRun(id, error));
+      },
+    );
+  }
+
+  /** A failed run's FerryError, counted by telemetry. */
+  function failedRun(id: string, error: unknown): FerryError {
+    const ferryError = asFerryError(error, ErrorCode.INFERENCE_FAILED);
+    telemetry?.failed(id, ferryError.code);
+    return ferryError;
   }
 
   return {
@@ -271,11 +315,18 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     runThen,
     /** Runs a loaded model; output buffers are transferred to the page (the comlink path). */
     run(id: string, input: RunInput): Promise<RunResult> {
-      let answer: RunResult | undefined;
-      return runThen(id, input, (result, latencyMs) => (answer = runResultOf(result, latencyMs))).then(() => {
-        const result = answer as RunResult;
-        return transfer(result, transferablesOf(result.outputs));
-      });
+      return new Promise((resolve, reject) =>
+        runThen(
+          { model: id, input },
+          {
+            reply(_, result, latencyMs) {
+              const answer = runResultOf(result, latencyMs);
+              resolve(transfer(answer, transferablesOf(answer.outputs)));
+            },
+            fail: (_, error) => reject(error),
+          },
+        ),
+      );
     },
     /** Seals what telemetry counted so far into the queue and starts sending (the page hides). */
     async flushTelemetry(): Promise<void> {
@@ -346,6 +397,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           version: s.info?.version ?? s.request.version ?? null,
           state: s.state,
           backend: s.info?.backend ?? null,
+          ...(s.engines?.current.inference ? { inference: { ...s.engines.current.inference } } : {}),
         })),
         cache: {
           kind: cache.kind,

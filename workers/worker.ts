@@ -1,13 +1,13 @@
 /// <reference lib="webworker" />
 import './zod-jitless.ts';
 import { expose } from 'comlink';
-import { serializeFerryError } from '$shared/errors.ts';
+import { serializeFerryError, type FerryError } from '$shared/errors.ts';
 import { isRunRequest, type RunReply, type RunRequest } from './client/run-channel.ts';
-import { asFerryError, registerFerryErrorTransfer } from './errors-transfer.ts';
+import { registerFerryErrorTransfer } from './errors-transfer.ts';
 import { transferablesOf } from './client/transferables.ts';
 import { packScores } from './client/packed-scores.ts';
 import type { EngineResult } from './runtime/engine.ts';
-import { createWorkerApi } from './worker-api.ts';
+import { createWorkerApi, type RunAnswer } from './worker-api.ts';
 
 const api = createWorkerApi();
 
@@ -33,17 +33,18 @@ function reply({ ferryRun, model }: RunRequest, { outputs, scores, boxes }: Engi
   if (packed?.labels) sentLabels.set(model, packed.labels);
 }
 
+/** Posts the FerryError that `request` failed with. */
+function refuse({ ferryRun }: RunRequest, error: FerryError) {
+  const message: RunReply = { ferryRan: ferryRun, error: serializeFerryError(error) };
+  self.postMessage(message);
+}
+
+// One object for every run: runThen hands each request back to it, so a run makes no closure.
+const answers: RunAnswer<RunRequest> = { reply, fail: refuse };
+
 /** Answers one run request of the page (client/run-channel.ts). */
 function answer(request: RunRequest): void {
-  api
-    .runThen(request.model, request.input, (result, latencyMs) => reply(request, result, latencyMs))
-    .catch((error: unknown) => {
-      const message: RunReply = {
-        ferryRan: request.ferryRun,
-        error: serializeFerryError(asFerryError(error)),
-      };
-      self.postMessage(message);
-    });
+  api.runThen(request, answers);
 }
 
 // With WASM threads, onnxruntime-web starts this same script again as pthread workers named

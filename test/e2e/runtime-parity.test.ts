@@ -116,6 +116,10 @@ describe('outputs in the browser worker match onnxruntime-node within 1e-4', () 
       expect(browser.detached, 'the input buffer moved to the worker').toEqual([true]);
       expect(browser.result?.outputs.logits?.transferable).toBe(true);
     }
+    // What a benchmark subtracts from run()'s round trips: the session.run of each of those calls.
+    const { inference } = (await stack.h.status('c')).models.find((m) => m.name === 'tiny-cnn') ?? {};
+    expect(inference?.runs).toBe(5);
+    expect(inference?.ms).toBeGreaterThan(0);
   });
 });
 

@@ -175,10 +175,10 @@ export function createModelHandle(
   }
 
   /** Posts one run; what postMessage throws (an input it cannot clone) rejects as a FerryError. */
-  function post(runs: RunChannel, input: RunInput, options: RunOptions): Promise<RunResult> {
+  function post(runs: RunChannel, input: RunInput, options: RunOptions | undefined): Promise<RunResult> {
     try {
       const plain = plainImage(input);
-      return runs.run(id, plain, options.transfer === false ? [] : transferablesOf(plain));
+      return runs.run(id, plain, options?.transfer === false ? [] : transferablesOf(plain));
     } catch (error) {
       return Promise.reject(asFerryError(error));
     }
@@ -196,7 +196,8 @@ export function createModelHandle(
     on: (event, listener) => events.on(event, listener),
     off: (event, listener) => events.off(event, listener),
     ready: settled,
-    run(input, runOptions = {}) {
+    // No default for the options: a `{}` per call is garbage on the page's main thread.
+    run(input, runOptions) {
       // Loaded in the worker that runs now: post at once, with no promise chain in between.
       const live = state === 'ready' ? connection.live : undefined;
       if (live && live.generation === loadedOn) return post(live.runs, input, runOptions);

@@ -57,4 +57,21 @@ describe('createEngineSlot', () => {
     await slot.dispose();
     expect(b.isDisposed()).toBe(true);
   });
+
+  it('keeps an acquired engine alive until it is released, while new runs go to the new one', async () => {
+    const a = engine('a');
+    const b = engine('b');
+    const slot = createEngineSlot(a.value);
+    const held = slot.acquire();
+    const replaced = slot.replace(b.value);
+    const next = slot.acquire();
+    expect(next).toBe(b.value);
+    slot.release(next);
+    await Promise.resolve();
+    expect(a.isDisposed()).toBe(false);
+    slot.release(held);
+    await replaced;
+    expect(a.isDisposed()).toBe(true);
+    expect(b.isDisposed()).toBe(false);
+  });
 });

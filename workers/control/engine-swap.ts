@@ -6,6 +6,12 @@ export interface EngineSlot {
   /** Runs `fn` on the current engine; that engine stays alive until `fn` settles. */
   use<T>(fn: (engine: Engine) => Promise<T>): Promise<T>;
   /**
+   * The current engine, kept alive until {@link EngineSlot.release} is called with it, once for
+   * each acquire: `use` without its promise layer, for run()'s hot path (issue 10, point 10).
+   */
+  acquire(): Engine;
+  release(engine: Engine): void;
+  /**
    * Makes `next` current at once (later `use` calls get it) and disposes the old engine once the
    * runs already on it have settled: no run fails because of a switch. Resolves once disposed.
    */
@@ -27,6 +33,11 @@ export function createEngineSlot(engine: Engine): EngineSlot {
     drained.get(used)?.();
   };
 
+  const acquire = () => {
+    inFlight.set(current, (inFlight.get(current) ?? 0) + 1);
+    return current;
+  };
+
   /** Resolves once `old` has no run in flight, then disposes it. */
   async function retire(old: Engine): Promise<void> {
     if (inFlight.has(old)) await new Promise<void>((resolve) => drained.set(old, resolve));
@@ -39,14 +50,15 @@ export function createEngineSlot(engine: Engine): EngineSlot {
       return current;
     },
     async use(fn) {
-      const engine = current;
-      inFlight.set(engine, (inFlight.get(engine) ?? 0) + 1);
+      const engine = acquire();
       try {
         return await fn(engine);
       } finally {
         release(engine);
       }
     },
+    acquire,
+    release,
     replace(next) {
       const old = current;
       current = next;

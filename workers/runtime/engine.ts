@@ -22,9 +22,23 @@ export interface Engine {
   readonly backend: Backend;
   readonly fallbackReason?: string;
   run(input: RunInput): Promise<EngineResult>;
+  /**
+   * The inferences `run` made on this engine (onnxruntime's `session.run`, pre- and
+   * post-processing excluded) and their summed wall time: lets a benchmark subtract the inference
+   * of the very calls it timed instead of a hot loop's. Absent where an engine cannot time its
+   * inference apart (a transformers.js pipeline tokenizes inside it).
+   */
+  readonly inference?: InferenceTally;
   /** Milliseconds of each of `iterations` bare inferences of `input`, pre-processing excluded. */
   measure(input: RunInput, iterations: number): Promise<number[]>;
   dispose(): Promise<void>;
+}
+
+/** Counters of an engine's inferences (see {@link Engine.inference}). */
+export interface InferenceTally {
+  runs: number;
+  /** Summed wall time of those inferences, from the call to its promise settling. */
+  ms: number;
 }
 
 /** A session (or pipeline) and where it ended up running. */

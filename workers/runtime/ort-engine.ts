@@ -5,7 +5,15 @@ import { asFerryError } from '../errors-transfer.ts';
 import { errorMessage } from '../errors.ts';
 import type { LoadedBundle } from '../loader/load-bundle.ts';
 import type { BackendPreference, RunInput, TensorOutput } from '../types.ts';
-import { createPlaced, ownedCopy, placementOf, timeRuns, type Engine, type EngineResult } from './engine.ts';
+import {
+  createPlaced,
+  ownedCopy,
+  placementOf,
+  timeRuns,
+  type Engine,
+  type EngineResult,
+  type InferenceTally,
+} from './engine.ts';
 import { createFeeder, imageSizeOf } from './inputs.ts';
 import type { OrtRuntime } from './ort-runtime.ts';
 import { boxesFrom, scoresFrom } from './postprocess.ts';
@@ -53,7 +61,7 @@ export async function createOrtEngine(
       const t = results[name] as Tensor;
       outputs[name] = {
         type: t.type as ElementType,
-        dims: [...t.dims],
+        dims: t.dims as number[], // onnxruntime makes a new array per output
         data: ownedCopy(t.data as TensorOutput['data']),
       };
     }
@@ -64,25 +72,35 @@ export async function createOrtEngine(
     throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
   };
 
+  const inference: InferenceTally = { runs: 0, ms: 0 };
+  // Only probability maps make boxes, and only boxes need the input image's size.
+  const boxing = manifest.postprocessing.kind === 'probability-map';
+
   return {
     runtime: 'onnxruntime',
     ...placementOf(placed),
+    inference,
     // A plain promise chain rather than async functions: run() is the hot path (issue 10, point 10).
     run(input: RunInput): Promise<EngineResult> {
       let inputs: Record<string, Feed>;
       let running: Promise<InferenceSession.ReturnType>;
+      let started: number;
       try {
         inputs = feed(input);
-        running = session.run(toTensors(inputs));
+        const tensors = toTensors(inputs);
+        started = performance.now();
+        running = session.run(tensors);
       } catch (error) {
         return Promise.reject(error as Error);
       }
       return running.then((results) => {
+        inference.ms += performance.now() - started;
+        inference.runs++;
         const outputs = owned(results);
-        const scores = scoresFrom(manifest, outputs);
-        const boxes = boxesFrom(manifest, outputs, imageSizeOf(input, manifest));
         const result: EngineResult = { outputs, inputs };
+        const scores = scoresFrom(manifest, outputs);
         if (scores) result.scores = scores;
+        const boxes = boxing && boxesFrom(manifest, outputs, imageSizeOf(input, manifest));
         if (boxes) result.boxes = boxes;
         return result;
       }, failed);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
+import { softmax } from '$shared/stats/softmax.ts';
 import { scoresFrom } from './postprocess.ts';
 
 const manifest = (post: PublishedManifest['postprocessing'], labels?: string[]) =>
@@ -20,6 +21,16 @@ describe('scoresFrom', () => {
       ['c', 2],
     ]);
     expect(scores?.[0]?.score).toBeCloseTo(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)), 6);
+  });
+
+  it('scores softmax exactly as shared/stats/softmax.ts does', () => {
+    const data = new Float32Array([0.3, -2, 7.5, 1e-3, 4]);
+    const scores = scoresFrom(manifest({ kind: 'softmax' }), {
+      logits: { type: 'float32', dims: [1, 5], data },
+    });
+    const expected = softmax(data);
+    expect(scores?.map((s) => s.index)).toEqual([2, 4, 0, 3, 1]);
+    expect(scores?.map((s) => s.score)).toEqual([2, 4, 0, 3, 1].map((i) => expected[i]));
   });
 
   it('uses the fallback labels, then indices', () => {

@@ -1,6 +1,5 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { Score, TensorOutput, TextBox } from '../types.ts';
-import { softmax } from '$shared/stats/softmax.ts';
 import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -22,20 +21,33 @@ export function scoresFrom(
   const output = outputs[name];
   if (!output || typeof output.data[0] !== 'number') return undefined;
   const width = Math.min(output.dims.at(-1) ?? output.data.length, output.data.length);
-  // A loop, not slice + Array.from: this runs on every run() (issue 10, point 10).
-  const row = new Array<number>(width);
-  for (let i = 0; i < width; i++) row[i] = output.data[i] as number;
+  // Loops into one array, not slice, softmax's copies and map: this runs on every run() (issue 10,
+  // point 10). The softmax is shared/stats/softmax.ts's, step for step, so the scores are the same.
+  const data = output.data as ArrayLike<number>;
+  let values = new Array<number>(width);
+  if (post.kind === 'softmax') {
+    let max = -Infinity;
+    for (let i = 0; i < width; i++) max = Math.max(max, data[i] as number);
+    let total = 0;
+    for (let i = 0; i < width; i++) {
+      const exp = Math.exp((data[i] as number) - max);
+      values[i] = exp;
+      total += exp;
+    }
+    for (let i = 0; i < width; i++) values[i] = (values[i] as number) / total;
+  } else {
+    for (let i = 0; i < width; i++)
+      values[i] = post.kind === 'sigmoid' ? sigmoid(data[i] as number) : (data[i] as number);
+  }
   const labels = manifest.labels ?? labelsFallback;
-  let values: number[];
-  if (post.kind === 'softmax') values = softmax(row);
-  else if (post.kind === 'sigmoid') values = row.map(sigmoid);
-  else values = row;
   if (post.kind === 'sigmoid' && values.length === 1 && labels?.length === 2) {
     values = [1 - (values[0] as number), values[0] as number];
   }
-  const scores = values
-    .map((score, index) => ({ label: labels?.[index] ?? String(index), index, score }))
-    .sort((a, b) => b.score - a.score);
+  const scores = new Array<Score>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    scores[i] = { label: labels?.[i] ?? String(i), index: i, score: values[i] as number };
+  }
+  scores.sort((a, b) => b.score - a.score);
   return post.topK ? scores.slice(0, post.topK) : scores;
 }
 
