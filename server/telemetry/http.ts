@@ -104,8 +104,9 @@ function withHeader(answer: Answer<InlineBody>, name: string, value: string): An
  * `Retry-After` past the per-address rate (`peerAddress`: the socket's, see client-address.ts).
  * CORS and preflights are the caller's (server/http/cors.ts). Never rejects.
  *
- * One promise chain per batch (body, ingest, answer) rather than async functions in layers: every
- * ingest request passes here, and each layer cost a promise and a microtask hop.
+ * One promise per batch settled from callbacks, rather than async functions in layers or a chain
+ * of `then`s: every ingest request passes here, and each promise costs an allocation, a microtask
+ * and, once SvelteKit's AsyncLocalStorage is on, an async-hook call.
  */
 export function createIngestRoute(deps: TelemetryHandlerDeps) {
   const { ingest, limiter, observer } = deps;
@@ -115,9 +116,26 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     else observer?.duplicate();
     return ack(status);
   };
-  const ingestText = (text: string): Promise<Answer<InlineBody>> => {
-    const batch = parseBatch(text);
-    return ingest.ingest(batch).then((status) => acknowledge(status, batch.runs));
+  /** Reads, checks and ingests the body, settling `answer` with the ack or with `refuse`'s answer. */
+  const settle = (
+    request: IngestRequest,
+    answer: (settled: Answer<InlineBody>) => void,
+    refuse: (error: unknown) => Answer<InlineBody>,
+  ): void => {
+    const refused = (error: unknown) => answer(refuse(error));
+    const ingestText = (text: string) => {
+      try {
+        const batch = parseBatch(text);
+        ingest.ingest(batch).then((status) => answer(acknowledge(status, batch.runs)), refused);
+      } catch (error) {
+        refused(error);
+      }
+    };
+    try {
+      request.readText(TELEMETRY_MAX_BYTES).then(ingestText, refused);
+    } catch (error) {
+      refused(error);
+    }
   };
   return (request: IngestRequest): Promise<Answer<InlineBody>> => {
     if (request.method !== 'POST') {
@@ -148,10 +166,10 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     };
     try {
       checkMediaType(request);
-      return request.readText(TELEMETRY_MAX_BYTES).then(ingestText).then(undefined, refuse);
     } catch (error) {
       return Promise.resolve(refuse(error));
     }
+    return new Promise((answer) => settle(request, answer, refuse));
   };
 }
 

@@ -108,6 +108,15 @@ export function copyAggregate(aggregate: TelemetryAggregate): TelemetryAggregate
  */
 export function mergeInto(target: TelemetryAggregate, source: TelemetryAggregate): void {
   checkMergeable(target, source);
+  mergeCheckedInto(target, source);
+}
+
+/**
+ * {@link mergeInto} for a `source` that {@link checkMergeable} already passed against `target`
+ * (the group commit checks each batch before recording its id, then merges it): the check is not
+ * run twice per batch.
+ */
+export function mergeCheckedInto(target: TelemetryAggregate, source: TelemetryAggregate): void {
   target.runs += source.runs;
   addTally(target.errors, source.errors);
   addHistograms(target.latencyMs as Histograms, source.latencyMs as Histograms);

@@ -4,7 +4,7 @@ import type { FerryDb } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
 import { telemetryBatches, telemetryBuckets } from '../db/schema.ts';
 import { mergeAggregates } from './aggregate.ts';
-import { checkMergeable, copyAggregate, mergeInto } from './merge-in-place.ts';
+import { checkMergeable, copyAggregate, mergeCheckedInto } from './merge-in-place.ts';
 import type { TelemetryDurability } from './settings.ts';
 import type {
   BucketGranularity,
@@ -222,7 +222,7 @@ function ingestGroup(
       receivedIso(input.receivedAt),
     );
     if (recorded.changes === 0) return 'duplicate';
-    if (bucket.aggregate) mergeInto(bucket.aggregate, input.aggregate);
+    if (bucket.aggregate) mergeCheckedInto(bucket.aggregate, input.aggregate);
     else bucket.aggregate = copyAggregate(input.aggregate);
     bucket.changed = true;
     return 'accepted';
