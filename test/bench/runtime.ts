@@ -66,14 +66,15 @@ interface MainThread {
 
 /**
  * Runs in the page (as source: tsx would wrap a compiled function's inner names in a helper the
- * page lacks). Installs `window.boundary` with three loops of `n` calls on digits' shapes: `runs`
+ * page lacks). Installs `window.boundary` with four loops of `n` calls on digits' shapes: `runs`
  * (Ferry's run(), its own client and worker), `echo` (a bare module worker from a Blob, so it has
  * the page's origin and isolation, answering a transferred Float32Array(64) with a
- * Float32Array(10), which the page reads as run()'s caller reads its result) and `inference`
- * (session.run in a hot loop inside Ferry's worker). `runs` and `echo` return each call's round
- * trip, from the call to its answer; `interleaved` takes all three in turns of a few calls each,
- * and gives the session.run calls that its run() calls made in the worker, and their summed time
- * (the engine's tally in status(), read before and after).
+ * Float32Array(10), which the page reads as run()'s caller reads its result), `slowEcho` (the same
+ * echo answering after a busy wait, see below) and `inference` (session.run in a hot loop inside
+ * Ferry's worker). `runs`, `echo` and `slowEcho` return each call's round trip, from the call to
+ * its answer (`slowEcho`'s less its worker's wait); `interleaved` takes all four in turns of a few
+ * calls each, and gives the session.run calls that its run() calls made in the worker, and their
+ * summed time (the engine's tally in status(), read before and after).
  */
 const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
   const { createFerryClient } = await import('/sdk/client.js');
@@ -90,6 +91,22 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
     const input = new Float32Array(inLength).fill(4);
     echoWorker.postMessage({ input }, [input.buffer]);
   });
+  // The same echo, answering only after a busy wait as long as session.run takes inside run()
+  // (the mean of 200 warm run() calls, from the tally): the page sleeps meanwhile, as it does during a
+  // run(), and waking it costs the poster more than an instant answer does. Each answer says how
+  // long its worker waited, which the page takes off the round trip.
+  const slowSource = 'self.onmessage = (e) => { const start = performance.now();' +
+    ' while (performance.now() - start < e.data.delay) {}' +
+    ' const out = new Float32Array(' + outLength + '); out[0] = e.data.input[0];' +
+    ' self.postMessage({ output: out, waited: performance.now() - start }, [out.buffer]); };';
+  const slowWorker = new Worker(URL.createObjectURL(new Blob([slowSource], { type: 'text/javascript' })),
+    { type: 'module' });
+  let delay;
+  const slowEcho = () => new Promise((resolve) => {
+    slowWorker.onmessage = (event) => resolve(event.data);
+    const input = new Float32Array(inLength).fill(4);
+    slowWorker.postMessage({ input, delay }, [input.buffer]);
+  });
   const run = () => model.run({ pixels: { data: new Float32Array(inLength).fill(4), dims } });
   const timed = (call) => async (n) => {
     const roundTrip = [];
@@ -104,21 +121,37 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
     runs: timed(run),
     echo: timed(echo),
     inference: (n) => model.measure({ pixels: { data: new Float32Array(inLength).fill(4), dims } }, n),
+    // Round trips less the worker's wait; the first call fixes the wait (after run()'s warm-up).
+    slowEcho: async (n) => {
+      if (delay === undefined) {
+        const before = await tally();
+        await boundary.runs(200);
+        const after = await tally();
+        delay = (after.ms - before.ms) / (after.runs - before.runs);
+      }
+      const less = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        const { waited } = await slowEcho();
+        less.push(performance.now() - start - waited);
+      }
+      return less;
+    },
   };
   // The session.run calls of Ferry's run() calls so far, and their summed ms (the worker's tally).
   const tally = async () => (await client.status()).models.find((m) => m.name === 'digits').inference;
-  // Blocks of size calls of each side in turn (abc, cba, …), so that a busy moment of the machine
-  // falls on all three alike. The tally is read before and after, not between blocks: a status()
+  // Blocks of size calls of each side in turn (abcd, dcba, …), so that a busy moment of the machine
+  // falls on all four alike. The tally is read before and after, not between blocks: a status()
   // call between blocks slowed the run() calls after it (its IndexedDB reads).
   boundary.interleaved = async (blocks, size) => {
-    const sides = ['runs', 'echo', 'inference'];
-    const times = { runs: [], echo: [], inference: [] };
+    const sides = ['runs', 'echo', 'slowEcho', 'inference'];
+    const times = { runs: [], echo: [], slowEcho: [], inference: [] };
     const before = await tally();
     for (let block = 0; block < blocks; block++) {
       for (const side of block % 2 ? [...sides].reverse() : sides) times[side].push(...(await boundary[side](size)));
     }
     const after = await tally();
-    return { times, inCall: { runs: after.runs - before.runs, ms: after.ms - before.ms } };
+    return { times, inCall: { runs: after.runs - before.runs, ms: after.ms - before.ms }, delay };
   };
   window.boundary = boundary;
 }`;
@@ -133,11 +166,15 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
     `(${BOUNDARY_IN_PAGE})(${JSON.stringify([stack.clientOptions(), 64, 10, [1, 1, 8, 8]])})`,
   );
   const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 } };
-  for (const side of ['runs', 'echo', 'inference'] as const)
+  for (const side of ['runs', 'echo', 'slowEcho', 'inference'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
-  const { times, inCall } = (await page.evaluate(
+  const { times, inCall, delay } = (await page.evaluate(
     `window.boundary.interleaved(${BLOCKS}, ${BLOCK_CALLS})`,
-  )) as { times: Record<'runs' | 'echo' | 'inference', number[]>; inCall: { runs: number; ms: number } };
+  )) as {
+    times: Record<'runs' | 'echo' | 'slowEcho' | 'inference', number[]>;
+    inCall: { runs: number; ms: number };
+    delay: number;
+  };
   if (inCall.runs !== times.runs.length) {
     throw new Error(`session.run tally: ${inCall.runs} runs for ${times.runs.length} run() calls`);
   }
@@ -159,6 +196,16 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
       baseline: mean(times.echo),
       better: 'lower',
     }),
+    row(
+      `${label}: time run() adds over the session.run of the same calls vs the echo answering after a ` +
+        `${(delay * 1000).toFixed(0)} µs busy wait (its wait taken off)`,
+      {
+        unit: 'ms (mean)',
+        ferry: mean(times.runs) - inCall.ms / inCall.runs,
+        baseline: mean(times.slowEcho),
+        better: 'lower',
+      },
+    ),
     row(`${label}: time run() adds over a hot loop's session.run vs a bare postMessage echo`, {
       unit: 'ms (median)',
       ferry: median(times.runs) - median(times.inference),
@@ -272,9 +319,9 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
       name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `digits: round trips from ${BLOCKS} blocks of ${BLOCK_CALLS} sequential calls each of run(), of a bare echo and ` +
-        `of session.run in a hot loop inside Ferry's worker (measure()), taking turns in one page (abc, cba, …) after ` +
-        `${WARMUP_CALLS} warm-up calls each, so that a busy moment of the machine falls on all three alike. ` +
+        `digits: round trips from ${BLOCKS} blocks of ${BLOCK_CALLS} sequential calls each of run(), of a bare echo, of the waiting echo and ` +
+        `of session.run in a hot loop inside Ferry's worker (measure()), taking turns in one page (abcd, dcba, …) after ` +
+        `${WARMUP_CALLS} warm-up calls each, so that a busy moment of the machine falls on all four alike. ` +
         `The bare echo: a module worker in the same page answering a transferred Float32Array(64) with a ` +
         `Float32Array(10), which the page reads. First row: the mean round trip of the ${BLOCKS * BLOCK_CALLS} run() calls ` +
         `less the mean wall time of the session.run calls those same calls made in the worker (from ` +
@@ -288,7 +335,11 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `messages and their structured clones, and the worker's wake-up before session.run starts; both means ` +
         `carry the machine's stalls (on the shared 2-core machine run()'s round trips had a heavy tail spread over ` +
         `every position in a block, p90 0.33 ms against a 0.125 ms median, the echo's p90 0.06 ms, so this ` +
-        `row's ratio came out above what medians give). Second row: the median run() round trip less the median session.run of ` +
+        `row's ratio came out above what medians give). Second row: the same against a second echo worker that ` +
+        `busy-waits as long as session.run takes inside run() (the mean of 200 warm run() calls, from the tally) ` +
+        `before it answers, its wait taken off each round trip: the page sleeps meanwhile, as during a run(), ` +
+        `and a message that wakes a sleeping page cost the posting worker 20-40 µs here against 5 µs for the ` +
+        `bare echo's instant answer (timed inside both workers). Third row: the median run() round trip less the median session.run of ` +
         `the hot loop, against the echo's median (per-call medians, on the isolated page's 5 µs clock); it also ` +
         `counts what session.run takes more inside a run() call, the worker having just woken, than in a hot ` +
         `loop (the last digits row shows both, as means). Main-thread time per call is ` +
