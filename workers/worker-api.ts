@@ -302,9 +302,12 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
      */
     async init(options: WorkerOptions & { lifeLock?: string }): Promise<void> {
       config = parseWorkerConfig(options);
+      probe = openProbeMemo(config.cache);
+      // onnxruntime starts with the worker, not with the first load: its build, WASM fetch and
+      // compile are the longest chain of a warm load, and need nothing a load brings (issue 9).
+      void prepareRuntime({ config, probe });
       if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
       opened = openCache(config.cache, config.cacheBudgetBytes);
-      probe = openProbeMemo(config.cache);
       telemetry?.stop();
       telemetry = startTelemetry(config, fetchFn);
       void control.then((previous) => previous?.stop());

@@ -77,9 +77,15 @@ export function currentThreads(runtime: OrtRuntime): number {
 export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> {
   loading ??= (async () => {
     const probe = options.probe ?? probeWebGpu;
-    const adapter = options.preference === 'wasm' ? await noProbe() : await probe();
+    const probed = options.preference === 'wasm' ? noProbe() : probe();
+    // The WASM build's script is fetched while the probe answers (an IndexedDB read when
+    // remembered), not after it: it is what most devices run, and its fetch heads the warm load's
+    // longest chain. Where the probe picks JSEP instead, that ~70 kB script went unused.
+    const wasmBuild = options.preference === 'webgpu' ? undefined : importBuild('wasm');
+    wasmBuild?.catch(() => undefined); // awaited below when it is the build
+    const adapter = await probed;
     const build = chooseBuild(options.preference, adapter);
-    const { ort, wasmUrl } = await importBuild(build);
+    const { ort, wasmUrl } = await (build === 'wasm' && wasmBuild ? wasmBuild : importBuild(build));
     const choice = chooseThreads({
       crossOriginIsolated: self.crossOriginIsolated,
       hardwareConcurrency: self.navigator.hardwareConcurrency,
