@@ -58,11 +58,34 @@ export function prepareRuntime(context: Pick<LoadContext, 'config' | 'probe'>): 
   return runtime;
 }
 
+/** Starts importing transformers.js (once per worker) when a model of `task` needs it. */
+function prepareEngine(task: unknown, runtime: Promise<OrtRuntime>): void {
+  if (typeof task === 'string' && TEXT_TASKS.has(task)) {
+    void runtime.then(loadTransformers).catch(() => undefined);
+  }
+}
+
 /** Starts importing transformers.js as soon as a verified manifest says the model needs it. */
 function preparingEngine(runtime: Promise<OrtRuntime>) {
-  return (manifest: PublishedManifest) => {
-    if (TEXT_TASKS.has(manifest.task)) void runtime.then(loadTransformers).catch(() => undefined);
-  };
+  return (manifest: PublishedManifest) => prepareEngine(manifest.task, runtime);
+}
+
+/**
+ * Starts importing transformers.js when the cached manifest of `request` names a text task,
+ * before that manifest is verified: on a warm load the import then overlaps onnxruntime's WASM
+ * and the checks, as in plain transformers.js, instead of following them. The unverified task
+ * only decides whether to import our own bundled code early; nothing of the model is used before
+ * its manifest and files verify.
+ */
+async function prepareEngineFromCache(
+  context: LoadContext,
+  request: ModelRequest & { version: string },
+  runtime: Promise<OrtRuntime>,
+): Promise<void> {
+  const record = await context.opened.cache.record(request.name);
+  const envelope = record?.versions.find((v) => v.version === request.version)?.envelope;
+  const signed = (envelope as { signed?: { task?: unknown } } | undefined)?.signed;
+  prepareEngine(signed?.task, runtime);
 }
 
 function bundleOptions(
@@ -116,6 +139,7 @@ export async function loadCachedModel(
 ): Promise<LoadedModel | undefined> {
   const started = performance.now();
   const runtime = prepareRuntime(context);
+  prepareEngineFromCache(context, request, runtime).catch(() => undefined); // a hint only
   const bundle = await loadFromCache({ ...bundleOptions(context, request, runtime), request });
   if (!bundle) return undefined;
   return engineFor(context, { bundle, runtime: await runtime, started }, assignment);
