@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** What the server answered to a raw request. */
 export interface RawReply {
@@ -88,11 +88,23 @@ function streamedRequest(origin: string, spec: RawRequest & { body: number }): P
           const framed = spec.chunked ? [`${piece.length.toString(16)}\r\n`, piece, '\r\n'] : [piece];
           let flushed = true;
           for (const part of framed) flushed = socket.write(part) && flushed;
-          if (!flushed) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+          if (!flushed) await drainedOrClosed(socket);
         }
         if (socket.writable && received.length === 0) socket.write(spec.chunked ? '0\r\n\r\n' : '');
       })();
     });
+  });
+}
+
+/** Resolves when `socket` drains or closes; whichever listener did not fire is removed, so a long upload adds none. */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done).once('close', done);
   });
 }
 
