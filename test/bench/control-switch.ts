@@ -1,12 +1,10 @@
 import { controlPage, rollout } from '../e2e/support/control-page.ts';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import ensureSdk from '../support/sdk-setup.ts';
-import { row, type BenchResult } from './report.ts';
+import { median, row, type BenchResult } from './report.ts';
 
 const ROUNDS = 5;
 const CANDIDATES = Array.from({ length: ROUNDS }, (_, i) => `1.${i + 2}.0`);
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * Opens `/api/v1/events?models=digits` from Node and resolves with the time the first `control`

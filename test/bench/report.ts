@@ -25,6 +25,20 @@ export interface BenchResult {
   rows: BenchRow[];
 }
 
+/** The median of `values` (the mean of the middle two when their count is even); NaN when empty. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The arithmetic mean of `values`; NaN when empty. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** The `p`th percentile (0–100) of ascending `sorted` by the nearest-rank-below rule; 0 when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import type { HarnessInput } from '../e2e/support/harness.ts';
 import ensureSdk from '../support/sdk-setup.ts';
-import { row, type BenchResult, type BenchRow } from './report.ts';
+import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
 // digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
@@ -14,15 +14,6 @@ const BOUNDARY_ROUNDS = 10;
 const ROUND_CALLS = 100;
 const WARMUP_CALLS = 100;
 const WARMUP = 3;
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 const MODELS: { name: string; label: string; input: HarnessInput }[] = [
   {

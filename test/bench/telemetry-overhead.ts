@@ -1,6 +1,6 @@
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import ensureSdk from '../support/sdk-setup.ts';
-import { row, type BenchResult, type BenchRow } from './report.ts';
+import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
 // SESSIONS times, three fresh clients in the page (so fresh workers): `on` (default telemetry),
 // `off` and `control` (both `telemetry: false`). Then ROUNDS rounds of BLOCKS block triples:
@@ -91,12 +91,6 @@ const ORDERS: SideName[][] = [
 ];
 
 const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
-const median = (values: readonly number[]) => {
-  const s = sorted(values);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 /** The mean of the middle 80%: the slowest and fastest tenth (GC, other work on the machine) left out. */
 const trimmedMean = (values: readonly number[]) => {
   const s = sorted(values);

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { callTrpc } from '../support/registry-http.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
-import { row, type BenchResult } from './report.ts';
+import { median, row, type BenchResult } from './report.ts';
 
 const settings = { calls: 1000, rounds: 7, probeTarget: '/.well-known/ferry.json' };
 
@@ -54,14 +54,6 @@ async function blockedBy(server: FerryServer, procedure: string | null, token: s
     probeAgent.destroy();
     batchAgent.destroy();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function measure(server: FerryServer, procedure: string | null, token: string | null) {

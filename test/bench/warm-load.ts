@@ -6,7 +6,7 @@ import { ferryWorkerPlugin } from '../../workers/vite-plugin.ts';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import { startStaticServer } from '../e2e/support/static-server.ts';
 import ensureSdk from '../support/sdk-setup.ts';
-import { row, type BenchResult } from './report.ts';
+import { median, row, type BenchResult } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const MODEL = 'debian-sections';
@@ -89,12 +89,6 @@ async function timeIn(page: Page, url: string, call: { script: string; args: unk
   await page.waitForTimeout(HOLD_MS); // the next goto ends the page and its workers
   return timing;
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /**
  * Warm load to first result of debian-sections (issue 9, point 6): Ferry's SDK after a reload
