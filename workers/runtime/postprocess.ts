@@ -1,5 +1,6 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { Score, TensorOutput, TextBox } from '../types.ts';
+import { softmax } from '$shared/stats/softmax.ts';
 import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -21,21 +22,12 @@ export function scoresFrom(
   const output = outputs[name];
   if (!output || typeof output.data[0] !== 'number') return undefined;
   const width = Math.min(output.dims.at(-1) ?? output.data.length, output.data.length);
-  // Loops into one array, not slice, softmax's copies and map: this runs on every run() (issue 10,
-  // point 10). The softmax is shared/stats/softmax.ts's, step for step, so the scores are the same.
+  // Loops into one array, not slice and map: this runs on every run() (issue 10, point 10).
   const data = output.data as ArrayLike<number>;
-  let values = new Array<number>(width);
-  if (post.kind === 'softmax') {
-    let max = -Infinity;
-    for (let i = 0; i < width; i++) max = Math.max(max, data[i] as number);
-    let total = 0;
-    for (let i = 0; i < width; i++) {
-      const exp = Math.exp((data[i] as number) - max);
-      values[i] = exp;
-      total += exp;
-    }
-    for (let i = 0; i < width; i++) values[i] = (values[i] as number) / total;
-  } else {
+  let values: number[];
+  if (post.kind === 'softmax') values = softmax(data, width);
+  else {
+    values = new Array<number>(width);
     for (let i = 0; i < width; i++)
       values[i] = post.kind === 'sigmoid' ? sigmoid(data[i] as number) : (data[i] as number);
   }
