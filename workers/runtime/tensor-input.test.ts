@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Signature } from '$shared/schemas/manifest.ts';
-import { feedsFromTensors } from './tensor-input.ts';
+import { tensorFeeder } from './tensor-input.ts';
+import type { TensorInputs } from '../types.ts';
 
 const signature: Signature = {
   inputs: [
@@ -12,7 +13,10 @@ const signature: Signature = {
 
 const pixels = { data: new Float32Array(64), dims: [1, 1, 8, 8] };
 
-describe('feedsFromTensors', () => {
+/** The feeds of one call, as run() gets them from the model's feeder. */
+const feedsFromTensors = (inputs: TensorInputs, signature: Signature) => tensorFeeder(signature)(inputs);
+
+describe('tensorFeeder', () => {
   it('accepts typed arrays of the declared type and converts plain number arrays', () => {
     const feeds = feedsFromTensors({ pixels, ids: { data: [101, 7, 102], dims: [1, 3] } }, signature);
     expect(feeds.pixels).toEqual({ type: 'float32', dims: [1, 1, 8, 8], data: pixels.data });

@@ -128,8 +128,3 @@ export function tensorFeeder(signature: Signature): (inputs: TensorInputs) => Re
     return feeds;
   };
 }
-
-/** {@link tensorFeeder} for one call. */
-export function feedsFromTensors(inputs: TensorInputs, signature: Signature): Record<string, Feed> {
-  return tensorFeeder(signature)(inputs);
-}
