@@ -70,24 +70,6 @@ function preparingEngine(runtime: Promise<OrtRuntime>) {
   return (manifest: PublishedManifest) => prepareEngine(manifest.task, runtime);
 }
 
-/**
- * Starts importing transformers.js when the cached manifest of `request` names a text task,
- * before that manifest is verified: on a warm load the import then overlaps onnxruntime's WASM
- * and the checks, as in plain transformers.js, instead of following them. The unverified task
- * only decides whether to import our own bundled code early; nothing of the model is used before
- * its manifest and files verify.
- */
-async function prepareEngineFromCache(
-  context: LoadContext,
-  request: ModelRequest & { version: string },
-  runtime: Promise<OrtRuntime>,
-): Promise<void> {
-  const record = await context.opened.cache.record(request.name);
-  const envelope = record?.versions.find((v) => v.version === request.version)?.envelope;
-  const signed = (envelope as { signed?: { task?: unknown } } | undefined)?.signed;
-  prepareEngine(signed?.task, runtime);
-}
-
 function bundleOptions(
   context: LoadContext,
   request: ModelRequest,
@@ -139,8 +121,16 @@ export async function loadCachedModel(
 ): Promise<LoadedModel | undefined> {
   const started = performance.now();
   const runtime = prepareRuntime(context);
-  prepareEngineFromCache(context, request, runtime).catch(() => undefined); // a hint only
-  const bundle = await loadFromCache({ ...bundleOptions(context, request, runtime), request });
+  // The cached manifest's task, before it is verified: on a warm load the transformers.js import
+  // then overlaps onnxruntime's WASM and the checks, as in plain transformers.js, instead of
+  // following them. It only decides whether our own bundled code is imported early; nothing of
+  // the model is used before its manifest and files verify.
+  const onUnverifiedTask = (task: unknown) => prepareEngine(task, runtime);
+  const bundle = await loadFromCache({
+    ...bundleOptions(context, request, runtime),
+    request,
+    onUnverifiedTask,
+  });
   if (!bundle) return undefined;
   return engineFor(context, { bundle, runtime: await runtime, started }, assignment);
 }

@@ -31,6 +31,12 @@ export interface LoadBundleOptions {
   /** Called once the manifest verified, before its files are read: the caller may prepare its engine. */
   onManifest?: (manifest: PublishedManifest) => void;
   /**
+   * {@link loadFromCache} only: called with the task its cached manifest names, before that
+   * manifest is verified, so the caller may start importing its engine early. A hint, not a fact:
+   * nothing of the model may be used on its strength.
+   */
+  onUnverifiedTask?: (task: unknown) => void;
+  /**
    * The envelope of `request`'s manifest URL, fetched already (a load starts it while control
    * resolves): used instead of fetching it again, failures included. Still verified like any other.
    */
@@ -128,6 +134,9 @@ export async function loadFromCache(
   const record = await options.cache.record(options.request.name);
   const cached = cachedVersion(record, options.request);
   if (!cached) return undefined;
+  options.onUnverifiedTask?.(
+    (cached.envelope as { signed?: { task?: unknown } } | null | undefined)?.signed?.task,
+  );
   const lease = (options.downloads ?? createSharedDownloads()).lease();
   try {
     const bundle = await fromEnvelope({ ...options, lease }, { envelope: cached.envelope, offline: true });
