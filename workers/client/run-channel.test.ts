@@ -30,9 +30,11 @@ const input = () => ({ pixels: { data: new Float32Array([1, 2, 3]), dims: [3] } 
 
 describe('createRunChannel', () => {
   it("resolves each call with the worker's reply to it, moving the transferred input buffers", async () => {
+    const layout = [{ name: 'y', type: 'float32' as const, dims: [1] }];
     const runs = connected((model, data) => ({
       ferryRan: 0,
-      outputs: { y: { type: 'float32', dims: [1], data: new Float32Array([data[0]! + model.length]) } },
+      data: [new Float32Array([data[0]! + model.length])],
+      layout,
       latencyMs: 1,
     }));
     const first = input();
@@ -51,8 +53,15 @@ describe('createRunChannel', () => {
       const scores = [{ label: `${model}-${data[0]}`, index: 1, score: 0.75 }];
       const { pairs, labels } = packScores(scores, sent[model]);
       if (labels) sent[model] = labels;
-      const outputs = { y: { type: 'float32' as const, dims: [1], data: new Float32Array(1) } };
-      return { ferryRan: 0, outputs, latencyMs: 1, scores: pairs, ...(labels ? { labels } : {}) };
+      const layout = [{ name: 'y', type: 'float32' as const, dims: [1] }];
+      return {
+        ferryRan: 0,
+        data: [new Float32Array(1)],
+        layout,
+        latencyMs: 1,
+        scores: pairs,
+        ...(labels ? { labels } : {}),
+      };
     });
     const scoresOf = async (model: string, first: number) =>
       (await runs.run(model, { pixels: { data: new Float32Array([first]), dims: [1] } }, [])).scores;
@@ -64,6 +73,37 @@ describe('createRunChannel', () => {
     expect(await scoresOf('a', 2), 'a new label at that index').toEqual([
       { label: 'a-2', index: 1, score: 0.75 },
     ]);
+  });
+
+  it('names and shapes outputs from the layout the worker last sent for that model', async () => {
+    const sent = new Set<string>();
+    const runs = connected((model, data) => {
+      const layout = sent.has(model)
+        ? undefined
+        : [{ name: `${model}-out`, type: 'float32' as const, dims: [1, 1] }];
+      sent.add(model);
+      return {
+        ferryRan: 0,
+        data: [new Float32Array([data[0]!])],
+        ...(layout ? { layout } : {}),
+        latencyMs: 1,
+      };
+    });
+    const outputsOf = async (model: string, first: number) =>
+      (await runs.run(model, { pixels: { data: new Float32Array([first]), dims: [1] } }, [])).outputs;
+    await outputsOf('a', 1);
+    await outputsOf('b', 2);
+    const again = await outputsOf('a', 3);
+    expect(again, 'no layout sent: the one received before').toEqual({
+      'a-out': { type: 'float32', dims: [1, 1], data: new Float32Array([3]) },
+    });
+    const [first, second] = [await outputsOf('b', 4), await outputsOf('b', 5)];
+    expect(first['b-out']!.dims, 'each result has dims of its own').not.toBe(second['b-out']!.dims);
+  });
+
+  it('rejects, rather than leaves pending, a reply with outputs but no layout for them', async () => {
+    const runs = connected(() => ({ ferryRan: 0, data: [new Float32Array(1)], latencyMs: 1 }));
+    await expect(runs.run('m', input(), [])).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
   it("rejects with the worker's FerryError, code and details included", async () => {

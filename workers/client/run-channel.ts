@@ -1,5 +1,6 @@
-import { deserializeFerryError, type FerryError, type SerializedFerryError } from '$shared/errors.ts';
+import { deserializeFerryError, ErrorCode, FerryError, type SerializedFerryError } from '$shared/errors.ts';
 import type { RunInput, RunResult, TensorOutput, TextBox } from '../types.ts';
+import { unpackOutputs, type OutputShape } from './packed-outputs.ts';
 import { unpackScores } from './packed-scores.ts';
 
 /**
@@ -17,12 +18,15 @@ export interface RunRequest {
 
 /**
  * The worker's answer to the {@link RunRequest} with the same sequence number: the result's
- * fields, its scores packed (packed-scores.ts), with the model's labels when they changed.
+ * fields, its outputs and scores packed (packed-outputs.ts, packed-scores.ts), with the model's
+ * output layout and labels when they changed.
  */
 export type RunReply =
   | {
       ferryRan: number;
-      outputs: Record<string, TensorOutput>;
+      /** Each output's data, in the order of the model's layout. */
+      data: TensorOutput['data'][];
+      layout?: OutputShape[];
       latencyMs: number;
       scores?: Float64Array;
       labels?: string[];
@@ -48,6 +52,12 @@ export interface RunChannel {
   fail(error: FerryError): void;
 }
 
+/** What a channel last received for a model: its output layout and its labels. */
+interface Known {
+  layout: OutputShape[];
+  labels: string[];
+}
+
 interface Pending {
   model: string;
   resolve: (result: RunResult) => void;
@@ -62,8 +72,8 @@ interface Pending {
  */
 export function createRunChannel(worker: Worker): RunChannel {
   const pending = new Map<number, Pending>();
-  // Each model's labels as the worker last sent them (packed-scores.ts).
-  const labels = new Map<string, string[]>();
+  // Each model's output layout and labels as the worker last sent them.
+  const known = new Map<string, Known>();
   let sequence = 0;
   let failed: FerryError | undefined;
   worker.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -74,10 +84,17 @@ export function createRunChannel(worker: Worker): RunChannel {
     if (!call) return;
     pending.delete(reply.ferryRan);
     if (reply.error) return call.reject(deserializeFerryError(reply.error));
-    if (reply.labels) labels.set(call.model, reply.labels);
-    const { outputs, latencyMs, scores, boxes } = reply;
-    const result: RunResult = { outputs, latencyMs };
-    if (scores) result.scores = unpackScores(scores, labels.get(call.model) ?? []);
+    let model = known.get(call.model);
+    if (!model) known.set(call.model, (model = { layout: [], labels: [] }));
+    if (reply.layout) model.layout = reply.layout;
+    if (reply.labels) model.labels = reply.labels;
+    const { data, latencyMs, scores, boxes } = reply;
+    // Cannot happen while both ends keep the protocol; a call rejected beats one left hanging.
+    if (data.length !== model.layout.length) {
+      return call.reject(new FerryError(ErrorCode.INTERNAL, `run: a reply without its outputs' layout`));
+    }
+    const result: RunResult = { outputs: unpackOutputs(data, model.layout), latencyMs };
+    if (scores) result.scores = unpackScores(scores, model.labels);
     if (boxes) result.boxes = boxes;
     call.resolve(result);
   });
