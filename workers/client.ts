@@ -7,6 +7,7 @@ import {
   type RunOptions,
 } from './client/model-handle.ts';
 import { registerFerryErrorTransfer } from './errors-transfer.ts';
+import type { BootMessage } from './runtime/ort-boot.ts';
 import type { TelemetryOptions } from './telemetry/config.ts';
 import { onPageHide } from './telemetry/page-hide.ts';
 import type { BackendPreference, FerryStatus } from './types.ts';
@@ -107,10 +108,22 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
   if (!options.serverUrl) throw new FerryError(ErrorCode.INVALID_INPUT, 'serverUrl: required');
   if (!options.publicKey) throw new FerryError(ErrorCode.INVALID_INPUT, 'publicKey: required');
   registerFerryErrorTransfer();
-  const createWorker = () =>
-    options.worker
+  // What onnxruntime's start depends on: posted ahead of init too (see createWorker).
+  const runtime: BootMessage['ferryBoot'] = {
+    backend: options.backend ?? 'auto',
+    cache: options.cache ?? 'indexeddb',
+    ...(options.numThreads === undefined ? {} : { numThreads: options.numThreads }),
+    ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
+  };
+  const boot: BootMessage = { ferryBoot: runtime };
+  const createWorker = () => {
+    const worker = options.worker
       ? options.worker()
       : new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'ferry' });
+    // Ahead of init: the worker starts onnxruntime with these before its main module has loaded.
+    worker.postMessage(boot);
+    return worker;
+  };
   // Each worker, the first and any started after a crash, gets the same settings.
   const connection = connect(createWorker, (api, lifeLock) =>
     api.init({
@@ -118,11 +131,8 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
       publicKey: options.publicKey,
       ...(options.keyid ? { keyid: options.keyid } : {}),
-      cache: options.cache ?? 'indexeddb',
+      ...runtime,
       cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
-      backend: options.backend ?? 'auto',
-      ...(options.numThreads === undefined ? {} : { numThreads: options.numThreads }),
-      ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
       testHooks: options.testHooks ?? {},
       telemetry: options.telemetry ?? {},
       ...(options.control === undefined ? {} : { control: options.control }),

@@ -1,9 +1,11 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { OpenedCache } from './cache/open-cache.ts';
 import { NO_CONTROL, type Assignment } from './control/assignment.ts';
+import type { ModelRecord } from './cache/types.ts';
 import {
   loadBundle,
   loadFromCache,
+  unverifiedTask,
   type LoadBundleOptions,
   type LoadedBundle,
 } from './loader/load-bundle.ts';
@@ -63,6 +65,20 @@ function prepareEngine(task: unknown, runtime: Promise<OrtRuntime>): void {
   if (typeof task === 'string' && TEXT_TASKS.has(task)) {
     void runtime.then(loadTransformers).catch(() => undefined);
   }
+}
+
+/**
+ * Starts importing transformers.js (and onnxruntime) when the cached manifest of the version
+ * `request` names or last resolved to has a text task: a load calls it with the cache record it
+ * reads first, before control or any verification, so that the import overlaps them. The task is
+ * a hint (see unverifiedTask): it only decides whether our own bundled code is imported early.
+ */
+export function prepareEngineFromCache(
+  context: Pick<LoadContext, 'config' | 'probe'>,
+  record: ModelRecord | undefined,
+  request: ModelRequest,
+): void {
+  prepareEngine(unverifiedTask(record, request), prepareRuntime(context));
 }
 
 /** Starts importing transformers.js as soon as a verified manifest says the model needs it. */

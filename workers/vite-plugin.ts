@@ -12,11 +12,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * onnxruntime-web unbundled so its wasm and pthread URLs keep working.
  *
  * onnxruntime-web starts each WASM thread as a module worker on its own chunk's URL, so that
- * chunk must not import the worker's entry: every thread would load and evaluate all of Ferry's
- * worker (zod, comlink, the API) before the backend may start (each costs about what the entry
- * does). It would, as soon as the bundler's runtime helpers live in the entry, which rolldown
- * does unless a manual chunk exists: the worker's own libraries get one, and the build fails
- * if an onnxruntime-web chunk imports an entry anyway.
+ * chunk must not import the worker's entry: every thread would load and evaluate it before the
+ * backend may start. It would, as soon as the bundler's runtime helpers live in the entry. They
+ * do not: the entry (worker.ts) imports its main module (worker-main.ts) dynamically, so every
+ * chunk shares the helpers through a chunk of their own, and the build fails if an
+ * onnxruntime-web chunk imports an entry anyway. (A manual chunk for comlink and idb used to
+ * keep the helpers out of an entry that held the whole worker; now idb belongs in the small
+ * entry, which starts onnxruntime with the WebGPU probe it remembers in IndexedDB, and a chunk
+ * it had to import first would cost a round trip before it can.)
  */
 export function ferryWorkerPlugin(): Plugin {
   return {
@@ -30,9 +33,6 @@ export function ferryWorkerPlugin(): Plugin {
       worker: {
         format: 'es',
         plugins: () => [ortChunkGuard()],
-        rolldownOptions: {
-          output: { codeSplitting: { groups: [{ name: 'worker-libs', test: WORKER_LIBS }] } },
-        },
       },
       optimizeDeps: { exclude: ['onnxruntime-web'] },
     }),
@@ -46,9 +46,6 @@ function ortChunkGuard(): Plugin {
     generateBundle: (_options, bundle) => refuseOrtImportingEntry(bundle),
   };
 }
-
-/** Libraries only the worker's entry uses (ES modules, so they need no runtime helper). */
-const WORKER_LIBS = /node_modules[\\/](comlink|idb)[\\/]/;
 
 function refuseOrtImportingEntry(bundle: Rolldown.OutputBundle): void {
   const entries = new Set(

@@ -11,9 +11,10 @@ import { verifyFileBytes } from './integrity.ts';
 import { requestRef, type ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { bootedProbe } from './runtime/ort-boot.ts';
 import { openProbeMemo, type ProbeMemo } from './runtime/webgpu-memo.ts';
 import { holdLifeLock } from './life-lock.ts';
-import { loadModel, prepareRuntime } from './load-model.ts';
+import { loadModel, prepareEngineFromCache, prepareRuntime } from './load-model.ts';
 import { assigned, loadCold, loadWarm, revalidate } from './load-paths.ts';
 import { startTelemetry } from './telemetry/start.ts';
 import type { RunRecordInput, Telemetry } from './telemetry/telemetry.ts';
@@ -193,9 +194,12 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       // onnxruntime starts now, alongside the cache, control and verification (issue 9, point 6).
       void prepareRuntime({ config: configured().config, ...(probe ? { probe } : {}) });
       const base = await loadContext(slot);
+      const record = await base.opened.cache.record(request.name);
+      // transformers.js starts importing now for a text model cached before, not once control
+      // and the cache answered (the task is a hint; see prepareEngineFromCache).
+      prepareEngineFromCache(base, record, request);
       // A pinned stable may take two loads: report one change, from the last session's version.
-      const record = request.version ? undefined : await base.opened.cache.record(request.name);
-      const before = record?.channels[requestRef(request)];
+      const before = request.version ? undefined : record?.channels[requestRef(request)];
       const context = { ...base, onVersionChange: () => undefined };
       const controller = await control;
       const warm = controller && (await loadWarm(controller, request, context));
@@ -299,22 +303,26 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
     /**
      * Configures the worker; must come first. Throws INVALID_INPUT naming a bad option. Resolves
      * once the worker holds `lifeLock` (see life-lock.ts), whose release tells the page it is gone.
+     * Configured before its first await: a call the page posts right behind it (a load, without
+     * waiting for this reply, see client/connection.ts) finds the worker configured.
      */
     async init(options: WorkerOptions & { lifeLock?: string }): Promise<void> {
       config = parseWorkerConfig(options);
-      probe = openProbeMemo(config.cache);
+      // The probe the worker's boot started onnxruntime with (worker.ts), when it had these settings.
+      probe = bootedProbe(config) ?? openProbeMemo(config.cache);
       // onnxruntime starts with the worker, not with the first load: its build, WASM fetch and
       // compile are the longest chain of a warm load, and need nothing a load brings (issue 9).
+      // The boot message has usually started it already (worker.ts); this is the same runtime.
       void prepareRuntime({ config, probe });
-      if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
       opened = openCache(config.cache, config.cacheBudgetBytes);
       telemetry?.stop();
       telemetry = startTelemetry(config, fetchFn);
       void control.then((previous) => previous?.stop());
       control = startControl(config, fetchFn, probe);
+      if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
     },
     load,
-    /** The run channel's path (worker.ts): see runThen above. */
+    /** The run channel's path (worker-main.ts): see runThen above. */
     runThen,
     /** Runs a loaded model; output buffers are transferred to the page (the comlink path). */
     run(id: string, input: RunInput): Promise<RunResult> {

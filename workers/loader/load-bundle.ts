@@ -72,6 +72,16 @@ function cachedVersion(record: ModelRecord | undefined, request: ModelRequest): 
 }
 
 /**
+ * The task that the cached manifest of `request`'s version (or the version its channel last gave)
+ * names, read without verifying that manifest: a hint for preparing an engine early, never a fact
+ * (nothing of the model may be used on its strength). Undefined when none is cached.
+ */
+export function unverifiedTask(record: ModelRecord | undefined, request: ModelRequest): unknown {
+  const envelope = cachedVersion(record, request)?.envelope;
+  return (envelope as { signed?: { task?: unknown } } | null | undefined)?.signed?.task;
+}
+
+/**
  * Fetches and verifies the signed manifest, then every file (cache first, by sha256), and commits
  * the verified version to the cache. Every manifest that verifies is remembered before anything
  * else (its metadataVersion, and a yank), even one that will not run. When the server is
@@ -134,9 +144,7 @@ export async function loadFromCache(
   const record = await options.cache.record(options.request.name);
   const cached = cachedVersion(record, options.request);
   if (!cached) return undefined;
-  options.onUnverifiedTask?.(
-    (cached.envelope as { signed?: { task?: unknown } } | null | undefined)?.signed?.task,
-  );
+  options.onUnverifiedTask?.(unverifiedTask(record, options.request));
   const lease = (options.downloads ?? createSharedDownloads()).lease();
   try {
     const bundle = await fromEnvelope({ ...options, lease }, { envelope: cached.envelope, offline: true });
