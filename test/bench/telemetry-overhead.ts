@@ -1,22 +1,24 @@
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import ensureSdk from '../support/sdk-setup.ts';
+import { bootstrapInterval, CYCLE, cycleBlocks, medianOfMedians, type Arm } from './balanced-blocks.ts';
 import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
 // SESSIONS times, three fresh clients in the page (so fresh workers): `on` (default telemetry),
-// `off` and `control` (both `telemetry: false`). Then ROUNDS rounds of BLOCKS block triples:
-// BLOCK_CALLS sequential run() calls on each client in turn, the order going through all six
-// permutations, then a pause in which the on worker writes and sends its cut batches (it waits
-// for 20 ms without a run, see workers/telemetry/telemetry.ts). Two identical telemetry-off
-// workers differ by up to ±15% within one session here (how the OS and Chromium place them), more
-// than telemetry costs: hence many short sessions, and `control` against `off` to show that floor.
-// A session runs more than 1000 calls per client, so the on worker cuts, writes and sends a batch
-// (the default flushRuns) in each.
-const SESSIONS = 12;
-const ROUNDS = 16;
-const BLOCKS = 6;
-const BLOCK_CALLS = 10;
+// `off` and `control` (both `telemetry: false`). Then CYCLES cycles of 18 blocks (balanced-blocks.ts:
+// the six orders of the three clients, arranged so that drift over a cycle and what one worker
+// leaves the next fall on all three alike), each block BLOCK_CALLS sequential run() calls on one
+// client, then a pause in which the on worker measures held inputs and writes and sends cut
+// batches (see workers/telemetry/telemetry.ts). Two identical telemetry-off workers differ by up
+// to ±15% within one session here (how the OS and Chromium place them), more than telemetry
+// costs: hence many short sessions, and `control` against `off` to show that floor. A session
+// runs more than 1000 calls per client, so the on worker cuts, writes and sends a batch (the
+// default flushRuns) in each.
+const SESSIONS = 36;
+const CYCLES = 12;
+const BLOCK_CALLS = 15;
 const PAUSE_MS = 40;
-const WARMUP = 200;
+const WARMUP_CYCLES = 2;
+const RESAMPLES = 4000;
 const LABEL = 'digits (8×8 CNN)';
 const SIDES = ['on', 'off', 'control'] as const;
 type SideName = (typeof SIDES)[number];
@@ -25,9 +27,9 @@ type SideName = (typeof SIDES)[number];
  * Runs in the page (as source, like runtime.ts's boundary). Installs `window.overhead`:
  * `open(options)` ends the previous clients and creates one SDK client per side with its options
  * (each with its own worker, created in the order given) and loads digits on each;
- * `blocks(orders, calls)` runs one block of `calls` sequential run() calls per side in each order
- * of `orders`, timing each call and each block as one span; `telemetry()` reads the on client's
- * telemetry status.
+ * `blocks(sides, calls)` runs one block of `calls` sequential run() calls on each side of `sides`
+ * in turn, timing each call, and each block as one span (its mean per call, in `sides`' order);
+ * `telemetry()` reads the on client's telemetry status.
  */
 const IN_PAGE = `async () => {
   const { createFerryClient } = await import('/sdk/client.js');
@@ -36,15 +38,6 @@ const IN_PAGE = `async () => {
   let call = 0;
   // Inputs vary from call to call (ink 0–16), so the features land in different bins.
   const input = () => ({ pixels: { data: new Float32Array(64).fill(call++ % 17), dims: [1, 1, 8, 8] } });
-  const block = async (side, calls, into) => {
-    const first = performance.now();
-    for (let i = 0; i < calls; i++) {
-      const start = performance.now();
-      await models[side].run(input());
-      into.calls.push(performance.now() - start);
-    }
-    into.blocks.push((performance.now() - first) / calls);
-  };
   window.overhead = {
     async open(options) {
       for (const client of Object.values(clients)) client.terminate();
@@ -56,23 +49,31 @@ const IN_PAGE = `async () => {
       }
       await Promise.all(Object.values(models).map((model) => model.ready()));
     },
-    async blocks(orders, calls) {
-      const times = {};
-      for (const side of Object.keys(models)) times[side] = { calls: [], blocks: [] };
-      for (const order of orders) for (const side of order) await block(side, calls, times[side]);
+    async blocks(sides, calls) {
+      const times = { calls: {}, blocks: [] };
+      for (const side of Object.keys(models)) times.calls[side] = [];
+      for (const side of sides) {
+        const model = models[side];
+        const into = times.calls[side];
+        const first = performance.now();
+        for (let i = 0; i < calls; i++) {
+          const start = performance.now();
+          await model.run(input());
+          into.push(performance.now() - start);
+        }
+        times.blocks.push((performance.now() - first) / calls);
+      }
       return times;
     },
     telemetry: async () => (await clients.on.status()).telemetry,
   };
 }`;
 
-/** One side's times: each call's round trip, and each block's mean (timed as one span). */
-interface Side {
-  calls: number[];
+/** What one `blocks` call timed: each side's call round trips, and each block's mean per call. */
+interface Timed {
+  calls: Record<SideName, number[]>;
   blocks: number[];
 }
-
-type Times = Record<SideName, Side>;
 
 interface TelemetryCost {
   batches: number;
@@ -80,15 +81,10 @@ interface TelemetryCost {
   sealingMs: number;
 }
 
-/** The six orders of the three sides. */
-const ORDERS: SideName[][] = [
-  ['on', 'off', 'control'],
-  ['off', 'control', 'on'],
-  ['control', 'on', 'off'],
-  ['on', 'control', 'off'],
-  ['off', 'on', 'control'],
-  ['control', 'off', 'on'],
-];
+/** The `n`th of the six orders of the three sides (which is created first, which plays which arm). */
+const SIDE_OF_ARM: Record<Arm, SideName> = { a: 'on', b: 'off', c: 'control' };
+const orderOf = (n: number): SideName[] =>
+  (CYCLE[n % CYCLE.length] as readonly Arm[]).map((arm) => SIDE_OF_ARM[arm]);
 
 const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 /** The mean of the middle 80%: the slowest and fastest tenth (GC, other work on the machine) left out. */
@@ -97,51 +93,68 @@ const trimmedMean = (values: readonly number[]) => {
   const cut = Math.floor(s.length / 10);
   return mean(s.slice(cut, s.length - cut));
 };
-const empty = (): Times => ({
-  on: { calls: [], blocks: [] },
-  off: { calls: [], blocks: [] },
-  control: { calls: [], blocks: [] },
-});
 
-/** Per session, the median over its block triples of a block's mean over its baseline's. */
-type SessionRatios = Record<'on' | 'control', number[]>;
+/** Per session, one ratio per cycle (or per block triple, for the former statistic). */
+interface SessionRatios {
+  /** Each cycle's on sum over its off sum, and over its control sum: two ratios per cycle. */
+  cycles: number[][];
+  /** Each cycle's control sum over its off sum: the floor. */
+  cyclesFloor: number[][];
+  /** The former statistic: each on block over the mean of the off and control blocks of its triple. */
+  triples: number[];
+  triplesFloor: number[];
+}
 
 async function measure(stack: Stack) {
   const { page } = stack;
   await page.evaluate(`(${IN_PAGE})()`);
   const telemetry = async () => (await page.evaluate('window.overhead.telemetry()')) as TelemetryCost;
   const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  const blocks = async (sides: readonly SideName[]) =>
+    (await page.evaluate(`window.overhead.blocks(${JSON.stringify(sides)}, ${BLOCK_CALLS})`)) as Timed;
   const options: Record<SideName, Record<string, unknown>> = {
     on: stack.clientOptions(),
     off: stack.clientOptions({ telemetry: false }),
     control: stack.clientOptions({ telemetry: false }),
   };
-  const times = empty();
+  const calls: Record<SideName, number[]> = { on: [], off: [], control: [] };
   const cost: TelemetryCost = { batches: 0, recordingMs: 0, sealingMs: 0 };
-  const sessions: SessionRatios = { on: [], control: [] };
+  const ratios: SessionRatios = { cycles: [], cyclesFloor: [], triples: [], triplesFloor: [] };
+  const triples: number[][] = [];
+  const triplesFloor: number[][] = [];
   for (let session = 0; session < SESSIONS; session++) {
-    // Workers are created in a different order each session.
-    const created = ORDERS[session % ORDERS.length] as SideName[];
+    // Workers are created in a different order each session, and the sides take turns at the
+    // cycle's arms (the cycle is balanced whichever plays which).
+    const created = orderOf(session);
+    const armed = orderOf(session + 3);
+    const sideOf: Record<Arm, SideName> = { a: armed[0]!, b: armed[1]!, c: armed[2]! };
     await page.evaluate(
       `window.overhead.open(${JSON.stringify(created.map((side) => [side, options[side]]))})`,
     );
     // All sides warm up alike (JIT, caches).
-    await page.evaluate(
-      `window.overhead.blocks(${JSON.stringify(Array.from({ length: WARMUP / BLOCK_CALLS }, () => SIDES))}, ${BLOCK_CALLS})`,
-    );
+    for (let i = 0; i < WARMUP_CYCLES; i++) await blocks(cycleBlocks(i).map((arm) => sideOf[arm]));
     await pause();
     const before = await telemetry();
-    const own = empty();
-    for (let round = 0; round < ROUNDS; round++) {
-      const orders = Array.from({ length: BLOCKS }, (_, i) => ORDERS[(round + i) % ORDERS.length]);
-      const timed = (await page.evaluate(
-        `window.overhead.blocks(${JSON.stringify(orders)}, ${BLOCK_CALLS})`,
-      )) as Times;
-      for (const side of SIDES) {
-        for (const into of [times, own]) {
-          into[side].calls.push(...timed[side].calls);
-          into[side].blocks.push(...timed[side].blocks);
-        }
+    const cycles: number[] = [];
+    const floor: number[] = [];
+    const ownTriples: number[] = [];
+    const ownTriplesFloor: number[] = [];
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const sides = cycleBlocks(cycle).map((arm) => sideOf[arm]);
+      const timed = await blocks(sides);
+      for (const side of SIDES) calls[side].push(...timed.calls[side]);
+      const sum: Record<SideName, number> = { on: 0, off: 0, control: 0 };
+      sides.forEach((side, i) => (sum[side] += timed.blocks[i] as number));
+      // On against each telemetry-off client alone, never against their mean: a mean of two is
+      // less often hit by a stall than one sum is, which biases on/mean(off, control) below 1
+      // (the former statistic below shows it).
+      cycles.push(sum.on / sum.off, sum.on / sum.control);
+      floor.push(sum.control / sum.off);
+      for (let t = 0; t < sides.length; t += 3) {
+        const triple: Partial<Record<SideName, number>> = {};
+        for (let k = t; k < t + 3; k++) triple[sides[k]!] = timed.blocks[k];
+        ownTriples.push(triple.on! / ((triple.off! + triple.control!) / 2));
+        ownTriplesFloor.push(triple.control! / triple.off!);
       }
       await pause();
     }
@@ -149,18 +162,53 @@ async function measure(stack: Stack) {
     cost.batches += after.batches - before.batches;
     cost.recordingMs += after.recordingMs - before.recordingMs;
     cost.sealingMs += after.sealingMs - before.sealingMs;
-    // Each block against the telemetry-off blocks of the same triple, so that load that changes
-    // over the run (other work on the machine) falls on all alike: on against the mean of off and
-    // control (neither is favoured), control against off (the floor: the same client twice).
-    const { on, off, control } = own;
-    sessions.on.push(
-      median(on.blocks.map((b, i) => b / (((off.blocks[i] as number) + (control.blocks[i] as number)) / 2))),
-    );
-    sessions.control.push(median(control.blocks.map((b, i) => b / (off.blocks[i] as number))));
+    ratios.cycles.push(cycles);
+    ratios.cyclesFloor.push(floor);
+    triples.push(ownTriples);
+    triplesFloor.push(ownTriplesFloor);
   }
-  const on = times.on.calls;
-  const off = [...times.off.calls, ...times.control.calls];
+  ratios.triples = triples.map((values) => median(values));
+  ratios.triplesFloor = triplesFloor.map((values) => median(values));
+  return { calls, cost, ratios };
+}
+
+function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
+  const on = calls.on;
+  const off = [...calls.off, ...calls.control];
+  const goal = medianOfMedians(ratios.cycles);
+  const floor = medianOfMedians(ratios.cyclesFloor);
+  const goalInterval = bootstrapInterval(ratios.cycles, { resamples: RESAMPLES, seed: 8 });
+  const floorInterval = bootstrapInterval(ratios.cyclesFloor, { resamples: RESAMPLES, seed: 8 });
+  const unit = `ratio (${SESSIONS} sessions × ${CYCLES} cycles)`;
+  const interval = (name: string, value: { low: number; high: number }) => [
+    row(`${LABEL}: ${name}, bootstrap 95% interval, low`, {
+      unit,
+      ferry: value.low,
+      baseline: 1,
+      better: 'lower',
+    }),
+    row(`${LABEL}: ${name}, bootstrap 95% interval, high`, {
+      unit,
+      ferry: value.high,
+      baseline: 1,
+      better: 'lower',
+    }),
+  ];
   const rows: BenchRow[] = [
+    row(`${LABEL}: run() with telemetry on vs off, balanced block cycles (goal row)`, {
+      unit,
+      ferry: goal,
+      baseline: 1,
+      better: 'lower',
+    }),
+    ...interval('on vs off, balanced block cycles', goalInterval),
+    row(`${LABEL}: noise floor: one telemetry-off client vs the other, balanced block cycles`, {
+      unit,
+      ferry: floor,
+      baseline: 1,
+      better: 'lower',
+    }),
+    ...interval('noise floor, balanced block cycles', floorInterval),
     row(`${LABEL}: run() round trip with telemetry on vs off`, {
       unit: 'ms (median)',
       ferry: median(on),
@@ -169,8 +217,8 @@ async function measure(stack: Stack) {
     }),
     row(`${LABEL}: noise floor: round trip of one telemetry-off client vs the other`, {
       unit: 'ms (median)',
-      ferry: median(times.control.calls),
-      baseline: median(times.off.calls),
+      ferry: median(calls.control),
+      baseline: median(calls.off),
       better: 'lower',
     }),
     row(`${LABEL}: run() round trip with telemetry on vs off, trimmed mean`, {
@@ -186,70 +234,89 @@ async function measure(stack: Stack) {
       baseline: mean(off),
       better: 'lower',
     }),
-    // Block means carry the stalls that other work on the machine causes (the mean is 4-5 times
-    // the median here): they show total time, the per-call rows above the typical call.
-    row(`${LABEL}: run() with telemetry on vs off (both off clients), paired blocks (median over sessions)`, {
-      unit: `ratio (${SESSIONS} sessions)`,
-      ferry: median(sessions.on),
-      baseline: 1,
-      better: 'lower',
-    }),
     row(
-      `${LABEL}: noise floor: one telemetry-off client vs the other, paired blocks (median over sessions)`,
+      `${LABEL}: former statistic: on block vs mean of the off and control blocks of its triple (median over sessions; biased low)`,
+      { unit: `ratio (${SESSIONS} sessions)`, ferry: median(ratios.triples), baseline: 1, better: 'lower' },
+    ),
+    row(
+      `${LABEL}: former statistic's noise floor: control block vs off block of the same triple (median over sessions)`,
       {
         unit: `ratio (${SESSIONS} sessions)`,
-        ferry: median(sessions.control),
+        ferry: median(ratios.triplesFloor),
         baseline: 1,
         better: 'lower',
       },
     ),
-    row(`${LABEL}: worker time telemetry spends per run (counting + sealing) vs run() round trip, off`, {
-      unit: 'ms per run (mean)',
-      ferry: (cost.recordingMs + cost.sealingMs) / on.length,
-      baseline: mean(off),
-      better: 'lower',
-    }),
+    row(
+      `${LABEL}: worker time telemetry spends per run (counting, measuring, sealing) vs run() round trip, off`,
+      {
+        unit: 'ms per run (mean)',
+        ferry: (cost.recordingMs + cost.sealingMs) / on.length,
+        baseline: mean(off),
+        better: 'lower',
+      },
+    ),
   ];
-  return { calls: on.length, cost, sessions, rows };
+  return { rows, goalInterval, floorInterval };
 }
 
 /**
  * What recording telemetry adds to run(): digits on clients with default telemetry and with
- * `telemetry: false` in one page, in alternating blocks, over many fresh sets of workers, beside
- * a second telemetry-off client as the noise floor, with the on worker's own accounting of the
- * time it spent counting and sealing.
+ * `telemetry: false` in one page, in balanced cycles of blocks, over many fresh sets of workers,
+ * beside a second telemetry-off client as the noise floor, with the on worker's own accounting of
+ * the time it spent counting, measuring and sealing.
  */
 export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
   ensureSdk();
   const stack = await startStack();
   try {
     await stack.publish('models/digits');
-    const { calls, cost, sessions, rows } = await measure(stack);
+    const measured = await measure(stack);
+    const { calls, cost, ratios } = measured;
+    const { rows, goalInterval, floorInterval } = rowsOf(measured);
     const list = (values: number[]) => values.map((r) => r.toFixed(3)).join(', ');
+    const range = (value: { low: number; high: number }) =>
+      `${value.low.toFixed(3)}–${value.high.toFixed(3)}`;
     return {
       name: 'Telemetry overhead (run() with telemetry on vs off)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `Three SDK clients in one page, each with its own worker: on (default telemetry: a batch cut every ` +
-        `1000 runs, written to IndexedDB and sent once runs pause), off and control (both telemetry: false). ` +
-        `${SESSIONS} sessions, each with fresh clients (created in a different order) and ${WARMUP} warm-up ` +
-        `calls each, then ${ROUNDS} rounds of ${BLOCKS} block triples: ${BLOCK_CALLS} sequential run() calls on ` +
-        `each client in turn, in all six orders, so that load from elsewhere on the machine falls on all ` +
-        `alike; ${PAUSE_MS} ms between rounds, in which cut batches are written and sent. Paired blocks: each ` +
-        `on block's mean over the mean of the off and control blocks of the same triple (control's over off's ` +
-        `for the floor), the median per session, then over sessions; the round-trip rows pool off and control ` +
-        `(on: ${list(sessions.on)}; control: ${list(sessions.control)}). ${calls} calls per side; ` +
+        `Three SDK clients in one page, each with its own worker: on (default telemetry: features measured ` +
+        `once runs pause, a batch cut every 1000 runs, written to IndexedDB and sent once runs pause), off and ` +
+        `control (both telemetry: false). ${SESSIONS} sessions, each with fresh clients (created in a different ` +
+        `order), ${WARMUP_CYCLES} warm-up cycles, then ${CYCLES} cycles of 18 blocks of ${BLOCK_CALLS} sequential ` +
+        `run() calls on one client: the six orders of the three clients arranged so that no client follows ` +
+        `itself, each follows each other one equally often and all have the same mean position ` +
+        `(test/bench/balanced-blocks.ts), so drift within a cycle and what one worker leaves the next fall on all ` +
+        `alike; each cycle rotated by one order, so the block after a pause goes to each client alike; ` +
+        `${PAUSE_MS} ms between cycles, in which held inputs are measured and cut batches written and sent. ` +
+        `Goal row: per cycle, the on client's summed block means over the off client's, and over the control ` +
+        `client's (two ratios a cycle), the median per session, then the median over sessions, with a ` +
+        `two-level bootstrap 95% interval (${RESAMPLES} resamples of sessions and of cycles within them); the ` +
+        `floor is control over off the same way (interval ${range(floorInterval)}; on vs off ${range(goalInterval)}). ` +
+        `Why not the per-call median: the isolated page's clock moves in 5 µs steps, so a per-call median of ` +
+        `~110 µs can only read 1.00, 1.045 or 1.09 apart; a block of ${BLOCK_CALLS} calls timed as one span ` +
+        `resolves ${(5 / BLOCK_CALLS).toFixed(2)} µs a call, a cycle's ${6 * BLOCK_CALLS} calls per client ` +
+        `${(5 / 6 / BLOCK_CALLS).toFixed(2)} µs. Why not the former paired-block statistic ` +
+        `(kept as a row): it set each on block over the mean of the off and control blocks of its triple, and ` +
+        `a mean of two blocks catches a stall from elsewhere on the machine about twice as often as one block, ` +
+        `so it read below 1 (0.95 on a quiet machine) with nothing changed. The per-call rows pool off and ` +
+        `control. Per session, goal: ${list(ratios.cycles.map((values) => median(values)))}; floor: ` +
+        `${list(ratios.cyclesFloor.map((values) => median(values)))}. ${calls.on.length} calls per client; ` +
         `${cost.batches} batches sealed meanwhile. Worker time per run is the on worker's own count ` +
         `(client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch run ` +
-        `outside it): ${cost.recordingMs.toFixed(1)} ms counting and ${cost.sealingMs.toFixed(1)} ms sealing.`,
+        `outside it): ${cost.recordingMs.toFixed(1)} ms counting and measuring, ${cost.sealingMs.toFixed(1)} ms ` +
+        `sealing. Measuring held inputs happens when the on worker is idle, which on this 2-core machine may ` +
+        `be during another client's block.`,
       baseline: 'the same model on a client with telemetry: false, in the same page',
       settings: {
         sessions: SESSIONS,
-        rounds: ROUNDS,
-        blocks: BLOCKS,
+        cycles: CYCLES,
+        blocksPerCycle: 18,
         blockCalls: BLOCK_CALLS,
         pauseMs: PAUSE_MS,
-        warmup: WARMUP,
+        warmupCycles: WARMUP_CYCLES,
+        resamples: RESAMPLES,
         batches: cost.batches,
         backend: 'wasm',
       },
