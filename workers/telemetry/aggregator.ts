@@ -88,7 +88,13 @@ export interface Aggregate {
   readonly runs: number;
   /** `Date.now()` of the first event since the last `take()`, or undefined when empty. */
   readonly firstEventAt: number | undefined;
+  /** Counts one successful run, and its features when `run.measured` is given. */
   recordRun(run: RunRecord): void;
+  /**
+   * Counts the features of one run's input, apart from {@link recordRun} (given no `measured`):
+   * the same counts as measuring in `recordRun`, so that telemetry can measure after the run.
+   */
+  recordMeasured(input: MeasuredInput): void;
   recordError(code: ErrorCode, options?: { run: boolean }): void;
   recordLoad(load: LoadRecord): void;
   /** The counts so far (plain arrays), resetting every counter. */
@@ -164,6 +170,9 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
         const scoreBin = binIndex(TOP_SCORE_EDGES, top.score);
         if (scoreBin >= 0) topScore[scoreBin]!++;
       }
+    },
+    recordMeasured(input) {
+      if (features.length > 0) recordFeatures(input);
     },
     recordError(code, options = { run: true }) {
       touch();

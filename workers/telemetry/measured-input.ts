@@ -86,3 +86,28 @@ export function measuredInput(
   if (text === undefined) return undefined;
   return tokens ? { kind: 'text', text, tokens } : { kind: 'text', text };
 }
+
+/** Bytes of a feed's values: a typed array's own, about 16 per string. */
+function feedBytes(feed: Feed | undefined): number {
+  if (!feed) return 0;
+  const { data } = feed;
+  return ArrayBuffer.isView(data) ? data.byteLength : data.length * 16;
+}
+
+/**
+ * About how many bytes {@link measuredInput} reads of one run (the feed it measures, the tabular
+ * values, the text and its token ids): what holding the run's input until it is measured keeps
+ * alive. Reads no more of the input than measuring does, and less: it is counted on every run.
+ */
+export function measuredBytes(
+  manifest: PublishedManifest,
+  input: RunInput,
+  seen: EngineView | undefined,
+): number {
+  const pre = manifest.preprocessing;
+  if (pre.kind === 'image') return feedBytes(seen?.inputs?.[pre.input]);
+  // A record of numbers by name, or the model's input tensor built from it.
+  if (pre.kind === 'tabular') return pre.features.length * 16 + feedBytes(seen?.inputs?.[pre.input]);
+  const text = typeof input === 'string' ? input : textOf(input);
+  return (text?.length ?? 0) * 2 + (seen?.tokens?.ids.length ?? 0) * 8;
+}

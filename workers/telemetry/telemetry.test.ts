@@ -4,10 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TelemetryBatch } from '$shared/schemas/telemetry.ts';
 import { mulberry32 } from '$shared/stats/random.ts';
 import type { ModelInfo } from '../types.ts';
+import { createAggregate, type AggregateCounts } from './aggregator.ts';
 import { TelemetryConfig } from './config.ts';
 import { publishedExample } from './example-manifests.test-support.ts';
+import { sealBatch } from './batch.ts';
 import { createMemoryQueue } from './queue.ts';
-import { createTelemetry, type Telemetry } from './telemetry.ts';
+import { SDK_VERSION } from './sdk-version.ts';
+import { measuredInput } from './measured-input.ts';
+import { createTelemetry, type RunRecordInput, type Telemetry } from './telemetry.ts';
 
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
@@ -146,5 +150,120 @@ describe('createTelemetry', () => {
     const [batch] = server.batches;
     const featureTotals = batch!.features.map((f) => f.counts.reduce((a, b) => a + b, 0));
     expect(featureTotals.some((total) => total !== 50)).toBe(true);
+  });
+});
+
+describe('createTelemetry measuring inputs after the runs', () => {
+  const digits = publishedExample('digits');
+  const environment = { crossOriginIsolated: true, webgpuAvailable: false };
+  const infoOf = (m: typeof manifest) =>
+    ({ ...info, name: m.name, version: m.version, manifest: m }) as ModelInfo;
+
+  /** Run `i` of digits: ink that differs from run to run, and now and then a feed it cannot measure. */
+  function digitsRun(i: number): RunRecordInput {
+    const size = i % 13 === 5 ? 16 : 64;
+    const data = Float32Array.from({ length: size }, (_, p) => (((i * 7 + p * 3) % 17) - 8) / 4);
+    const dims = size === 64 ? [1, 1, 8, 8] : [1, 1, 4, 4];
+    const scores = (digits.labels ?? []).map((label, index) => ({ label, index, score: 0.05 }));
+    scores.unshift({ label: String(i % 10), index: i % 10, score: 0.3 + (i % 7) / 10 });
+    return {
+      input: { pixels: { data, dims } },
+      result: { outputs: {}, inputs: { pixels: { type: 'float32', dims, data } }, scores },
+      latencyMs: 0.05 + (i % 11) * 0.07,
+    };
+  }
+
+  /** Run `i` of breast-cancer: one column moved across its bins. */
+  function tabularRun(i: number): RunRecordInput {
+    return {
+      input: { ...values, mean_radius: 5 + i * 0.9, mean_texture: 30 - i * 0.4 },
+      result: {
+        outputs: {},
+        scores: [{ label: i % 3 ? 'benign' : 'malignant', index: 0, score: 0.55 + (i % 4) / 10 }],
+      },
+      latencyMs: 0.2 + (i % 5) * 0.3,
+    };
+  }
+
+  const sealing = { firstEventAt: 0, now: 0, sdkVersion: SDK_VERSION, droppedBatches: 0 };
+  const countsOf = ({
+    batchId: _id,
+    windowStart: _start,
+    windowEnd: _end,
+    sdkVersion: _sdk,
+    schemaVersion: _schema,
+    ...rest
+  }: TelemetryBatch) => rest;
+
+  it('sends exactly the batches that measuring each run at once gives, across bursts, pauses, bounds and cuts', async () => {
+    const server = await ingest();
+    const flushRuns = 40;
+    const telemetry = createTelemetry({
+      config: TelemetryConfig.parse({ flushRuns }),
+      queue: Promise.resolve(createMemoryQueue({ maxBatches: 100, maxBytes: 1 << 22 })),
+      endpoint: server.url,
+      fetch,
+      keepalive: false,
+      uniform: mulberry32(5),
+    });
+    closers.push(() => telemetry.stop());
+    // The reference: one aggregate per model, each run recorded with its input measured at once,
+    // a batch taken at the same run counts.
+    const reference = {
+      digits: createAggregate(digits, { backend: 'wasm', threads: 1, ...environment }),
+      'breast-cancer': createAggregate(manifest, { backend: 'wasm', threads: 1, ...environment }),
+    };
+    const expected: Record<string, AggregateCounts[]> = { digits: [], 'breast-cancer': [] };
+    for (const [slot, m] of [
+      ['d#0', digits],
+      ['b#0', manifest],
+    ] as const) {
+      telemetry.loaded(slot, infoOf(m), environment);
+      reference[m.name as keyof typeof reference].recordLoad({
+        fromCache: false,
+        bytesDownloaded: 2048,
+        loadMs: 40,
+      });
+    }
+    const record = (name: keyof typeof reference, m: typeof manifest, run: RunRecordInput) => {
+      const aggregate = reference[name];
+      aggregate.recordRun({
+        latencyMs: run.latencyMs,
+        measured: measuredInput(m, run.input, run.result),
+        scores: run.result.scores,
+      });
+      if (aggregate.runs >= flushRuns) expected[name]!.push(aggregate.take());
+    };
+    // 700 digits runs (more than the 256 held at most, so a bound measures some) and 90 tabular
+    // ones, interleaved; pauses of 15 ms let the idle timer measure some bursts.
+    for (let i = 0; i < 700; i++) {
+      const run = digitsRun(i);
+      telemetry.ran('d#0', run);
+      record('digits', digits, run);
+      if (i % 8 === 3) {
+        const other = tabularRun(i / 8);
+        telemetry.ran('b#0', other);
+        record('breast-cancer', manifest, other);
+      }
+      if (i % 97 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await telemetry.flush();
+    for (const name of ['digits', 'breast-cancer'] as const) expected[name]!.push(reference[name].take());
+    const total = expected.digits!.length + expected['breast-cancer']!.length;
+    expect(total).toBe(Math.ceil(700 / flushRuns) + Math.ceil(88 / flushRuns));
+    await sentAll(telemetry, total);
+    expect((await telemetry.status()).internalErrors).toBe(0);
+    for (const name of ['digits', 'breast-cancer'] as const) {
+      const sent = server.batches.filter((batch) => batch.model === name).map(countsOf);
+      const want = expected[name]!.map((counts) =>
+        countsOf(TelemetryBatch.parse(JSON.parse(sealBatch(counts, sealing).body))),
+      );
+      expect(sent).toEqual(want);
+    }
+    // The features were counted: every measurable digits run in some bin of each feature.
+    const inked = server.batches
+      .filter((batch) => batch.model === 'digits')
+      .reduce((sum, batch) => sum + batch.features[0]!.counts.reduce((a, b) => a + b, 0), 0);
+    expect(inked).toBe(700 - Math.ceil((700 - 5) / 13));
   });
 });

@@ -6,8 +6,9 @@ import { createAggregate, type Aggregate, type RunRecord } from './aggregator.ts
 import { noisedCounts, sealBatch } from './batch.ts';
 import type { TelemetryConfig } from './config.ts';
 import { fallbackReasonCode } from './fallback-reason.ts';
-import { measuredInput } from './measured-input.ts';
+import { measuredBytes, measuredInput } from './measured-input.ts';
 import { cryptoUniform, type Uniform } from './noise.ts';
+import { createPendingInputs, type PendingBounds } from './pending-inputs.ts';
 import type { TelemetryQueue } from './queue.ts';
 import { SDK_VERSION } from './sdk-version.ts';
 import { createSender, type SenderStats } from './sender.ts';
@@ -28,8 +29,8 @@ export interface TelemetryStatus extends SenderStats {
   internalErrors: number;
   /**
    * Milliseconds this worker spent counting runs (after each answer was posted; estimated from
-   * every 17th run) and sealing batches, synchronous work only: the IndexedDB writes and requests
-   * run outside it.
+   * every 17th run), measuring their inputs (timed, whenever it happens) and sealing batches,
+   * synchronous work only: the IndexedDB writes and requests run outside it.
    */
   recordingMs: number;
   sealingMs: number;
@@ -54,6 +55,13 @@ const SEAL_IDLE_MS = 20;
 const SEAL_MAX_WAIT_MS = 1000;
 
 /**
+ * Inputs whose features are not measured yet (see pending-inputs.ts): measured 4 ms after runs
+ * pause (a worker's shortest timer once timers nest), or at 256 runs or 1 MiB held (a
+ * one-channel 512×512 float image is 1 MiB), whichever comes first, and before any batch is cut.
+ */
+const PENDING: PendingBounds = { maxRuns: 256, maxBytes: 1 << 20, idleMs: 4 };
+
+/**
  * One run in this many is timed for `recordingMs`: prime, so that the runs that cut a batch are
  * timed as often as any other.
  */
@@ -68,16 +76,18 @@ export interface Telemetry {
     environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
   ): void;
   /**
-   * A run of `slot` succeeded: counted at once. The worker calls it once the run's answer is
-   * posted, so counting overlaps the page's handling of the answer instead of delaying it (a
-   * timer task per run cost more than the counting, and bursts counted later made runs wait:
-   * issue 8, run() mean 1.21x; issue 10, point 10).
+   * A run of `slot` succeeded: its latency, top-1 label and score are counted at once, its input's
+   * features once runs pause (or a bound is reached, or a batch is cut: no count is lost or
+   * changed). The worker calls it once the run's answer is posted, so what is left overlaps the
+   * page's handling of the answer (a timer task per run cost more than the counting, and bursts
+   * counted later made runs wait: issue 8, run() mean 1.21x; issue 10, point 10).
    */
   ran(slot: string, run: RunRecordInput): void;
   /** A run of `slot` failed with `code`. */
   failed(slot: string, code: ErrorCode): void;
   /** Seals every non-empty aggregate into the queue and starts sending; resolves once queued. */
   flush(): Promise<void>;
+  /** Measures the inputs still held first, so that what it reports covers every recorded run. */
   status(): Promise<TelemetryStatus>;
   stop(): void;
 }
@@ -143,8 +153,20 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     lastInternal = error instanceof Error ? error.message : String(error);
   };
 
+  const pending = createPendingInputs<Tracked>({
+    bounds: PENDING,
+    measure(entry, input, seen) {
+      const measured = measuredInput(entry.manifest, input, seen);
+      if (measured) entry.aggregate.recordMeasured(measured);
+    },
+    sizeOf: (entry, input, seen) => measuredBytes(entry.manifest, input, seen),
+    onError: internal,
+  });
+
   /** Takes `entry`'s counts for a batch (noised if ε is set), or null when it has none. */
   function cut(entry: Tracked): Cut | null {
+    // The runs of this batch whose inputs wait to be measured belong in it.
+    pending.measureAll();
     const firstEventAt = entry.aggregate.firstEventAt;
     clearTimeout(entry.timer);
     delete entry.timer;
@@ -206,13 +228,13 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       const { input, result } = run;
       const { record } = entry;
       record.latencyMs = run.latencyMs;
-      record.measured =
-        entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, input, result) : undefined;
       record.scores = result.scores;
       entry.aggregate.recordRun(record);
-      // Nothing of the run's input outlives its recording.
-      record.measured = undefined;
       record.scores = undefined;
+      // The input (not the result: its outputs may be large) is kept until it is measured.
+      if (entry.aggregate.featureCount > 0) {
+        pending.hold(entry, input, result);
+      }
       if (entry.aggregate.runs >= config.flushRuns) takeBatch(entry);
     } catch (error) {
       internal(error);
@@ -289,12 +311,15 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       // RUN_TIMING_STRIDE-th run is timed and stands for the others.
       const timed = --untilTimed === 0;
       const started = timed ? performance.now() : 0;
+      // Measuring that a bound or a cut sets off here is timed apart, in full (measuringMs).
+      const measuring = timed ? pending.measuringMs : 0;
       recordOne(slot, run);
       // Runs are what postpones a seal.
       if (cuts.length > 0) writeWhenIdle();
       if (timed) {
         untilTimed = RUN_TIMING_STRIDE;
-        recordingMs += (performance.now() - started) * RUN_TIMING_STRIDE;
+        const counting = performance.now() - started - (pending.measuringMs - measuring);
+        recordingMs += counting * RUN_TIMING_STRIDE;
       }
     },
     failed(slot, code) {
@@ -319,6 +344,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       await Promise.all([writeCuts(), ...[...tracked.values()].map(seal)]);
     },
     async status() {
+      pending.measureAll();
       const queue = await deps.queue;
       const [size, droppedBatches] = await Promise.all([queue.size(), queue.dropped()]).catch(
         (error: unknown) => {
@@ -336,7 +362,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         batches,
         droppedBatches,
         internalErrors,
-        recordingMs,
+        recordingMs: recordingMs + pending.measuringMs,
         sealingMs,
         ...stats,
         ...(lastError ? { lastError } : {}),
@@ -345,6 +371,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     stop() {
       stopped = true;
       clearTimeout(idle);
+      pending.clear();
       for (const entry of tracked.values()) clearTimeout(entry.timer);
       sender.stop();
     },
