@@ -333,7 +333,12 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `bare echo's instant answer (timed inside both workers). Third row: the median run() round trip less the median session.run of ` +
         `the hot loop, against the echo's median (per-call medians, on the isolated page's 5 µs clock); it also ` +
         `counts what session.run takes more inside a run() call, the worker having just woken, than in a hot ` +
-        `loop (the last digits row shows both, as means). Main-thread time per call is ` +
+        `loop (the last digits row shows both, as means). All four sides share the machine with ` +
+        `onnxruntime-web's WASM thread pool, which Ferry sizes at one thread per core (2 here): its second ` +
+        `thread spins after each session.run: 50-90% of a core while run() calls came back to back, and ` +
+        `7-13 ms of CPU after a lone run() (the renderer's per-thread CPU times, /proc), none with numThreads 1; ` +
+        `so on this 2-core machine the page and the answering worker share the other core during and after a run() ` +
+        `block, the echoes' blocks included. Main-thread time per call is ` +
         `measured the same way for run() and ` +
         `the echo, over ${BOUNDARY_ROUNDS} alternating rounds of ${ROUND_CALLS} calls each, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +
