@@ -5,6 +5,7 @@ import { telemetryBatch } from '../../server/testing/telemetry-batch.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
+import { cpuTimeOf, type CpuTime } from '../support/process-cpu.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
 import { alternateLoads } from './alternate-load.ts';
 import { startChildServer } from './child-server.ts';
@@ -65,11 +66,12 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   try {
     const plain = await startChildServer('ingest-baseline.ts');
     try {
-      const ours = await ferryLoad(dir, { durability: 'normal', baseline: `${plain.url}/ingest` });
-      const synced = await ferryLoad(dir, { durability: 'full', baseline: `${plain.url}/ingest` });
+      const baseline = { url: `${plain.url}/ingest`, pid: plain.pid };
+      const ours = await ferryLoad(dir, { durability: 'normal', baseline });
+      const synced = await ferryLoad(dir, { durability: 'full', baseline });
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer included), and its main thread alone, where the JavaScript and the event loop run; each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
@@ -86,6 +88,18 @@ export async function ingestBenchmark(): Promise<BenchResult> {
             better: 'higher',
           }),
           ...latencyRows('ack latency', ours.ferry.latency, ours.baseline.latency),
+          row('server CPU per batch', {
+            unit: 'µs',
+            ferry: ours.cpu.ferry.process,
+            baseline: ours.cpu.baseline.process,
+            better: 'lower',
+          }),
+          row('server main-thread CPU per batch', {
+            unit: 'µs',
+            ferry: ours.cpu.ferry.mainThread,
+            baseline: ours.cpu.baseline.mainThread,
+            better: 'lower',
+          }),
           row('batches, durability full', {
             unit: 'batches/s',
             ferry: synced.ferry.perSecond,
@@ -103,8 +117,22 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   }
 }
 
-/** Ferry's ingest under load with `durability`, on a server of its own, alternating with the baseline. */
-async function ferryLoad(dir: string, options: { durability: 'normal' | 'full'; baseline: string }) {
+/** CPU µs per batch between two readings of one process that answered `batches`. */
+function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
+  return {
+    process: ((after.process - before.process) * 1e6) / batches,
+    mainThread: ((after.mainThread - before.mainThread) * 1e6) / batches,
+  };
+}
+
+/**
+ * Ferry's ingest under load with `durability`, on a server of its own, alternating with the
+ * baseline, and the CPU time each server process used per batch over the measured rounds.
+ */
+async function ferryLoad(
+  dir: string,
+  options: { durability: 'normal' | 'full'; baseline: { url: string; pid: number } },
+) {
   // No rate limit here: every autocannon connection comes from the same loopback address.
   const ferry = await startFerryServer({
     env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0', FERRY_TELEMETRY_DURABILITY: options.durability },
@@ -112,9 +140,19 @@ async function ferryLoad(dir: string, options: { durability: 'normal' | 'full'; 
   try {
     const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
     if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
-    const urls = { ferry: `${ferry.url}/api/v1/telemetry`, baseline: options.baseline };
+    const urls = { ferry: `${ferry.url}/api/v1/telemetry`, baseline: options.baseline.url };
     await alternateLoads(urls, postOptions, { rounds: 2, seconds: 1 });
-    return await alternateLoads(urls, postOptions, { rounds: settings.rounds, seconds: settings.seconds });
+    const pids = { ferry: ferry.child.pid as number, baseline: options.baseline.pid };
+    const before = { ferry: cpuTimeOf(pids.ferry), baseline: cpuTimeOf(pids.baseline) };
+    const loads = await alternateLoads(urls, postOptions, {
+      rounds: settings.rounds,
+      seconds: settings.seconds,
+    });
+    const cpu = {
+      ferry: perBatch(before.ferry, cpuTimeOf(pids.ferry), loads.ferry.total),
+      baseline: perBatch(before.baseline, cpuTimeOf(pids.baseline), loads.baseline.total),
+    };
+    return { ...loads, cpu };
   } finally {
     await ferry.stop();
   }
