@@ -47,6 +47,29 @@ describe('loadFromCache', () => {
     await store.records.put('digits', { ...record, seenMetadata: { '1.0.0': 99 } });
     expect(await loadFromCache(options({ version: '1.0.0' }))).toBeUndefined();
   });
+
+  it('reads every cached file at once, not as many at a time as downloads run', async () => {
+    const { registry, options, cache } = loaderSetup();
+    const files = { 'model.onnx': 'weights', a: 'a', b: 'b', c: 'c', d: 'd' };
+    await registry.publish('1.0.0', files);
+    await loadBundle(options({ version: '1.0.0' }));
+    let reading = 0;
+    let most = 0;
+    const counted = {
+      ...cache,
+      async blob(sha256: string) {
+        most = Math.max(most, ++reading);
+        try {
+          return await cache.blob(sha256);
+        } finally {
+          reading--;
+        }
+      },
+    };
+    const warm = await loadFromCache({ ...options({ version: '1.0.0' }), cache: counted });
+    expect(warm?.files.size).toBe(5);
+    expect(most).toBe(5);
+  });
 });
 
 describe('prefetchManifest', () => {
