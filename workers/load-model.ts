@@ -126,15 +126,24 @@ export async function loadModel(
   return engineFor(context, { bundle, runtime: await runtime, started }, options.assignment);
 }
 
+/** An exact version being read and verified from the cache alone: see {@link readCachedBundle}. */
+export interface CachedBundle {
+  version: string;
+  /** Undefined when the cache cannot serve the version alone (see loadFromCache). */
+  bundle: Promise<LoadedBundle | undefined>;
+  started: number;
+}
+
 /**
- * {@link loadModel} of an exact version from the verified cache alone, asking the network
- * nothing (see loadFromCache); undefined when the cache cannot serve it.
+ * Starts reading an exact version from the verified cache alone, asking the network nothing (see
+ * loadFromCache), and onnxruntime if it has not started. Nothing of it runs before
+ * {@link modelFromCache} makes it a model, which a caller may never do (a read started before
+ * control assigned a version, for the version control then did not assign).
  */
-export async function loadCachedModel(
+export function readCachedBundle(
   context: LoadContext,
   request: ModelRequest & { version: string },
-  assignment: Assignment,
-): Promise<LoadedModel | undefined> {
+): CachedBundle {
   const started = performance.now();
   const runtime = prepareRuntime(context);
   // The cached manifest's task, before it is verified: on a warm load the transformers.js import
@@ -142,13 +151,21 @@ export async function loadCachedModel(
   // following them. It only decides whether our own bundled code is imported early; nothing of
   // the model is used before its manifest and files verify.
   const onUnverifiedTask = (task: unknown) => prepareEngine(task, runtime);
-  const bundle = await loadFromCache({
-    ...bundleOptions(context, request, runtime),
-    request,
-    onUnverifiedTask,
-  });
+  const bundle = loadFromCache({ ...bundleOptions(context, request, runtime), request, onUnverifiedTask });
+  bundle.catch(() => undefined); // rejects where modelFromCache awaits it
+  return { version: request.version, bundle, started };
+}
+
+/** The model of a {@link readCachedBundle} read; undefined when the cache could not serve it. */
+export async function modelFromCache(
+  context: LoadContext,
+  cached: CachedBundle,
+  assignment: Assignment,
+): Promise<LoadedModel | undefined> {
+  const bundle = await cached.bundle;
   if (!bundle) return undefined;
-  return engineFor(context, { bundle, runtime: await runtime, started }, assignment);
+  const runtime = await prepareRuntime(context);
+  return engineFor(context, { bundle, runtime, started: cached.started }, assignment);
 }
 
 async function engineFor(

@@ -1,11 +1,17 @@
 import { ErrorCode, FerryError, serializeFerryError } from '$shared/errors.ts';
 import type { Controller, Resolved } from './control/controller.ts';
 import { asFerryError } from './errors-transfer.ts';
-import { loadCachedModel, loadModel, type LoadContext, type LoadedModel } from './load-model.ts';
+import {
+  loadModel,
+  modelFromCache,
+  readCachedBundle,
+  type LoadContext,
+  type LoadedModel,
+} from './load-model.ts';
 import { revalidateManifest } from './loader/load-bundle.ts';
 import { refuseYanked, requestRef, yankedError, type ModelRequest } from './loader/manifest.ts';
 import { prefetchManifest } from './loader/prefetch.ts';
-import type { ModelInfo } from './types.ts';
+import type { LoadProgress, ModelInfo } from './types.ts';
 import type { WorkerEvent } from './worker-api.ts';
 
 /** What a load path needs of the worker's slot for the model. */
@@ -35,18 +41,45 @@ export function assigned(request: ModelRequest, version: string): ModelRequest &
 /**
  * A load that waits on no request (issue 9, point 6): with an unexpired, verified control
  * document on the device and the version it assigns in the verified cache. Undefined when
- * either is missing: the caller loads over the network.
+ * either is missing: the caller loads over the network. `likely`: the version control will
+ * probably assign (the exact one asked for, or the one the channel gave last time), read and
+ * verified from the cache while the control document is, and used only if control assigns it.
  */
 export async function loadWarm(
   controller: Controller,
-  request: ModelRequest,
+  { request, likely }: { request: ModelRequest; likely?: string | undefined },
   context: LoadContext,
 ): Promise<LoadOutcome | undefined> {
+  // Its progress reaches the page only once control assigned that version.
+  const progress = heldProgress(context.onProgress);
+  const early =
+    likely === undefined
+      ? undefined
+      : readCachedBundle({ ...context, onProgress: progress.report }, assigned(request, likely));
   const resolved = await controller.cached(request);
   const version = resolved?.assignment.version;
+  const guessed = early !== undefined && early.version === version;
+  progress.release(guessed);
+  // A read control did not confirm settles first: its cache writes (the channel's version, its
+  // last use) must not land after those of the load that follows.
+  if (early && !guessed) await early.bundle.catch(() => undefined);
   if (!resolved || !version) return undefined;
-  const loaded = await loadCachedModel(context, assigned(request, version), resolved.assignment);
+  const cached = guessed ? early : readCachedBundle(context, assigned(request, version));
+  const loaded = await modelFromCache(context, cached, resolved.assignment);
   return loaded && { loaded, resolved };
+}
+
+/** Progress reports held until `release(true)` passes them on (and later ones), or `release(false)` drops them. */
+function heldProgress(onProgress: (progress: LoadProgress) => void) {
+  const held: LoadProgress[] = [];
+  let pass: ((progress: LoadProgress) => void) | undefined;
+  return {
+    report: (progress: LoadProgress) => (pass ? pass(progress) : void held.push(progress)),
+    release(keep: boolean) {
+      pass = keep ? onProgress : () => undefined;
+      for (const progress of held.splice(0)) pass(progress);
+    },
+  };
 }
 
 /**

@@ -202,7 +202,8 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       const before = request.version ? undefined : record?.channels[requestRef(request)];
       const context = { ...base, onVersionChange: () => undefined };
       const controller = await control;
-      const warm = controller && (await loadWarm(controller, request, context));
+      const likely = request.version ?? before;
+      const warm = controller && (await loadWarm(controller, { request, likely }, context));
       const { loaded, resolved } = warm || (await loadCold(controller, slot, context));
       const { engine, info } = loaded;
       if (before && before !== info.version) {
