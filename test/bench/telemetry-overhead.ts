@@ -7,7 +7,7 @@ import { mean, median, row, type BenchResult, type BenchRow } from './report.ts'
 // `off` and `control` (both `telemetry: false`). Then CYCLES cycles of 18 blocks (balanced-blocks.ts:
 // the six orders of the three clients, arranged so that drift over a cycle and what one worker
 // leaves the next fall on all three alike), each block BLOCK_CALLS sequential run() calls on one
-// client, then a pause in which the on worker measures held inputs and writes and sends cut
+// client, then a pause in which the on worker records held runs and writes and sends cut
 // batches (see workers/telemetry/telemetry.ts). Two identical telemetry-off workers differ by up
 // to ±15% within one session here (how the OS and Chromium place them), more than telemetry
 // costs: hence many short sessions, and `control` against `off` to show that floor. A session
@@ -248,7 +248,7 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
       },
     ),
     row(
-      `${LABEL}: worker time telemetry spends per run (counting, measuring, sealing) vs run() round trip, off`,
+      `${LABEL}: worker time telemetry spends per run (holding, recording, sealing) vs run() round trip, off`,
       {
         unit: 'ms per run (mean)',
         ferry: (cost.recordingMs + cost.sealingMs) / on.length,
@@ -264,7 +264,7 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
  * What recording telemetry adds to run(): digits on clients with default telemetry and with
  * `telemetry: false` in one page, in balanced cycles of blocks, over many fresh sets of workers,
  * beside a second telemetry-off client as the noise floor, with the on worker's own accounting of
- * the time it spent counting, measuring and sealing.
+ * the time it spent holding, recording and sealing runs.
  */
 export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
   ensureSdk();
@@ -281,7 +281,7 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
       name: 'Telemetry overhead (run() with telemetry on vs off)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `Three SDK clients in one page, each with its own worker: on (default telemetry: features measured ` +
+        `Three SDK clients in one page, each with its own worker: on (default telemetry: runs recorded ` +
         `once runs pause, a batch cut every 1000 runs, written to IndexedDB and sent once runs pause), off and ` +
         `control (both telemetry: false). ${SESSIONS} sessions, each with fresh clients (created in a different ` +
         `order), ${WARMUP_CYCLES} warm-up cycles, then ${CYCLES} cycles of 18 blocks of ${BLOCK_CALLS} sequential ` +
@@ -289,7 +289,7 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
         `itself, each follows each other one equally often and all have the same mean position ` +
         `(test/bench/balanced-blocks.ts), so drift within a cycle and what one worker leaves the next fall on all ` +
         `alike; each cycle rotated by one order, so the block after a pause goes to each client alike; ` +
-        `${PAUSE_MS} ms between cycles, in which held inputs are measured and cut batches written and sent. ` +
+        `${PAUSE_MS} ms between cycles, in which held runs are recorded and cut batches written and sent. ` +
         `Goal row: per cycle, the on client's summed block means over the off client's, and over the control ` +
         `client's (two ratios a cycle), the median per session, then the median over sessions, with a ` +
         `two-level bootstrap 95% interval (${RESAMPLES} resamples of sessions and of cycles within them); the ` +
@@ -300,14 +300,14 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
         `${(5 / 6 / BLOCK_CALLS).toFixed(2)} µs. Why not the former paired-block statistic ` +
         `(kept as a row): it set each on block over the mean of the off and control blocks of its triple, and ` +
         `a mean of two blocks catches a stall from elsewhere on the machine about twice as often as one block, ` +
-        `so it read below 1 (0.95 on a quiet machine) with nothing changed. The per-call rows pool off and ` +
+        `so it read below 1 (0.95 on a quiet machine while the on worker counted 7.7 µs a run of its own). The per-call rows pool off and ` +
         `control. Per session, goal: ${list(ratios.cycles.map((values) => median(values)))}; floor: ` +
         `${list(ratios.cyclesFloor.map((values) => median(values)))}. ${calls.on.length} calls per client; ` +
         `${cost.batches} batches sealed meanwhile. Worker time per run is the on worker's own count ` +
         `(client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch run ` +
-        `outside it): ${cost.recordingMs.toFixed(1)} ms counting and measuring, ${cost.sealingMs.toFixed(1)} ms ` +
-        `sealing. Measuring held inputs happens when the on worker is idle, which on this 2-core machine may ` +
-        `be during another client's block.`,
+        `outside it): ${cost.recordingMs.toFixed(1)} ms holding and recording runs, ${cost.sealingMs.toFixed(1)} ms ` +
+        `sealing. Held runs are recorded when the on worker is idle, which on this 2-core machine may be ` +
+        `during another client's block: the worker-time row shows that cost whole.`,
       baseline: 'the same model on a client with telemetry: false, in the same page',
       settings: {
         sessions: SESSIONS,

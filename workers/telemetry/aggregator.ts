@@ -90,11 +90,8 @@ export interface Aggregate {
   readonly firstEventAt: number | undefined;
   /** Counts one successful run, and its features when `run.measured` is given. */
   recordRun(run: RunRecord): void;
-  /**
-   * Counts the features of one run's input, apart from {@link recordRun} (given no `measured`):
-   * the same counts as measuring in `recordRun`, so that telemetry can measure after the run.
-   */
-  recordMeasured(input: MeasuredInput): void;
+  /** Starts the window now if none is open: an event that will be recorded later happened. */
+  touch(): void;
   recordError(code: ErrorCode, options?: { run: boolean }): void;
   recordLoad(load: LoadRecord): void;
   /** The counts so far (plain arrays), resetting every counter. */
@@ -171,9 +168,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
         if (scoreBin >= 0) topScore[scoreBin]!++;
       }
     },
-    recordMeasured(input) {
-      if (features.length > 0) recordFeatures(input);
-    },
+    touch,
     recordError(code, options = { run: true }) {
       touch();
       if (options.run) {

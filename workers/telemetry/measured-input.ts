@@ -108,6 +108,12 @@ export function measuredBytes(
   if (pre.kind === 'image') return feedBytes(seen?.inputs?.[pre.input]);
   // A record of numbers by name, or the model's input tensor built from it.
   if (pre.kind === 'tabular') return pre.features.length * 16 + feedBytes(seen?.inputs?.[pre.input]);
-  const text = typeof input === 'string' ? input : textOf(input);
-  return (text?.length ?? 0) * 2 + (seen?.tokens?.ids.length ?? 0) * 8;
+  // The text as textOf finds it, without the key list it makes: this runs on every run.
+  const text =
+    typeof input === 'string'
+      ? input
+      : typeof input === 'object' && input !== null
+        ? (input as { text?: unknown }).text
+        : undefined;
+  return (typeof text === 'string' ? text.length * 2 : 0) + (seen?.tokens?.ids.length ?? 0) * 8;
 }

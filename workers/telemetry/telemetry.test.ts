@@ -153,7 +153,7 @@ describe('createTelemetry', () => {
   });
 });
 
-describe('createTelemetry measuring inputs after the runs', () => {
+describe('createTelemetry recording runs once they pause', () => {
   const digits = publishedExample('digits');
   const environment = { crossOriginIsolated: true, webgpuAvailable: false };
   const infoOf = (m: typeof manifest) =>
@@ -195,7 +195,7 @@ describe('createTelemetry measuring inputs after the runs', () => {
     ...rest
   }: TelemetryBatch) => rest;
 
-  it('sends exactly the batches that measuring each run at once gives, across bursts, pauses, bounds and cuts', async () => {
+  it('sends exactly the batches that recording each run at once gives, across bursts, pauses, bounds and cuts', async () => {
     const server = await ingest();
     const flushRuns = 40;
     const telemetry = createTelemetry({

@@ -8,7 +8,7 @@ import type { TelemetryConfig } from './config.ts';
 import { fallbackReasonCode } from './fallback-reason.ts';
 import { measuredBytes, measuredInput } from './measured-input.ts';
 import { cryptoUniform, type Uniform } from './noise.ts';
-import { createPendingInputs, type PendingBounds } from './pending-inputs.ts';
+import { createPendingRuns, type PendingBounds } from './pending-runs.ts';
 import type { TelemetryQueue } from './queue.ts';
 import { SDK_VERSION } from './sdk-version.ts';
 import { createSender, type SenderStats } from './sender.ts';
@@ -28,9 +28,9 @@ export interface TelemetryStatus extends SenderStats {
   /** Recordings or flushes that failed inside telemetry (never seen by the host app). */
   internalErrors: number;
   /**
-   * Milliseconds this worker spent counting runs (after each answer was posted; estimated from
-   * every 17th run), measuring their inputs (timed, whenever it happens) and sealing batches,
-   * synchronous work only: the IndexedDB writes and requests run outside it.
+   * Milliseconds this worker spent holding runs (after each answer was posted; estimated from
+   * every 17th run), recording them (timed, whenever it happens) and sealing batches, synchronous
+   * work only: the IndexedDB writes and requests run outside it.
    */
   recordingMs: number;
   sealingMs: number;
@@ -55,9 +55,9 @@ const SEAL_IDLE_MS = 20;
 const SEAL_MAX_WAIT_MS = 1000;
 
 /**
- * Inputs whose features are not measured yet (see pending-inputs.ts): measured 4 ms after runs
- * pause (a worker's shortest timer once timers nest), or at 256 runs or 1 MiB held (a
- * one-channel 512×512 float image is 1 MiB), whichever comes first, and before any batch is cut.
+ * Runs not recorded yet (see pending-runs.ts): recorded 4 ms after runs pause (a worker's
+ * shortest timer once timers nest), or at 256 runs or 1 MiB held (a one-channel 512×512 float
+ * image is 1 MiB), whichever comes first, and before any batch is cut.
  */
 const PENDING: PendingBounds = { maxRuns: 256, maxBytes: 1 << 20, idleMs: 4 };
 
@@ -76,11 +76,11 @@ export interface Telemetry {
     environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
   ): void;
   /**
-   * A run of `slot` succeeded: its latency, top-1 label and score are counted at once, its input's
-   * features once runs pause (or a bound is reached, or a batch is cut: no count is lost or
-   * changed). The worker calls it once the run's answer is posted, so what is left overlaps the
-   * page's handling of the answer (a timer task per run cost more than the counting, and bursts
-   * counted later made runs wait: issue 8, run() mean 1.21x; issue 10, point 10).
+   * A run of `slot` succeeded: held, and counted with its input's features once runs pause (or a
+   * bound is reached, or a batch is cut: no count is lost or changed, and the batch window starts
+   * at the first run's time). The worker calls it once the run's answer is posted; what it does
+   * then is a few stores, so that the page's next request finds the worker free (a timer task per
+   * run cost more than the counting: issue 8, run() mean 1.21x; issue 10, point 10).
    */
   ran(slot: string, run: RunRecordInput): void;
   /** A run of `slot` failed with `code`. */
@@ -109,6 +109,8 @@ interface Tracked {
   manifest: PublishedManifest;
   /** What each run hands the aggregate, refilled per run so that recording allocates nothing. */
   record: RunRecord;
+  /** Runs held for this entry and not yet recorded: they count towards flushRuns. */
+  held: number;
   /** The interval flush of the current window, armed by its first event. */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -153,20 +155,32 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     lastInternal = error instanceof Error ? error.message : String(error);
   };
 
-  const pending = createPendingInputs<Tracked>({
+  const pending = createPendingRuns<Tracked>({
     bounds: PENDING,
-    measure(entry, input, seen) {
-      const measured = measuredInput(entry.manifest, input, seen);
-      if (measured) entry.aggregate.recordMeasured(measured);
+    record(entry, run) {
+      entry.held--;
+      const { record } = entry;
+      record.latencyMs = run.latencyMs;
+      record.measured =
+        entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, run.input, run.seen) : undefined;
+      record.scores = run.scores;
+      try {
+        entry.aggregate.recordRun(record);
+      } finally {
+        // Nothing of the run's input outlives its recording.
+        record.measured = undefined;
+        record.scores = undefined;
+      }
     },
-    sizeOf: (entry, input, seen) => measuredBytes(entry.manifest, input, seen),
+    // The top-1 score is all that is held of the result: a few dozen bytes.
+    sizeOf: (entry, run) => 64 + measuredBytes(entry.manifest, run.input, run.result),
     onError: internal,
   });
 
   /** Takes `entry`'s counts for a batch (noised if ε is set), or null when it has none. */
   function cut(entry: Tracked): Cut | null {
-    // The runs of this batch whose inputs wait to be measured belong in it.
-    pending.measureAll();
+    // The held runs of this batch belong in it.
+    pending.recordAll();
     const firstEventAt = entry.aggregate.firstEventAt;
     clearTimeout(entry.timer);
     delete entry.timer;
@@ -225,17 +239,12 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     if (!entry) return;
     try {
       track(entry);
-      const { input, result } = run;
-      const { record } = entry;
-      record.latencyMs = run.latencyMs;
-      record.scores = result.scores;
-      entry.aggregate.recordRun(record);
-      record.scores = undefined;
-      // The input (not the result: its outputs may be large) is kept until it is measured.
-      if (entry.aggregate.featureCount > 0) {
-        pending.hold(entry, input, result);
-      }
-      if (entry.aggregate.runs >= config.flushRuns) takeBatch(entry);
+      // The batch window starts at the run, not at its recording.
+      entry.aggregate.touch();
+      // Counted as held once held: hold throws (sizing a hostile input) only before holding.
+      pending.hold(entry, run);
+      entry.held++;
+      if (entry.aggregate.runs + entry.held >= config.flushRuns) takeBatch(entry);
     } catch (error) {
       internal(error);
     }
@@ -289,7 +298,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
             threads: info.threads,
             ...environment,
           });
-          entry = { aggregate, manifest: info.manifest, record: { latencyMs: 0 } };
+          entry = { aggregate, manifest: info.manifest, record: { latencyMs: 0 }, held: 0 };
           tracked.set(key, entry);
         }
         slots.set(slot, entry);
@@ -311,15 +320,15 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       // RUN_TIMING_STRIDE-th run is timed and stands for the others.
       const timed = --untilTimed === 0;
       const started = timed ? performance.now() : 0;
-      // Measuring that a bound or a cut sets off here is timed apart, in full (measuringMs).
-      const measuring = timed ? pending.measuringMs : 0;
+      // Recording that a bound or a cut sets off here is timed apart, in full.
+      const recorded = timed ? pending.recordingMs : 0;
       recordOne(slot, run);
       // Runs are what postpones a seal.
       if (cuts.length > 0) writeWhenIdle();
       if (timed) {
         untilTimed = RUN_TIMING_STRIDE;
-        const counting = performance.now() - started - (pending.measuringMs - measuring);
-        recordingMs += counting * RUN_TIMING_STRIDE;
+        const holding = performance.now() - started - (pending.recordingMs - recorded);
+        recordingMs += holding * RUN_TIMING_STRIDE;
       }
     },
     failed(slot, code) {
@@ -329,7 +338,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       try {
         track(entry);
         entry.aggregate.recordError(code);
-        if (entry.aggregate.runs >= config.flushRuns) {
+        if (entry.aggregate.runs + entry.held >= config.flushRuns) {
           takeBatch(entry);
           writeWhenIdle();
         }
@@ -344,7 +353,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       await Promise.all([writeCuts(), ...[...tracked.values()].map(seal)]);
     },
     async status() {
-      pending.measureAll();
+      pending.recordAll();
       const queue = await deps.queue;
       const [size, droppedBatches] = await Promise.all([queue.size(), queue.dropped()]).catch(
         (error: unknown) => {
@@ -362,7 +371,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         batches,
         droppedBatches,
         internalErrors,
-        recordingMs: recordingMs + pending.measuringMs,
+        recordingMs: recordingMs + pending.recordingMs,
         sealingMs,
         ...stats,
         ...(lastError ? { lastError } : {}),
