@@ -46,7 +46,9 @@ describe('createPendingRuns', () => {
     expect(recorded).toEqual([]);
     expect(pending).toMatchObject({ runs: 2, bytes: 20 });
     // Only the top-1 score is kept of a result.
-    await expect.poll(() => recorded, { interval: 2 }).toEqual(['a:one:cat:-:2', 'b:two:-:tokens:2']);
+    await expect
+      .poll(() => recorded, { interval: 2, timeout: 5000 })
+      .toEqual(['a:one:cat:-:2', 'b:two:-:tokens:2']);
     expect(pending).toMatchObject({ runs: 0, bytes: 0 });
   });
 
@@ -58,7 +60,7 @@ describe('createPendingRuns', () => {
       await sleep(2);
     }
     expect(recorded.length).toBeLessThan(15);
-    await expect.poll(() => recorded.length, { interval: 5 }).toBe(15);
+    await expect.poll(() => recorded.length, { interval: 5, timeout: 5000 }).toBe(15);
     expect(recorded).toEqual(Array.from({ length: 15 }, (_, i) => `a:run${i}:-:-:2`));
   });
 
