@@ -6,6 +6,7 @@ import {
   loadBundle,
   loadFromCache,
   unverifiedTask,
+  type CachedLoadedBundle,
   type LoadBundleOptions,
   type LoadedBundle,
 } from './loader/load-bundle.ts';
@@ -130,7 +131,7 @@ export async function loadModel(
 export interface CachedBundle {
   version: string;
   /** Undefined when the cache cannot serve the version alone (see loadFromCache). */
-  bundle: Promise<LoadedBundle | undefined>;
+  bundle: Promise<CachedLoadedBundle | undefined>;
   started: number;
 }
 
@@ -143,6 +144,7 @@ export interface CachedBundle {
 export function readCachedBundle(
   context: LoadContext,
   request: ModelRequest & { version: string },
+  record?: Promise<ModelRecord | undefined>,
 ): CachedBundle {
   const started = performance.now();
   const runtime = prepareRuntime(context);
@@ -151,8 +153,14 @@ export function readCachedBundle(
   // following them. It only decides whether our own bundled code is imported early; nothing of
   // the model is used before its manifest and files verify.
   const onUnverifiedTask = (task: unknown) => prepareEngine(task, runtime);
-  const bundle = loadFromCache({ ...bundleOptions(context, request, runtime), request, onUnverifiedTask });
-  bundle.catch(() => undefined); // rejects where modelFromCache awaits it
+  const bundle = loadFromCache({
+    ...bundleOptions(context, request, runtime),
+    request,
+    onUnverifiedTask,
+    ...(record ? { record } : {}),
+  });
+  // Both reject where modelFromCache and engineFor await them.
+  bundle.then((read) => read?.cache).catch(() => undefined);
   return { version: request.version, bundle, started };
 }
 
@@ -170,11 +178,15 @@ export async function modelFromCache(
 
 async function engineFor(
   context: LoadContext,
-  loaded: { bundle: LoadedBundle; runtime: OrtRuntime; started: number },
+  loaded: { bundle: LoadedBundle | CachedLoadedBundle; runtime: OrtRuntime; started: number },
   assignment: Assignment = NO_CONTROL,
 ): Promise<LoadedModel> {
   const { config, opened } = context;
   const { bundle, runtime } = loaded;
+  // A warm load's cache write (its last use) lands while the engine builds, not before it starts;
+  // the load still reports only once it landed, and fails if it failed.
+  const committed = Promise.resolve(bundle.cache);
+  committed.catch(() => undefined); // rejects where it is awaited below
   // Only the JSEP build must wait: a WebGPU session may not start while the WASM backend still
   // initialises. A WASM session joins that initialisation itself, so transformers.js reads the
   // config and builds the tokenizer meanwhile, as plain transformers.js does while its wasm loads.
@@ -182,7 +194,14 @@ async function engineFor(
   if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
   const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
   const engine = await create(bundle, runtime, config.backend);
-  const warning = [opened.warning, bundle.cache.warning].filter(Boolean).join('; ');
+  let cache: ModelInfo['cache'];
+  try {
+    cache = await committed;
+  } catch (error) {
+    await engine.dispose().catch(() => undefined); // the commit's error is the one to report
+    throw error;
+  }
+  const warning = [opened.warning, cache.warning].filter(Boolean).join('; ');
   const info: ModelInfo = {
     name: bundle.manifest.name,
     version: bundle.manifest.version,
@@ -195,7 +214,7 @@ async function engineFor(
     bytesDownloaded: bundle.bytesDownloaded,
     offline: bundle.offline,
     ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
-    cache: { persisted: bundle.cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },
+    cache: { persisted: cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },
     manifest: bundle.manifest,
     loadMs: performance.now() - loaded.started,
     assignment,

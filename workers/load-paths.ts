@@ -11,6 +11,7 @@ import {
 import { revalidateManifest } from './loader/load-bundle.ts';
 import { refuseYanked, requestRef, yankedError, type ModelRequest } from './loader/manifest.ts';
 import { prefetchManifest } from './loader/prefetch.ts';
+import type { ModelRecord } from './cache/types.ts';
 import type { LoadProgress, ModelInfo } from './types.ts';
 import type { WorkerEvent } from './worker-api.ts';
 
@@ -44,25 +45,27 @@ export function assigned(request: ModelRequest, version: string): ModelRequest &
  * either is missing: the caller loads over the network. `likely`: the version control will
  * probably assign (the exact one asked for, or the one the channel gave last time), read and
  * verified from the cache while the control document is, and used only if control assigns it.
+ * `record`: the model's cache record as the caller just read it; that read serves it.
  */
 export async function loadWarm(
   controller: Controller,
-  { request, likely }: { request: ModelRequest; likely?: string | undefined },
+  guess: { request: ModelRequest; likely?: string | undefined; record?: Promise<ModelRecord | undefined> },
   context: LoadContext,
 ): Promise<LoadOutcome | undefined> {
+  const { request, likely, record } = guess;
   // Its progress reaches the page only once control assigned that version.
   const progress = heldProgress(context.onProgress);
   const early =
     likely === undefined
       ? undefined
-      : readCachedBundle({ ...context, onProgress: progress.report }, assigned(request, likely));
+      : readCachedBundle({ ...context, onProgress: progress.report }, assigned(request, likely), record);
   const resolved = await controller.cached(request);
   const version = resolved?.assignment.version;
   const guessed = early !== undefined && early.version === version;
   progress.release(guessed);
   // A read control did not confirm settles first: its cache writes (the channel's version, its
   // last use) must not land after those of the load that follows.
-  if (early && !guessed) await early.bundle.catch(() => undefined);
+  if (early && !guessed) await early.bundle.then((bundle) => bundle?.cache).catch(() => undefined);
   if (!resolved || !version) return undefined;
   const cached = guessed ? early : readCachedBundle(context, assigned(request, version));
   const loaded = await modelFromCache(context, cached, resolved.assignment);

@@ -194,7 +194,9 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       // onnxruntime starts now, alongside the cache, control and verification (issue 9, point 6).
       void prepareRuntime({ config: configured().config, ...(probe ? { probe } : {}) });
       const base = await loadContext(slot);
-      const record = await base.opened.cache.record(request.name);
+      // Read once for the load: the warm path verifies from this record instead of reading it again.
+      const reading = base.opened.cache.record(request.name);
+      const record = await reading;
       // transformers.js starts importing now for a text model cached before, not once control
       // and the cache answered (the task is a hint; see prepareEngineFromCache).
       prepareEngineFromCache(base, record, request);
@@ -203,7 +205,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       const context = { ...base, onVersionChange: () => undefined };
       const controller = await control;
       const likely = request.version ?? before;
-      const warm = controller && (await loadWarm(controller, { request, likely }, context));
+      const warm = controller && (await loadWarm(controller, { request, likely, record: reading }, context));
       const { loaded, resolved } = warm || (await loadCold(controller, slot, context));
       const { engine, info } = loaded;
       if (before && before !== info.version) {

@@ -159,4 +159,22 @@ describe('partial downloads', () => {
     expect(writes, 'nothing new, nothing written').toBe(0);
     expect((await cache.record('cancer'))?.seenMetadata).toEqual({ '2.0.0': 4 });
   });
+
+  it("reads nothing for metadata that the caller's record holds already, and still remembers what it lacks", async () => {
+    const { store, cache } = setup(10_000);
+    const envelope = { signed: {} };
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 4 });
+    const known = (await cache.record('cancer'))!;
+    let reads = 0;
+    const match = store.records.match.bind(store.records);
+    store.records.match = async (key) => {
+      reads++;
+      return match(key);
+    };
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 4 }, known);
+    expect(reads, 'known holds it: no read').toBe(0);
+    await cache.remember({ name: 'cancer', version: '2.0.0', envelope, metadataVersion: 5 }, known);
+    expect(reads, 'known lacks it: read behind the queue').toBe(1);
+    expect((await cache.record('cancer'))?.seenMetadata).toEqual({ '2.0.0': 5 });
+  });
 });

@@ -49,8 +49,11 @@ export interface ModelCache {
    * highest seen for that version, and, when newer than the cached copy of that version, its
    * envelope in place of the cached one, so an offline load applies the status seen last. Touches
    * no blob and no channel; writes nothing when it teaches nothing new. Queued with commits.
+   * `known`: the model's record as the caller read it; when it holds what `verified` teaches
+   * already, nothing is queued or read (the highest metadata seen only grows, so a newer record
+   * holds it too).
    */
-  remember(verified: VerifiedMetadata): Promise<void>;
+  remember(verified: VerifiedMetadata, known?: ModelRecord): Promise<void>;
   /** Bytes of verified blobs kept (persistent plus memory-only). */
   usage(): Promise<number>;
 }
@@ -149,6 +152,8 @@ export function createModelCache(
       return run;
     };
 
+  const queuedRemember = queued(remember);
+
   return {
     kind: store.kind,
     partials: createPartialStore(store.partials),
@@ -157,7 +162,11 @@ export function createModelCache(
     },
     record: (name) => store.records.match(name),
     commit: queued(commit),
-    remember: queued(remember),
+    remember(verified, known) {
+      // A warm load's manifest usually teaches nothing new: no read behind queued commits for it.
+      if (known && rememberedRecord(known, verified) === known) return Promise.resolve();
+      return queuedRemember(verified);
+    },
     async usage() {
       const sizes = referencedBytes(await allRecords());
       for (const [sha, bytes] of memoryOnly) sizes.set(sha, bytes.byteLength);

@@ -55,6 +55,13 @@ export interface LoadedBundle {
   cache: ModelInfo['cache'];
 }
 
+/**
+ * What {@link loadFromCache} serves: a verified bundle whose cache write (its last use, the
+ * channel) may still be in flight. `cache` settles once it landed, and rejects if it failed: a
+ * caller builds its engine meanwhile and awaits `cache` before it reports the load.
+ */
+export type CachedLoadedBundle = Omit<LoadedBundle, 'cache'> & { cache: Promise<ModelInfo['cache']> };
+
 // Failures of a new version that leave the last good one safe to use. Not MODEL_NOT_FOUND or
 // BUNDLE_NOT_FOUND: those say the publisher withdrew it.
 const RECOVERABLE = new Set<string>([
@@ -139,16 +146,24 @@ async function loadLeased(options: LeasedOptions): Promise<LoadedBundle> {
  * caller then loads over the network, which decides with fresh metadata.
  */
 export async function loadFromCache(
-  options: LoadBundleOptions & { request: { version: string } },
-): Promise<LoadedBundle | undefined> {
-  const record = await options.cache.record(options.request.name);
+  options: LoadBundleOptions & {
+    request: { version: string };
+    /** The model's cache record, read by the caller just before: used instead of reading it again. */
+    record?: Promise<ModelRecord | undefined>;
+  },
+): Promise<CachedLoadedBundle | undefined> {
+  const record = await (options.record ?? options.cache.record(options.request.name));
   const cached = cachedVersion(record, options.request);
   if (!cached) return undefined;
   options.onUnverifiedTask?.(unverifiedTask(record, options.request));
   const lease = (options.downloads ?? createSharedDownloads()).lease();
   try {
-    const bundle = await fromEnvelope({ ...options, lease }, { envelope: cached.envelope, offline: true });
-    return { ...bundle, offline: false };
+    // The record read above (or by the caller, as its load began), not another read: a concurrent
+    // load's newer metadata would land within milliseconds of it either way, and the revalidation
+    // after a warm load fetches the current manifest regardless (load-paths.ts).
+    const source = { envelope: cached.envelope, offline: true, record };
+    const { committed, ...bundle } = await verifiedFiles({ ...options, lease }, source);
+    return { ...bundle, offline: false, cache: committed };
   } catch (error) {
     if (isFerryError(error)) return undefined;
     throw error;
@@ -196,12 +211,13 @@ async function verifyAndRemember(
     request: source.request,
     seenMetadata: source.record?.seenMetadata,
   });
-  await options.cache.remember({
+  const verified = {
     name: manifest.name,
     version: manifest.version,
     envelope: source.envelope,
     metadataVersion: manifest.metadataVersion,
-  });
+  };
+  await options.cache.remember(verified, source.record);
   return manifest;
 }
 
@@ -209,10 +225,22 @@ async function fromEnvelope(
   options: LeasedOptions,
   source: { envelope: unknown; offline: boolean },
 ): Promise<LoadedBundle> {
-  const { request, cache, onVersionChange } = options;
-  const { envelope, offline } = source;
   // Read again: a concurrent load may have remembered newer metadata since this load started.
-  const record = await cache.record(request.name);
+  const record = await options.cache.record(options.request.name);
+  const { committed, ...bundle } = await verifiedFiles(options, { ...source, record });
+  return { ...bundle, cache: await committed };
+}
+
+/**
+ * The verified manifest and files of `source.envelope`, with their commit to the cache started
+ * (queued behind earlier cache writes, so later loads' writes land after it) but not awaited.
+ */
+async function verifiedFiles(
+  options: LeasedOptions,
+  source: { envelope: unknown; offline: boolean; record: ModelRecord | undefined },
+): Promise<Omit<LoadedBundle, 'cache'> & { committed: Promise<ModelInfo['cache']> }> {
+  const { request, cache, onVersionChange } = options;
+  const { envelope, offline, record } = source;
   const manifest = await verifyAndRemember(options, { envelope, request, record });
   refuseYanked(manifest);
   options.onManifest?.(manifest);
@@ -228,7 +256,7 @@ async function fromEnvelope(
     const bytes = fetched.files.get(file.path);
     if (bytes) bySha.set(file.sha256, bytes);
   }
-  const commit = await cache.commit({
+  const commit = cache.commit({
     name: manifest.name,
     version: manifest.version,
     envelope,
@@ -244,6 +272,6 @@ async function fromEnvelope(
     fromCache: fetched.bytesDownloaded === 0,
     bytesDownloaded: fetched.bytesDownloaded,
     offline,
-    cache: commit.warning === undefined ? { persisted: commit.persisted } : commit,
+    committed: commit.then((c) => (c.warning === undefined ? { persisted: c.persisted } : c)),
   };
 }

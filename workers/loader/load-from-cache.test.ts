@@ -48,6 +48,22 @@ describe('loadFromCache', () => {
     expect(await loadFromCache(options({ version: '1.0.0' }))).toBeUndefined();
   });
 
+  it("reads the model record once, the caller's read when it passes one, and awaits its commit in `cache`", async () => {
+    const { registry, options, cache, store } = loaderSetup();
+    await registry.publish('1.0.0', { 'model.onnx': 'weights' });
+    await loadBundle(options({ version: '1.0.0' }));
+    const record = cache.record('digits');
+    let reads = 0;
+    const match = store.records.match.bind(store.records);
+    store.records.match = async (key) => {
+      reads++;
+      return match(key);
+    };
+    const warm = await loadFromCache({ ...options({ version: '1.0.0' }), record });
+    await expect(warm?.cache).resolves.toEqual({ persisted: true });
+    expect(reads, 'only the commit reads the record (behind earlier cache writes)').toBe(1);
+  });
+
   it('reads every cached file at once, not as many at a time as downloads run', async () => {
     const { registry, options, cache } = loaderSetup();
     const files = { 'model.onnx': 'weights', a: 'a', b: 'b', c: 'c', d: 'd' };

@@ -25,7 +25,7 @@ import type { Feed } from './tensor-input.ts';
  * pre-processing and scored by its post-processing.
  */
 export async function createOrtEngine(
-  bundle: LoadedBundle,
+  bundle: Pick<LoadedBundle, 'manifest' | 'files'>,
   runtime: OrtRuntime,
   preference: BackendPreference,
 ): Promise<Engine> {

@@ -60,7 +60,7 @@ const tensorOut = (t: TfTensor): TensorOutput => ({
  * manifest's post-processing of them; feature extraction a mean-pooled, normalised embedding.
  */
 export async function createTransformersEngine(
-  bundle: LoadedBundle,
+  bundle: Pick<LoadedBundle, 'manifest' | 'files'>,
   runtime: OrtRuntime,
   preference: BackendPreference,
 ): Promise<Engine> {
