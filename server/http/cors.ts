@@ -25,6 +25,12 @@ export function allowedOrigin(origin: string | null, config: FerryConfig): strin
   return config.allowedOrigins.includes('*') || config.allowedOrigins.includes(origin) ? origin : null;
 }
 
+/** The two headers that make a page and its workers cross-origin isolated (WASM threads need it). */
+export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 /**
  * The headers every response carries: COOP/COEP for cross-origin isolation and CORP
  * `same-origin`, except that public read routes get CORP `cross-origin` plus CORS for the origins
@@ -37,8 +43,7 @@ export function isolationHeaders(
 ): Record<string, string> {
   const publicRead = isPublicReadPath(pathname);
   const headers: Record<string, string> = {
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
+    ...CROSS_ORIGIN_ISOLATION,
     'Cross-Origin-Resource-Policy': publicRead ? 'cross-origin' : 'same-origin',
   };
   if (!publicRead) return headers;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequest, setResponse } from '@sveltejs/kit/node';
 import { ErrorCode, FerryError } from '$shared';
+import { CROSS_ORIGIN_ISOLATION } from '../cors.ts';
 import { isCrossSiteForm } from '../csrf.ts';
 import { errorResponseFor } from '../respond.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
@@ -65,8 +66,7 @@ export interface FrontDoorOptions {
  * response may override CORP (public read routes send `cross-origin`, server/http/cors.ts).
  */
 export const BASELINE_HEADERS: Readonly<Record<string, string>> = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
+  ...CROSS_ORIGIN_ISOLATION,
   'Cross-Origin-Resource-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',
