@@ -50,11 +50,11 @@ export function bootstrapInterval(
   const draw = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)] as T;
   const stats: number[] = [];
   for (let r = 0; r < options.resamples; r++) {
-    const medians = sessions.map(() => {
+    const resampled = sessions.map(() => {
       const ratios = draw(sessions);
-      return median(ratios.map(() => draw(ratios)));
+      return ratios.map(() => draw(ratios));
     });
-    stats.push(median(medians));
+    stats.push(medianOfMedians(resampled));
   }
   stats.sort((x, y) => x - y);
   return { low: percentile(stats, 2.5), high: percentile(stats, 97.5) };
