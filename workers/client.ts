@@ -28,7 +28,11 @@ export interface FerryClientOptions {
   persist?: boolean;
   /** `auto` (default): WebGPU on a hardware adapter, else WASM. `webgpu` accepts software adapters. */
   backend?: BackendPreference;
-  /** WASM threads; default one per core up to 4 when cross-origin isolated (always 1 otherwise). */
+  /**
+   * WASM threads; default onnxruntime-web's own, half the cores up to 4, when cross-origin isolated
+   * (always 1 otherwise). More make a large model faster but each spins a core for a while after
+   * every run (see workers/README.md).
+   */
   numThreads?: number;
   /** Folder serving onnxruntime-web's `.wasm` files; default: the ones bundled beside the worker. */
   assetsUrl?: string;

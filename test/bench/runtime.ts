@@ -5,6 +5,11 @@ import ensureSdk from '../support/sdk-setup.ts';
 import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
+// FERRY_BENCH_THREADS=n: the client's numThreads, to compare settings (unset: Ferry's default, what the results show).
+const benchOptions = (stack: Stack) => {
+  const threads = process.env.FERRY_BENCH_THREADS;
+  return stack.clientOptions(threads ? { numThreads: Number(threads) } : {});
+};
 // digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
 // calls each of run(), the bare echo and session.run, taking turns; main-thread time from
 // BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run() and the echo, in alternating order.
@@ -154,7 +159,7 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
 async function boundary(stack: Stack): Promise<BenchRow[]> {
   const { page } = stack;
   await page.evaluate(
-    `(${BOUNDARY_IN_PAGE})(${JSON.stringify([stack.clientOptions(), 64, 10, [1, 1, 8, 8]])})`,
+    `(${BOUNDARY_IN_PAGE})(${JSON.stringify([benchOptions(stack), 64, 10, [1, 1, 8, 8]])})`,
   );
   const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 } };
   for (const side of ['runs', 'echo', 'slowEcho', 'inference'] as const)
@@ -232,7 +237,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
 
 /** paddleocr-det's run() round trip against session.run, and its main-thread task time. */
 async function roundTrips(stack: Stack): Promise<BenchRow[]> {
-  await stack.h.open('bench', stack.clientOptions());
+  await stack.h.open('bench', benchOptions(stack));
   const model = MODELS[1] as (typeof MODELS)[number];
   await stack.h.load('bench', model.name);
   await stack.h.measure(model.name, model.input, WARMUP);
@@ -265,7 +270,7 @@ async function firstInference(stack: Stack) {
   const ferryBytes = () => stack.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
   const measure = async () => {
     const [ferry, site] = [ferryBytes(), stack.site.bytesSent()];
-    const { ms } = await stack.h.timeToFirstInference(stack.clientOptions(), model.name, model.input);
+    const { ms } = await stack.h.timeToFirstInference(benchOptions(stack), model.name, model.input);
     return { ms, ferryBytes: ferryBytes() - ferry, siteBytes: stack.site.bytesSent() - site };
   };
   const cold = await measure();
@@ -333,12 +338,13 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `bare echo's instant answer (timed inside both workers). Third row: the median run() round trip less the median session.run of ` +
         `the hot loop, against the echo's median (per-call medians, on the isolated page's 5 µs clock); it also ` +
         `counts what session.run takes more inside a run() call, the worker having just woken, than in a hot ` +
-        `loop (the last digits row shows both, as means). All four sides share the machine with ` +
-        `onnxruntime-web's WASM thread pool, which Ferry sizes at one thread per core (2 here): its second ` +
-        `thread spins after each session.run: 50-90% of a core while run() calls came back to back, and ` +
-        `7-13 ms of CPU after a lone run() (the renderer's per-thread CPU times, /proc), none with numThreads 1; ` +
-        `so on this 2-core machine the page and the answering worker share the other core during and after a run() ` +
-        `block, the echoes' blocks included. Main-thread time per call is ` +
+        `loop (the last digits row shows both, as means). Ferry's worker runs onnxruntime-web's own default of ` +
+        `WASM threads, half the cores up to 4 (1 on a 2-core machine). Ferry used one per core before: on 2 cores ` +
+        `the pool's second thread spun after each session.run, ~20 ms of CPU after a lone digits run() against ` +
+        `~1 ms with one thread, and 0.3-0.55 ms of the worker's threads' CPU per call while calls came back to ` +
+        `back against 0.15 ms (the renderer's per-thread CPU times, /proc), on the core the page and the ` +
+        `answering worker shared, the echoes included (FERRY_BENCH_THREADS=n sets the client's numThreads to ` +
+        `compare). Main-thread time per call is ` +
         `measured the same way for run() and ` +
         `the echo, over ${BOUNDARY_ROUNDS} alternating rounds of ${ROUND_CALLS} calls each, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +

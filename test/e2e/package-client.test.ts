@@ -58,7 +58,8 @@ async function serveProject(project: string): Promise<{ origin: string; close():
 const APP_MAIN = `import { createFerryClient, type FerryClientOptions } from '@ferry/client';
 
 const params = new URLSearchParams(location.search);
-const options: FerryClientOptions = { serverUrl: params.get('server') ?? '', publicKey: params.get('key') ?? '' };
+// Two WASM threads (the default is one on a 2-core machine): the package's files start onnxruntime's thread workers.
+const options: FerryClientOptions = { serverUrl: params.get('server') ?? '', publicKey: params.get('key') ?? '', numThreads: 2 };
 const model = createFerryClient(options).model('digits');
 const show = (state: string, value: unknown) => {
   document.querySelector('#result')!.textContent = JSON.stringify(value);

@@ -59,9 +59,20 @@ describe('chooseProvider', () => {
 });
 
 describe('chooseThreads', () => {
-  it('uses one thread per core up to the cap when isolated', () => {
-    expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 2 })).toEqual({ threads: 2 });
-    expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 16 })).toEqual({ threads: 4 });
+  it("uses onnxruntime-web's default when isolated: half the cores, rounded up, up to the cap", () => {
+    const isolated = (hardwareConcurrency: number) =>
+      chooseThreads({ crossOriginIsolated: true, hardwareConcurrency }).threads;
+    expect([1, 2, 3, 4, 6, 8, 16].map(isolated)).toEqual([1, 1, 2, 2, 3, 4, 4]);
+    expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 0 })).toEqual({ threads: 1 });
+    expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 16, cap: 8 })).toEqual({
+      threads: 8,
+    });
+  });
+
+  it('uses the threads asked for when isolated, even above the default', () => {
+    expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 2, requested: 2 })).toEqual({
+      threads: 2,
+    });
     expect(chooseThreads({ crossOriginIsolated: true, hardwareConcurrency: 16, requested: 8 })).toEqual({
       threads: 8,
     });

@@ -69,8 +69,12 @@ function webGpuBlocker(options: {
 }
 
 /**
- * WASM threads: one per core up to `cap` when the page is cross-origin isolated (threads need
- * SharedArrayBuffer), else one, saying why.
+ * WASM threads: onnxruntime-web's own default when the page is cross-origin isolated (threads need
+ * SharedArrayBuffer), half the cores up to `cap`, else one, saying why. Half, not one per core:
+ * onnxruntime's pool threads spin after each session.run, a core's worth for ~20 ms (its global
+ * pool, which JavaScript cannot configure). Two threads on a 2-core machine cost digits ~20 ms of
+ * CPU per lone run() against ~1 ms with one, and left the page a core shared with the worker;
+ * paddleocr-det took ~27 ms instead of ~47. `requested` (the client's `numThreads`) overrides it.
  */
 export function chooseThreads(options: {
   crossOriginIsolated: boolean;
@@ -86,5 +90,6 @@ export function chooseThreads(options: {
   }
   if (options.requested !== undefined)
     return { threads: Math.max(1, Math.min(16, Math.floor(options.requested))) };
-  return { threads: Math.max(1, Math.min(options.cap ?? 4, options.hardwareConcurrency || 1)) };
+  const half = Math.ceil((options.hardwareConcurrency || 1) / 2);
+  return { threads: Math.max(1, Math.min(options.cap ?? 4, half)) };
 }
