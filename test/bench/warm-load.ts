@@ -60,14 +60,17 @@ const FERRY_IN_PAGE = `async ([options, model, text]) => {
   const result = await handle.run(text);
   const ms = performance.now() - started;
   const info = handle.info;
-  return { ms, label: result.scores?.[0]?.label, fromCache: info.fromCache, offline: info.offline };
+  return { ms, label: result.scores?.[0]?.label, fromCache: info.fromCache, threads: info.threads };
 }`;
 
-/** Plain transformers.js: a module worker, the pipeline, its first result; timed the same way. */
-const BASELINE_IN_PAGE = `async ([model, text]) => {
+/**
+ * Plain transformers.js: a module worker, the pipeline, its first result; timed the same way. Its
+ * WASM threads are those Ferry's worker reported using (ModelInfo.threads), whatever default
+ * Ferry picks, so both sides run the same thread pool.
+ */
+const BASELINE_IN_PAGE = `async ([model, text, threads]) => {
   const started = performance.now();
   const worker = new Worker('/worker.js', { type: 'module' });
-  const threads = crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
   const reply = await new Promise((resolve) => {
     worker.onmessage = (event) => resolve(event.data);
     worker.postMessage({ modelBase: '/models/', model, text, threads });
@@ -81,6 +84,8 @@ interface Timing {
   ms: number;
   label?: string;
   fromCache?: boolean;
+  /** Ferry's only: the WASM threads its worker ran with. */
+  threads?: number;
 }
 
 async function timeIn(page: Page, url: string, call: { script: string; args: unknown[] }): Promise<Timing> {
@@ -119,8 +124,12 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
     const ferryPage = `${stack.site.url}control.html`;
     const ferryArgs = [stack.clientOptions(), MODEL, TEXT];
     const ferry = () => timeIn(ferryTab, ferryPage, { script: FERRY_IN_PAGE, args: ferryArgs });
-    const plain = () => timeIn(plainTab, baseline.url, { script: BASELINE_IN_PAGE, args: [MODEL, TEXT] });
-    const cold = { ferry: await ferry(), plain: await plain() };
+    const coldFerry = await ferry();
+    const { threads } = coldFerry;
+    if (!threads) throw new Error('warm-load: Ferry reported no WASM thread count');
+    const plainArgs = [MODEL, TEXT, threads];
+    const plain = () => timeIn(plainTab, baseline.url, { script: BASELINE_IN_PAGE, args: plainArgs });
+    const cold = { ferry: coldFerry, plain: await plain() };
     if (cold.ferry.label !== cold.plain.label) {
       throw new Error(`warm-load: Ferry says ${cold.ferry.label}, transformers.js ${cold.plain.label}`);
     }
@@ -131,6 +140,7 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
       }
     }
     if (!warm.ferry.every((t) => t.fromCache)) throw new Error('warm-load: a Ferry reload downloaded files');
+    if (!warm.ferry.every((t) => t.threads === threads)) throw new Error('warm-load: Ferry changed threads');
     const ms = (side: 'ferry' | 'plain') => median(warm[side].map((t) => t.ms));
     const each = (side: 'ferry' | 'plain') => warm[side].map((t) => Math.round(t.ms)).join(' ');
     console.log(`warm-load reloads (ms): Ferry ${each('ferry')}; transformers.js ${each('plain')}`);
@@ -140,12 +150,13 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
         `Warm load to first result of ${MODEL} in headless Chromium: a page reload, then Ferry's SDK ` +
         `(createFerryClient → model → first run(), from its verified cache with an unexpired control ` +
         `document) vs plain transformers.js in a module worker loading the same files from a static ` +
-        `server (its own browser cache), same onnxruntime-web WASM build and threads. Each side ` +
+        `server (its own browser cache), same onnxruntime-web WASM build, with the ${threads} WASM ` +
+        `threads Ferry's worker reported using (ModelInfo.threads). Each side ` +
         `reloads its own tab of the same browser, and each page stays open ${HOLD_MS} ms after its ` +
         `first result (V8 then stores the compiled WASM module for the next load, as on a visit). ` +
         `Median of ${RELOADS} reloads per side in alternating order, after one cold load each.`,
       baseline: 'plain transformers.js in a module worker, files from a static server',
-      settings: { model: MODEL, reloads: RELOADS, holdMs: HOLD_MS, backend: 'wasm' },
+      settings: { model: MODEL, reloads: RELOADS, holdMs: HOLD_MS, backend: 'wasm', threads },
       rows: [
         row(`${MODEL}: warm load to first result, Ferry vs plain transformers.js`, {
           unit: 'ms (median)',

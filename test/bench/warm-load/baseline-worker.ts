@@ -4,6 +4,9 @@
 // Ferry injects it), loading a model's files from a static server with transformers.js's own
 // browser cache. Built by test/bench/warm-load.ts with Ferry's Vite worker plugin.
 import * as ort from 'onnxruntime-web/wasm';
+// A string in the bundle: importing it dynamically would cost the worker a chunk's round trip
+// before transformers.js could even be requested.
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 
 /** What the page asks: the model folder's URL prefix and name, a text, and the WASM threads. */
 interface Ask {
@@ -14,8 +17,7 @@ interface Ask {
 }
 
 async function classify(ask: Ask): Promise<unknown> {
-  const wasm = await import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url');
-  ort.env.wasm.wasmPaths = { wasm: new URL(wasm.default, self.location.href).href };
+  ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
   ort.env.wasm.numThreads = ask.threads;
   (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
   const tf = await import('@huggingface/transformers');
