@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -99,16 +99,22 @@ export const meta = sqliteTable('meta', {
  * Idempotency records of ingested telemetry batches: a batch id here was merged into its bucket
  * in the same transaction, so a replay is recognised and changes nothing. Pruned after the
  * dedup retention (server/telemetry/retention.ts).
+ *
+ * Every accepted batch inserts here at a random place (ids are random), so rows are kept small:
+ * the id as its 16 bytes and the time as an integer, in a WITHOUT ROWID table (migration 0003;
+ * drizzle cannot declare one, so a migration that rebuilds this table must say it again), where
+ * the id's B-tree is the table itself rather than a second B-tree beside a rowid table.
  */
 export const telemetryBatches = sqliteTable(
   'telemetry_batches',
   {
-    batchId: text('batch_id').primaryKey(),
+    /** The wire's 32 hex digits as 16 bytes. */
+    batchId: blob('batch_id', { mode: 'buffer' }).primaryKey(),
     versionId: integer('version_id')
       .notNull()
       .references(() => versions.id),
-    /** ISO UTC instant the batch was accepted. */
-    receivedAt: text('received_at').notNull(),
+    /** When the batch was accepted, in milliseconds since the Unix epoch. */
+    receivedAt: integer('received_at').notNull(),
   },
   (t) => [index('telemetry_batches_received_at').on(t.receivedAt)],
 );

@@ -84,6 +84,39 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
     }
   });
 
+  it('refuses an id that is not 32 lowercase hex digits and keeps the rest of its group', async () => {
+    const { store, versionIds, dispose } = await fixture('normal');
+    try {
+      const batch = (batchId: string, runs: number) =>
+        store.ingest({
+          batchId,
+          versionId: versionIds[0],
+          minute: '2026-12-01T10:00:00.000Z',
+          aggregate: aggregateOf(telemetryBatch({ runs })),
+          receivedAt: new Date('2026-12-01T10:00:30.000Z'),
+        });
+      // One group. Stored as 16 bytes, an upper-case or short id would alias a real one.
+      const outcomes = await Promise.allSettled([
+        batch('A'.repeat(32), 1),
+        batch('a'.repeat(31), 2),
+        batch('a'.repeat(32), 4),
+      ]);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason.code))).toEqual([
+        'INVALID_INPUT',
+        'INVALID_INPUT',
+        'accepted',
+      ]);
+      const buckets = await store.buckets({
+        versionId: versionIds[0],
+        from: new Date('2026-12-01T00:00:00.000Z'),
+        to: new Date('2026-12-02T00:00:00.000Z'),
+      });
+      expect(buckets.map((b) => [b.aggregate.runs, b.aggregate.batches])).toEqual([[4, 1]]);
+    } finally {
+      dispose();
+    }
+  });
+
   it('forgets what a group that failed to commit merged into a cached bucket', async () => {
     const { store, versionIds, dispose } = await fixture('normal');
     try {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { ErrorCode, FerryError } from '$shared';
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { FerryDb } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
@@ -27,15 +28,6 @@ function prepare(db: FerryDb) {
     eq(telemetryBuckets.granularity, sql.placeholder('granularity')),
   );
   return {
-    recordBatch: db
-      .insert(telemetryBatches)
-      .values({
-        batchId: sql.placeholder('batchId'),
-        versionId: sql.placeholder('versionId'),
-        receivedAt: sql.placeholder('receivedAt'),
-      })
-      .onConflictDoNothing()
-      .prepare(),
     bucket: db
       .select({ aggregate: telemetryBuckets.aggregate })
       .from(telemetryBuckets)
@@ -152,7 +144,7 @@ interface GroupBucket {
 
 // On the raw connection: drizzle's parameter mapping cost more than these one-row statements.
 const ingestStatements = preparedPerHandle((sqlite: Database.Database) => ({
-  recordBatch: sqlite.prepare<[string, number, string]>(
+  recordBatch: sqlite.prepare<[Buffer, number, number]>(
     'INSERT INTO telemetry_batches (batch_id, version_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   ),
   bucket: sqlite
@@ -167,7 +159,24 @@ const ingestStatements = preparedPerHandle((sqlite: Database.Database) => ({
 }));
 type IngestStatements = ReturnType<typeof ingestStatements>;
 
-/** `iso` remembering its last answer: a group's batches share a minute and a receipt time. */
+const BATCH_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * `telemetry_batches`' key for a batch id: its 32 lowercase hex digits as 16 bytes (one id, one
+ * key), or null for any other string, which no batch on the wire has (shared/schemas/telemetry.ts).
+ */
+function batchKeyOf(batchId: string): Buffer | null {
+  return BATCH_ID.test(batchId) ? Buffer.from(batchId, 'hex') : null;
+}
+
+function notABatchId(batchId: string): FerryError {
+  return new FerryError(
+    ErrorCode.INVALID_INPUT,
+    `batchId: must be 32 lowercase hex digits, not "${batchId.slice(0, 64)}"`,
+  );
+}
+
+/** `iso` remembering its last answer: a group's batches mostly share a minute. */
 function lastIso() {
   let input: string | number | null = null;
   let output = '';
@@ -185,7 +194,7 @@ function lastIso() {
  * Ingests `group` inside the caller's transaction and returns each batch's outcome (or the error
  * that refused it), with every bucket it touched. Each bucket is read once (from `cache`, or else
  * from the table), merged into in place, and written once for the whole group. A batch is checked
- * to fit its bucket before its id is recorded and merged, so a batch that fails leaves no trace
+ * to fit its bucket (and its id to be one) before its id is recorded and merged, so a batch that fails leaves no trace
  * and a duplicate (even within the group) changes nothing. The cached aggregates it merged into
  * hold uncommitted counts until the transaction commits: the caller drops them if it does not.
  */
@@ -196,7 +205,6 @@ function ingestGroup(
 ): (IngestOutcome | { error: unknown })[] {
   const { cache, buckets } = context;
   const minuteIso = lastIso();
-  const receivedIso = lastIso();
   const outcomes = group.map((input): IngestOutcome | { error: unknown } => {
     const start = minuteIso(input.minute);
     const id = `${input.versionId} ${start}`;
@@ -216,11 +224,9 @@ function ingestGroup(
     } catch (error) {
       return { error };
     }
-    const recorded = statements.recordBatch.run(
-      input.batchId,
-      input.versionId,
-      receivedIso(input.receivedAt),
-    );
+    const batchKey = batchKeyOf(input.batchId);
+    if (batchKey === null) return { error: notABatchId(input.batchId) };
+    const recorded = statements.recordBatch.run(batchKey, input.versionId, input.receivedAt.getTime());
     if (recorded.changes === 0) return 'duplicate';
     if (bucket.aggregate) mergeCheckedInto(bucket.aggregate, input.aggregate);
     else bucket.aggregate = copyAggregate(input.aggregate);
@@ -347,10 +353,8 @@ export function createSqliteTelemetryStore(
     },
 
     async pruneBatchIds(before) {
-      return db
-        .delete(telemetryBatches)
-        .where(lt(telemetryBatches.receivedAt, iso(before)))
-        .run().changes;
+      return db.delete(telemetryBatches).where(lt(telemetryBatches.receivedAt, before.getTime())).run()
+        .changes;
     },
   };
 }
