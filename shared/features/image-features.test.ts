@@ -83,6 +83,25 @@ describe('imageFeatures', () => {
     expect(first).toMatchObject({ ink_width: 1, ink_height: 1 });
   });
 
+  it('measures a scaled grid as it reads it: the values of its ink grid, bit for bit', () => {
+    // The digits bundle's model input (ink × 255/16 × scale, then inverted back by the measure)
+    // and a normalised one (std and mean) alike, over the held-out images and 8×8 noise.
+    const scales = [
+      { std: 1, mean: 0, factor: FULL_INK / 255 / 0.06274509804 },
+      { std: 0.37, mean: 0.21, factor: 1.9 },
+    ];
+    const noise = Array.from({ length: 200 }, (_, k) =>
+      Array.from({ length: 64 }, (_, i) => (((k * 37 + i * 11) % 29) - 5) / 17),
+    );
+    for (const scale of scales) {
+      for (const values of [...heldout, ...noise]) {
+        const raw = Float32Array.from(values, (v) => v / scale.factor);
+        const ink = Float64Array.from(raw, (v) => (v * scale.std + scale.mean) * scale.factor);
+        expect(imageFeatures({ width: 8, height: 8, ink: raw, scale })).toEqual(imageFeatures(grid(ink)));
+      }
+    }
+  });
+
   it('refuses a grid whose size does not match its values, naming the image', () => {
     expect(() => imageFeatures({ width: 8, height: 8, ink: new Float64Array(63) })).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/^image: /) }),

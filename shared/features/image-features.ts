@@ -9,8 +9,26 @@ import type { ImageExtractor } from '../schemas/reference-profile.ts';
 export interface InkGrid {
   readonly width: number;
   readonly height: number;
+  /** On the ink scale, or stored values that `scale` puts on it. */
   readonly ink: ArrayLike<number>;
+  /**
+   * When set, each value of `ink` is `(value · std + mean) · factor` on the ink scale: a model
+   * input with its normalisation undone as it is read, so that the worker measures a run's input
+   * where it lies instead of copying it onto the ink scale first.
+   */
+  readonly scale?: InkScale;
 }
+
+/** The affine map from stored values onto the ink scale: `(value · std + mean) · factor`. */
+export interface InkScale {
+  readonly std: number;
+  readonly mean: number;
+  readonly factor: number;
+}
+
+// No scale: `(v · 1 + 0) · 1` is `v` bit for bit (only -0 becomes +0, which no extractor tells
+// apart), so one loop serves both.
+const IDENTITY: InkScale = { std: 1, mean: 0, factor: 1 };
 
 /** Full ink on the grid: scikit-learn's digits count 0–16 ink per pixel. */
 export const FULL_INK = 16;
@@ -37,36 +55,34 @@ export function inkGrid(
   return { width: size.width, height: size.height, ink };
 }
 
-// Which columns and rows hold ink, reused from call to call: a device measures every run, and
-// each measurement is finished before the next starts (JavaScript runs one at a time per thread).
+// Which columns hold ink, reused from call to call: a device measures every run, and each
+// measurement is finished before the next starts (JavaScript runs one at a time per thread).
 let columns: Uint8Array = new Uint8Array(0);
-let rows: Uint8Array = new Uint8Array(0);
 
-/** `previous` cleared over `length` flags, or a new array when it is too short. */
-function flags(previous: Uint8Array, length: number): Uint8Array {
-  if (previous.length < length) return new Uint8Array(length);
-  previous.fill(0, 0, length);
-  return previous;
-}
-
-const sum = (set: Uint8Array, length: number) => {
-  let total = 0;
-  for (let i = 0; i < length; i++) total += set[i] as number;
-  return total;
+/**
+ * Where {@link imageFeatureValuesInto} writes each extractor: a measure made once per profile
+ * reads its value by index, not by name, on every run.
+ */
+export const IMAGE_VALUE_INDEX: Readonly<Record<ImageExtractor, number>> = {
+  mean_ink: 0,
+  ink_fraction: 1,
+  centroid_x: 2,
+  centroid_y: 3,
+  ink_width: 4,
+  ink_height: 5,
 };
 
 /**
  * Every image extractor of the wire format on one grid, as models/digits/profile.py computes them:
  * mean ink; fraction of pixels ≥ {@link INK_THRESHOLD}; ink-weighted mean column and row (0 for a
  * blank grid, which the training code's `+ 1e-9` gives too); columns and rows holding such a pixel.
- * Written into `out` (one pass over the grid, nothing allocated once the grid's size was seen), so
- * that measuring every run makes no garbage; {@link imageFeatures} returns a fresh record.
+ * Written into `out` at {@link IMAGE_VALUE_INDEX} in one pass over the grid (its `scale` applied as
+ * each value is read), allocating nothing once the grid's width was seen, so that measuring every
+ * run makes no garbage; {@link imageFeatures} returns them as a record.
  */
-export function imageFeaturesInto(
-  grid: InkGrid,
-  out: Record<ImageExtractor, number>,
-): Record<ImageExtractor, number> {
+export function imageFeatureValuesInto(grid: InkGrid, out: Float64Array): Float64Array {
   const { width, height, ink } = grid;
+  const { std, mean, factor } = grid.scale ?? IDENTITY;
   const pixels = width * height;
   if (!(pixels > 0) || ink.length !== pixels) {
     throw new FerryError(
@@ -74,40 +90,48 @@ export function imageFeaturesInto(
       `image: an ink grid of ${width}×${height} needs ${pixels} values, got ${ink.length}`,
     );
   }
-  columns = flags(columns, width);
-  rows = flags(rows, height);
+  if (columns.length < width) columns = new Uint8Array(width);
+  else columns.fill(0, 0, width);
   let total = 0;
   let inked = 0;
   let weightedX = 0;
   let weightedY = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const value = ink[y * width + x] as number;
+  let inkedRows = 0;
+  // Pixel by pixel in row-major order whether or not the grid is scaled, so that a model input
+  // measured in place gives its ink grid's values bit for bit. This loop is most of what
+  // recording a digits run costs.
+  for (let y = 0, i = 0; y < height; y++) {
+    let rowInked = 0;
+    for (let x = 0; x < width; x++, i++) {
+      const value = ((ink[i] as number) * std + mean) * factor;
       total += value;
       weightedX += value * x;
       weightedY += value * y;
       if (value >= INK_THRESHOLD) {
         inked++;
         columns[x] = 1;
-        rows[y] = 1;
+        rowInked = 1;
       }
     }
+    inkedRows += rowInked;
   }
-  out.mean_ink = total / pixels;
-  out.ink_fraction = inked / pixels;
-  out.centroid_x = total > 0 ? weightedX / total : 0;
-  out.centroid_y = total > 0 ? weightedY / total : 0;
-  out.ink_width = sum(columns, width);
-  out.ink_height = sum(rows, height);
+  let inkedColumns = 0;
+  for (let x = 0; x < width; x++) inkedColumns += columns[x] as number;
+  out[0] = total / pixels;
+  out[1] = inked / pixels;
+  out[2] = total > 0 ? weightedX / total : 0;
+  out[3] = total > 0 ? weightedY / total : 0;
+  out[4] = inkedColumns;
+  out[5] = inkedRows;
   return out;
 }
 
-/** A record of every image extractor, all 0: what {@link imageFeaturesInto} fills. */
-export function emptyImageFeatures(): Record<ImageExtractor, number> {
-  return { mean_ink: 0, ink_fraction: 0, centroid_x: 0, centroid_y: 0, ink_width: 0, ink_height: 0 };
-}
-
-/** {@link imageFeaturesInto} into a fresh record. */
+/** Every image extractor's value on one grid, by name (see {@link imageFeatureValuesInto}). */
 export function imageFeatures(grid: InkGrid): Record<ImageExtractor, number> {
-  return imageFeaturesInto(grid, emptyImageFeatures());
+  const values = imageFeatureValuesInto(grid, new Float64Array(6));
+  const out = {} as Record<ImageExtractor, number>;
+  for (const [extractor, index] of Object.entries(IMAGE_VALUE_INDEX)) {
+    out[extractor as ImageExtractor] = values[index] as number;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureMeasure } from '../schemas/reference-profile.ts';
-import { measureFeatures } from './measure.ts';
+import { imageFeatures } from './image-features.ts';
+import { createFeatureMeasurer, measureFeatures } from './measure.ts';
 
 describe('measureFeatures', () => {
   const measures: (FeatureMeasure | undefined)[] = [
@@ -42,5 +43,28 @@ describe('measureFeatures', () => {
     expect(measureFeatures(measures, { kind: 'tabular', values: { a: Number.NaN, b: Infinity } })).toEqual(
       Array.from({ length: 6 }, () => undefined),
     );
+  });
+
+  it('reads each image extractor a profile names, in its order, repeated or not, from one pass', () => {
+    const measurer = createFeatureMeasurer([
+      { kind: 'image', extractor: 'ink_height' },
+      { kind: 'column', column: 'a' },
+      { kind: 'image', extractor: 'centroid_x' },
+      { kind: 'image', extractor: 'ink_height' },
+    ]);
+    const ink = new Float64Array(64);
+    ink[3 * 8 + 5] = ink[6 * 8 + 2] = 12;
+    const grid = { width: 8, height: 8, ink };
+    const expected = imageFeatures(grid);
+    const out = measurer({ kind: 'image', grid }, new Float64Array(4));
+    expect(Array.from(out)).toEqual([
+      expected.ink_height,
+      Number.NaN,
+      expected.centroid_x,
+      expected.ink_height,
+    ]);
+    // Reused from input to input: nothing of the first is left in the second's values.
+    measurer({ kind: 'image', grid: { width: 8, height: 8, ink: new Float64Array(64) } }, out);
+    expect(Array.from(out)).toEqual([0, Number.NaN, 0, 0]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '$shared/errors.ts';
 import { binIndex } from '$shared/features/bin-index.ts';
-import { measureFeaturesInto, type MeasuredInput } from '$shared/features/measure.ts';
+import { createFeatureMeasurer, type MeasuredInput } from '$shared/features/measure.ts';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { FeatureMeasure, FeatureProfile } from '$shared/schemas/reference-profile.ts';
 import {
@@ -105,7 +105,7 @@ export interface Aggregate {
 /** A fresh aggregate for the version `manifest` describes, running in `environment`. */
 export function createAggregate(manifest: PublishedManifest, environment: RunEnvironment): Aggregate {
   const measured = (manifest.reference?.features ?? []).filter(hasMeasure);
-  const measures = measured.map((feature) => feature.measure);
+  const measure = createFeatureMeasurer(measured.map((feature) => feature.measure));
   const features = measured.map(featureSlot);
   const labels = manifest.labels ?? manifest.reference?.predictions?.labels;
   const labelIndex =
@@ -130,11 +130,12 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
   const values = new Float64Array(features.length);
 
   function recordFeatures(input: MeasuredInput) {
-    measureFeaturesInto(measures, input, values);
+    measure(input, values);
     for (let i = 0; i < features.length; i++) {
       const value = values[i] as number;
+      // NaN: not measured.
+      if (value !== value) continue;
       const slot = features[i] as FeatureSlot;
-      if (Number.isNaN(value)) continue;
       const index = slot.edges
         ? binIndex(slot.edges, value)
         : (slot.categories?.get(String(value)) ?? slot.counts.length - 1);
@@ -154,7 +155,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
     countsPerRun: 1 + 1 + features.length + (predictionCounts ? 2 : 0) + 4,
     featureCount: features.length,
     recordRun(run) {
-      touch();
+      firstEventAt ??= Date.now();
       runs++;
       environmentRuns++;
       const bin = binIndex(LATENCY_EDGES_MS, run.latencyMs);
