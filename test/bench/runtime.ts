@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import type { HarnessInput } from '../e2e/support/harness.ts';
 import ensureSdk from '../support/sdk-setup.ts';
+import { rendererCpuMs } from './renderer-cpu.ts';
 import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
 const ITERATIONS = 30;
@@ -265,6 +266,86 @@ async function roundTrips(stack: Stack): Promise<BenchRow[]> {
   ];
 }
 
+const LONE_RUNS = 40;
+const LONE_GAP_MS = 50;
+const THREAD_ROUNDS = 2;
+
+/**
+ * Ferry's default WASM threads against one thread per core (Ferry's former default), each in a
+ * client of its own, in alternating rounds: the renderer's CPU per lone digits run() (onnxruntime's
+ * pool threads spin after each run) and paddleocr-det's run() round trip.
+ */
+async function threadCost(stack: Stack): Promise<BenchRow[]> {
+  const { page } = stack;
+  const cores = (await page.evaluate('Math.min(4, navigator.hardwareConcurrency || 1)')) as number;
+  await page.evaluate(`(async () => {
+    const { createFerryClient } = await import('/sdk/client.js');
+    window.threadCost = {
+      async open(options) {
+        window.threadCost.client?.terminate();
+        const client = createFerryClient({ ...options,
+          worker: () => new Worker('/sdk/worker.js', { type: 'module', name: 'ferry' }) });
+        window.threadCost.client = client;
+        const [digits, det] = [client.model('digits'), client.model('paddleocr-det')];
+        const info = await digits.ready();
+        await det.ready();
+        const pixels = () => ({ pixels: { data: new Float32Array(64).fill(4), dims: [1, 1, 8, 8] } });
+        const x = () => ({ x: { data: new Float32Array(3 * 320 * 320).fill(0.5), dims: [1, 3, 320, 320] } });
+        Object.assign(window.threadCost, {
+          async lone(n, gap) {
+            for (let i = 0; i < n; i++) {
+              await digits.run(pixels());
+              await new Promise((resolve) => setTimeout(resolve, gap));
+            }
+          },
+          async det(n) {
+            const times = [];
+            for (let i = 0; i < n; i++) {
+              const start = performance.now();
+              await det.run(x());
+              times.push(performance.now() - start);
+            }
+            return times;
+          },
+        });
+        for (let i = 0; i < 20; i++) await digits.run(pixels());
+        await window.threadCost.det(${WARMUP});
+        return info.threads;
+      },
+    };
+  })()`);
+  const sides = {
+    default: { cpu: 0, det: [] as number[], threads: 0 },
+    perCore: { cpu: 0, det: [] as number[], threads: 0 },
+  };
+  for (let round = 0; round < THREAD_ROUNDS * 2; round++) {
+    const side = round % 2 === 0 ? sides.default : sides.perCore;
+    const options = stack.clientOptions(side === sides.perCore ? { numThreads: cores } : {});
+    side.threads = (await page.evaluate(`window.threadCost.open(${JSON.stringify(options)})`)) as number;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the warm-up's spinning ends
+    side.cpu += await rendererCpuMs(() =>
+      page.evaluate(`window.threadCost.lone(${LONE_RUNS}, ${LONE_GAP_MS})`),
+    );
+    side.det.push(...((await page.evaluate(`window.threadCost.det(${ITERATIONS / 2})`)) as number[]));
+  }
+  await page.evaluate('window.threadCost.client.terminate()');
+  const versus = `Ferry's default (${sides.default.threads} thread(s)) vs one per core (${sides.perCore.threads})`;
+  return [
+    row(`digits: renderer CPU per lone run() (${LONE_GAP_MS} ms apart), ${versus}`, {
+      unit: 'ms per run',
+      ferry: sides.default.cpu / (THREAD_ROUNDS * LONE_RUNS),
+      baseline: sides.perCore.cpu / (THREAD_ROUNDS * LONE_RUNS),
+      better: 'lower',
+    }),
+    row(`paddleocr-det: run() round trip, ${versus}`, {
+      unit: 'ms (median)',
+      ferry: median(sides.default.det),
+      baseline: median(sides.perCore.det),
+      better: 'lower',
+    }),
+  ];
+}
+
 async function firstInference(stack: Stack) {
   const model = MODELS[1] as (typeof MODELS)[number];
   const ferryBytes = () => stack.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
@@ -311,6 +392,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
     const cold = await firstInference(stack);
     const digits = await boundary(stack);
     const trips = await roundTrips(stack);
+    const threads = await threadCost(stack);
     return {
       name: 'In-browser runtime (worker, WASM, IndexedDB cache)',
       description:
@@ -352,7 +434,11 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `benchmark's own page.evaluate per round, but no time spent waiting for a core), and Chrome's ` +
         `TaskDuration, the wall time of its tasks (waiting for a core inside a task included). ` +
         `paddleocr-det: ${ITERATIONS} sequential calls ` +
-        `after ${WARMUP} warm-up calls. Telemetry is on (its default) throughout; on vs off is the telemetry-overhead section.`,
+        `after ${WARMUP} warm-up calls. Thread rows: Ferry's default WASM threads against one per core up to 4 ` +
+        `(Ferry's default before), each in a fresh client, in ${THREAD_ROUNDS * 2} alternating rounds: the CPU ` +
+        `time of every thread of the renderer (/proc schedstat) over ${LONE_RUNS} digits run() calls ` +
+        `${LONE_GAP_MS} ms apart, per run, and paddleocr-det's run() round trips, ${ITERATIONS / 2} per round. ` +
+        `Telemetry is on (its default) throughout; on vs off is the telemetry-overhead section.`,
       baseline: 'session.run inside the same worker; a cold load in an empty profile',
       settings: {
         iterations: ITERATIONS,
@@ -363,7 +449,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         roundCalls: ROUND_CALLS,
         backend: 'wasm',
       },
-      rows: [...digits, ...trips, ...cold],
+      rows: [...digits, ...trips, ...threads, ...cold],
     };
   } finally {
     await stack.close();
