@@ -7,7 +7,7 @@ import { imageToFeed, resampleRgb } from '../runtime/image-input.ts';
 import { createAggregate, type RunEnvironment } from './aggregator.ts';
 import { sealBatch } from './batch.ts';
 import { publishedExample } from './example-manifests.test-support.ts';
-import { measuredInput } from './measured-input.ts';
+import { createInputMeasure, measuredInput } from './measured-input.ts';
 
 const wasm: RunEnvironment = {
   backend: 'wasm',
@@ -124,6 +124,21 @@ describe('measuredInput on the digits (image) bundle', () => {
     for (const [name, value] of Object.entries(expected))
       expect(actual[name as keyof typeof actual]).toBeCloseTo(value, 4);
     expect(expected.ink_width).toBeGreaterThan(0);
+  });
+
+  it('measures the feed where it lies, sizes it by its bytes, and lets go of it on release', () => {
+    const inputs = createInputMeasure(manifest);
+    const data = Float32Array.from({ length: 64 }, (_, i) => (i % 9) / 8);
+    const seen = { inputs: { [pre.input]: { type: 'float32' as const, dims: [1, 1, 8, 8], data } } };
+    const measured = inputs.measure({ pixels: { data, dims: [1, 1, 8, 8] } }, seen);
+    const grid = (measured as Extract<typeof measured, { kind: 'image' }>).grid;
+    expect(grid.ink).toBe(data);
+    const factor = 16 / 255 / pre.scale;
+    const ink = Float64Array.from(data, (v) => v * factor);
+    expect(imageFeatures(grid)).toEqual(imageFeatures({ width: 8, height: 8, ink }));
+    expect(inputs.bytes({}, seen)).toBe(data.byteLength);
+    inputs.release();
+    expect(grid.ink).toHaveLength(0);
   });
 
   it('gives no image measure for a feed of the wrong size, so the run counts without features', () => {

@@ -20,11 +20,13 @@ function logged(bounds: Partial<PendingBounds>, fail?: (name: string) => boolean
       const top = run.scores.map((s) => s.label).join('+') || '-';
       recorded.push(`${target}:${name}:${top}:${run.seen.tokens ? 'tokens' : '-'}:${run.latencyMs}`);
     },
-    sizeOf: (_target, run) => Number(String(run.input).split('/')[1] ?? 1),
     onError: (error) => errors.push(error),
   });
   made.push(pending);
-  return { pending, recorded, errors };
+  // The size a run's input names after its `/`.
+  const hold = (target: string, held: RunToHold) =>
+    pending.hold(target, held, Number(String(held.input).split('/')[1] ?? 1));
+  return { pending, hold, recorded, errors };
 }
 
 const scores: Score[] = [
@@ -40,9 +42,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('createPendingRuns', () => {
   it('records nothing while runs are held, then everything in run order once they pause', async () => {
-    const { pending, recorded } = logged({ idleMs: 4 });
-    pending.hold('a', run('one/10', { scores }));
-    pending.hold('b', run('two/10', { tokens: { ids: [1], unkId: 0, specialIds: new Set() } }));
+    const { pending, hold, recorded } = logged({ idleMs: 4 });
+    hold('a', run('one/10', { scores }));
+    hold('b', run('two/10', { tokens: { ids: [1], unkId: 0, specialIds: new Set() } }));
     expect(recorded).toEqual([]);
     expect(pending).toMatchObject({ runs: 2, bytes: 20 });
     // Only the top-1 score is kept of a result.
@@ -53,10 +55,10 @@ describe('createPendingRuns', () => {
   });
 
   it('waits while holds keep coming and records each held run once', async () => {
-    const { pending, recorded } = logged({ maxRuns: 1000, idleMs: 20 });
+    const { hold, recorded } = logged({ maxRuns: 1000, idleMs: 20 });
     // A hold every 2 ms keeps the 20 ms idle timer from finding a pause.
     for (let i = 0; i < 15; i++) {
-      pending.hold('a', run(`run${i}/1`));
+      hold('a', run(`run${i}/1`));
       await sleep(2);
     }
     expect(recorded.length).toBeLessThan(15);
@@ -65,30 +67,40 @@ describe('createPendingRuns', () => {
   });
 
   it('records at once when maxRuns runs are held', () => {
-    const { pending, recorded } = logged({ maxRuns: 3, idleMs: 10_000 });
-    for (const input of ['1', '2', '3', '4']) pending.hold('a', run(input));
+    const { pending, hold, recorded } = logged({ maxRuns: 3, idleMs: 10_000 });
+    for (const input of ['1', '2', '3', '4']) hold('a', run(input));
     expect(recorded).toEqual(['a:1:-:-:2', 'a:2:-:-:2', 'a:3:-:-:2']);
     expect(pending.runs).toBe(1);
   });
 
+  it('records what is held after a bound once holds pause, the idle timer surviving the bound', async () => {
+    const { hold, recorded } = logged({ maxRuns: 2, idleMs: 4 });
+    hold('a', run('1'));
+    hold('a', run('2'));
+    expect(recorded).toEqual(['a:1:-:-:2', 'a:2:-:-:2']);
+    hold('a', run('3'));
+    await expect.poll(() => recorded, { interval: 2, timeout: 5000 }).toHaveLength(3);
+    expect(recorded[2]).toBe('a:3:-:-:2');
+  });
+
   it('never holds more than maxBytes: what is held is recorded before a run that would pass it', () => {
-    const { pending, recorded } = logged({ maxRuns: 100, maxBytes: 100, idleMs: 10_000 });
-    pending.hold('a', run('1/60'));
-    pending.hold('a', run('2/30'));
+    const { pending, hold, recorded } = logged({ maxRuns: 100, maxBytes: 100, idleMs: 10_000 });
+    hold('a', run('1/60'));
+    hold('a', run('2/30'));
     expect(recorded).toEqual([]);
-    pending.hold('a', run('3/30')); // 120 bytes: 1 and 2 go first
+    hold('a', run('3/30')); // 120 bytes: 1 and 2 go first
     expect(recorded).toEqual(['a:1:-:-:2', 'a:2:-:-:2']);
     expect(pending).toMatchObject({ runs: 1, bytes: 30 });
-    pending.hold('a', run('big/500')); // alone past the bound: recorded right away
+    hold('a', run('big/500')); // alone past the bound: recorded right away
     expect(recorded).toEqual(['a:1:-:-:2', 'a:2:-:-:2', 'a:3:-:-:2', 'a:big:-:-:2']);
     expect(pending).toMatchObject({ runs: 0, bytes: 0 });
   });
 
   it('recordAll() records everything held now; a failing recording is reported, the rest recorded', () => {
-    const { pending, recorded, errors } = logged({ idleMs: 10_000 }, (name) => name === 'bad');
-    pending.hold('a', run('x/1'));
-    pending.hold('a', run('bad/1'));
-    pending.hold('b', run('y/1'));
+    const { pending, hold, recorded, errors } = logged({ idleMs: 10_000 }, (name) => name === 'bad');
+    hold('a', run('x/1'));
+    hold('a', run('bad/1'));
+    hold('b', run('y/1'));
     expect(() => pending.recordAll()).not.toThrow();
     expect(recorded).toEqual(['a:x:-:-:2', 'b:y:-:-:2']);
     expect(errors).toHaveLength(1);
@@ -97,8 +109,8 @@ describe('createPendingRuns', () => {
   });
 
   it('clear() lets go of what is held without recording it, and the idle timer records nothing after', async () => {
-    const { pending, recorded } = logged({ idleMs: 4 });
-    pending.hold('a', run('x/1'));
+    const { pending, hold, recorded } = logged({ idleMs: 4 });
+    hold('a', run('x/1'));
     pending.clear();
     await sleep(20);
     expect(recorded).toEqual([]);

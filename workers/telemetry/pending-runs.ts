@@ -7,7 +7,7 @@ import type { EngineView } from './measured-input.ts';
 export interface PendingBounds {
   /** Runs held at most. */
   maxRuns: number;
-  /** Bytes held at most (as `sizeOf` counts them), one run larger than this aside. */
+  /** Bytes held at most (as `hold` is told them), one run larger than this aside. */
   maxBytes: number;
   /** Held runs are recorded once no run has been held for this long (and at most twice this long). */
   idleMs: number;
@@ -35,8 +35,6 @@ export interface PendingOptions<T> {
   bounds: PendingBounds;
   /** Records one held run into `target`; may throw (the error goes to `onError`). */
   record: (target: T, run: HeldRun) => void;
-  /** About how many bytes holding `run` keeps alive (its input's typed arrays and text). */
-  sizeOf: (target: T, run: RunToHold) => number;
   onError: (error: unknown) => void;
 }
 
@@ -47,8 +45,11 @@ export interface PendingOptions<T> {
  * recorded.
  */
 export interface PendingRuns<T> {
-  /** Holds one run for `target`: its input, feeds, token ids, top-1 score and latency. */
-  hold(target: T, run: RunToHold): void;
+  /**
+   * Holds one run for `target`: its input, feeds, token ids, top-1 score and latency; `bytes` is
+   * about how much holding it keeps alive (its input's typed arrays and text).
+   */
+  hold(target: T, run: RunToHold, bytes: number): void;
   /** Records every held run now, in run order, and lets go of them. */
   recordAll(): void;
   /** Lets go of every held run unrecorded (telemetry stopped) and disarms the timer. */
@@ -60,17 +61,16 @@ export interface PendingRuns<T> {
 }
 
 /**
- * Runs held until the worker is idle, so that recording them (feature extraction above all)
- * happens between bursts of runs instead of right after each reply, when the page wakes up for
- * it and sends the next request (on two cores, worker time there delayed the page about
- * one-for-one: issue 8, run() on vs off). The worker owns a run's input (transferred or cloned to
- * it) and the engine makes fresh feeds each run, so holding references records exactly what
- * recording at once did. Only the top-1 score is kept of the result, never its outputs. One timer
- * for a burst, not one per run: it re-arms while holds keep coming (a counter compared, no clock
- * read per run).
+ * Runs held and recorded in one loop: at a bound, on `recordAll`, or once holds pause, so that what
+ * follows each reply is a few stores (on two cores, worker time right after a reply delayed the
+ * page about one-for-one: issue 8, run() on vs off). The worker owns a run's input (transferred or
+ * cloned to it) and the engine makes fresh feeds each run, so holding references records exactly
+ * what recording at once did. Only the top-1 score is kept of the result, never its outputs. One
+ * timer for a burst, not one per run: it re-arms while holds keep coming (a counter compared, no
+ * clock read per run).
  */
 export function createPendingRuns<T>(options: PendingOptions<T>): PendingRuns<T> {
-  const { bounds, record, sizeOf, onError } = options;
+  const { bounds, record, onError } = options;
   // Parallel arrays filled in place: holding a run allocates nothing.
   const targets: (T | undefined)[] = [];
   const inputs: (RunInput | undefined)[] = [];
@@ -87,7 +87,7 @@ export function createPendingRuns<T>(options: PendingOptions<T>): PendingRuns<T>
   let recordingMs = 0;
 
   function whenIdle() {
-    if (holds !== holdsAtArm) {
+    if (runs > 0 && holds !== holdsAtArm) {
       holdsAtArm = holds;
       timer = setTimeout(whenIdle, bounds.idleMs);
       return;
@@ -96,11 +96,9 @@ export function createPendingRuns<T>(options: PendingOptions<T>): PendingRuns<T>
     recordAll();
   }
 
+  // The timer stays armed through a recording: clearing it there, and arming it again at the next
+  // hold, cost more than the one wake-up that finds nothing held and ends it.
   function recordAll() {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
     if (runs === 0) return;
     const started = performance.now();
     const count = runs;
@@ -130,8 +128,7 @@ export function createPendingRuns<T>(options: PendingOptions<T>): PendingRuns<T>
   }
 
   return {
-    hold(target, run) {
-      const size = sizeOf(target, run);
+    hold(target, run, size) {
       // Recorded first rather than held past the byte bound (one run larger than it is recorded
       // right after being held).
       if (runs > 0 && bytes + size > bounds.maxBytes) recordAll();

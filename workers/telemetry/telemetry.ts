@@ -6,7 +6,7 @@ import { createAggregate, type Aggregate, type RunRecord } from './aggregator.ts
 import { noisedCounts, sealBatch } from './batch.ts';
 import type { TelemetryConfig } from './config.ts';
 import { fallbackReasonCode } from './fallback-reason.ts';
-import { measuredBytes, measuredInput } from './measured-input.ts';
+import { createInputMeasure, type InputMeasure } from './measured-input.ts';
 import { cryptoUniform, type Uniform } from './noise.ts';
 import { createPendingRuns, type PendingBounds } from './pending-runs.ts';
 import type { TelemetryQueue } from './queue.ts';
@@ -55,11 +55,15 @@ const SEAL_IDLE_MS = 20;
 const SEAL_MAX_WAIT_MS = 1000;
 
 /**
- * Runs not recorded yet (see pending-runs.ts): recorded 4 ms after runs pause (a worker's
- * shortest timer once timers nest), or at 256 runs or 1 MiB held (a one-channel 512×512 float
- * image is 1 MiB), whichever comes first, and before any batch is cut.
+ * Runs not recorded yet (see pending-runs.ts): recorded 64 at a time (or at 1 MiB held: a
+ * one-channel 512×512 float image is 1 MiB), when a batch is cut, when status() or flush() asks,
+ * or once runs have paused for 250 ms, whichever comes first. In Chromium a timer that wakes the
+ * idle worker cost more CPU than recording the runs it woke for (about 100 µs a wake against a few
+ * µs a digits run; the former 4 ms idle timer woke it about twice per burst of 15 runs), so runs
+ * are recorded at a bound, in one loop, and the idle timer only lets go of inputs once the page
+ * stops running the model.
  */
-const PENDING: PendingBounds = { maxRuns: 256, maxBytes: 1 << 20, idleMs: 4 };
+const PENDING: PendingBounds = { maxRuns: 64, maxBytes: 1 << 20, idleMs: 250 };
 
 /**
  * One run in this many is timed for `recordingMs`: prime, so that the runs that cut a batch are
@@ -107,6 +111,8 @@ export interface TelemetryDeps {
 interface Tracked {
   aggregate: Aggregate;
   manifest: PublishedManifest;
+  /** What the version's features are measured on, set up once for it. */
+  inputs: InputMeasure;
   /** What each run hands the aggregate, refilled per run so that recording allocates nothing. */
   record: RunRecord;
   /** Runs held for this entry and not yet recorded: they count towards flushRuns. */
@@ -162,7 +168,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       const { record } = entry;
       record.latencyMs = run.latencyMs;
       record.measured =
-        entry.aggregate.featureCount > 0 ? measuredInput(entry.manifest, run.input, run.seen) : undefined;
+        entry.aggregate.featureCount > 0 ? entry.inputs.measure(run.input, run.seen) : undefined;
       record.scores = run.scores;
       try {
         entry.aggregate.recordRun(record);
@@ -170,10 +176,9 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         // Nothing of the run's input outlives its recording.
         record.measured = undefined;
         record.scores = undefined;
+        entry.inputs.release();
       }
     },
-    // The top-1 score is all that is held of the result: a few dozen bytes.
-    sizeOf: (entry, run) => 64 + measuredBytes(entry.manifest, run.input, run.result),
     onError: internal,
   });
 
@@ -183,7 +188,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     pending.recordAll();
     const firstEventAt = entry.aggregate.firstEventAt;
     clearTimeout(entry.timer);
-    delete entry.timer;
+    // Assigned, not deleted: a deleted property would turn every entry lookup slow per run.
+    entry.timer = undefined;
     if (firstEventAt === undefined) return null;
     const exact = entry.aggregate.take();
     const counts =
@@ -234,15 +240,24 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   /** performance.now() when the oldest cut not yet written was taken. */
   let cutsSince = 0;
 
-  function recordOne(slot: string, run: RunRecordInput) {
+  /**
+   * Holds one run of `slot` (see {@link Telemetry.ran}): a few stores and checks, as few calls
+   * as can be, since it runs right after each answer is posted, mostly cold.
+   */
+  function holdOne(slot: string, run: RunRecordInput) {
     const entry = slots.get(slot);
     if (!entry) return;
     try {
-      track(entry);
-      // The batch window starts at the run, not at its recording.
-      entry.aggregate.touch();
-      // Counted as held once held: hold throws (sizing a hostile input) only before holding.
-      pending.hold(entry, run);
+      // An entry's interval timer is armed exactly while its batch window is open (both start at
+      // the window's first event and end when it is cut), so one check stands for both. The
+      // window starts at the run, not at its recording.
+      if (entry.timer === undefined) {
+        track(entry);
+        entry.aggregate.touch();
+      }
+      // The top-1 score is all that is held of the result: a few dozen bytes. Counted as held
+      // once held: sizing a hostile input throws only before holding.
+      pending.hold(entry, run, 64 + entry.inputs.bytes(run.input, run.result));
       entry.held++;
       if (entry.aggregate.runs + entry.held >= config.flushRuns) takeBatch(entry);
     } catch (error) {
@@ -298,7 +313,13 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
             threads: info.threads,
             ...environment,
           });
-          entry = { aggregate, manifest: info.manifest, record: { latencyMs: 0 }, held: 0 };
+          entry = {
+            aggregate,
+            manifest: info.manifest,
+            inputs: createInputMeasure(info.manifest),
+            record: { latencyMs: 0 },
+            held: 0,
+          };
           tracked.set(key, entry);
         }
         slots.set(slot, entry);
@@ -322,7 +343,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       const started = timed ? performance.now() : 0;
       // Recording that a bound or a cut sets off here is timed apart, in full.
       const recorded = timed ? pending.recordingMs : 0;
-      recordOne(slot, run);
+      holdOne(slot, run);
       // Runs are what postpones a seal.
       if (cuts.length > 0) writeWhenIdle();
       if (timed) {
