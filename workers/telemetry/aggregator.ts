@@ -112,7 +112,6 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
     labels && labels.length <= MAX_LABELS ? new Map(labels.map((label, i) => [label, i])) : undefined;
   const threads = threadBucket(environment.threads);
 
-  let runs = 0;
   let firstEventAt: number | undefined;
   let errors: Partial<Record<ErrorCode, number>> = {};
   let latency = new Uint32Array(LATENCY_EDGES_MS.length + 1);
@@ -143,10 +142,9 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
     }
   }
 
-  return {
-    get runs() {
-      return runs;
-    },
+  // `runs` is a plain property, not a getter: telemetry reads it on every run it holds.
+  const aggregate: Omit<Aggregate, 'runs'> & { runs: number } = {
+    runs: 0,
     get firstEventAt() {
       return firstEventAt;
     },
@@ -156,7 +154,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
     featureCount: features.length,
     recordRun(run) {
       firstEventAt ??= Date.now();
-      runs++;
+      aggregate.runs++;
       environmentRuns++;
       const bin = binIndex(LATENCY_EDGES_MS, run.latencyMs);
       if (bin >= 0) latency[bin]!++;
@@ -173,7 +171,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
     recordError(code, options = { run: true }) {
       touch();
       if (options.run) {
-        runs++;
+        aggregate.runs++;
         environmentRuns++;
       }
       bump(errors, code);
@@ -193,7 +191,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
         model: manifest.name,
         version: manifest.version,
         metadataVersion: manifest.metadataVersion,
-        runs,
+        runs: aggregate.runs,
         errors,
         latencyMs: latency.some((c) => c > 0) ? { [environment.backend]: Array.from(latency) } : {},
         loads: { ...loads, timeMs: Array.from(loadTime), fallbacks },
@@ -208,7 +206,7 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
           webgpuAvailable: yesNo(environment.webgpuAvailable),
         },
       };
-      runs = 0;
+      aggregate.runs = 0;
       firstEventAt = undefined;
       errors = {};
       latency = new Uint32Array(latency.length);
@@ -222,4 +220,5 @@ export function createAggregate(manifest: PublishedManifest, environment: RunEnv
       return counts;
     },
   };
+  return aggregate;
 }

@@ -83,7 +83,11 @@ function imageMeasure(pre: Extract<PublishedManifest['preprocessing'], { kind: '
     release() {
       grid.ink = EMPTY;
     },
-    bytes: (_input, seen) => feedBytes(seen?.inputs?.[name]),
+    bytes(_input, seen) {
+      // feedBytes inlined: this runs on every run, right after its answer.
+      const data = seen?.inputs?.[name]?.data;
+      return data === undefined ? 0 : ArrayBuffer.isView(data) ? data.byteLength : data.length * 16;
+    },
   };
 }
 

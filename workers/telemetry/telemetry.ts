@@ -240,31 +240,6 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   /** performance.now() when the oldest cut not yet written was taken. */
   let cutsSince = 0;
 
-  /**
-   * Holds one run of `slot` (see {@link Telemetry.ran}): a few stores and checks, as few calls
-   * as can be, since it runs right after each answer is posted, mostly cold.
-   */
-  function holdOne(slot: string, run: RunRecordInput) {
-    const entry = slots.get(slot);
-    if (!entry) return;
-    try {
-      // An entry's interval timer is armed exactly while its batch window is open (both start at
-      // the window's first event and end when it is cut), so one check stands for both. The
-      // window starts at the run, not at its recording.
-      if (entry.timer === undefined) {
-        track(entry);
-        entry.aggregate.touch();
-      }
-      // The top-1 score is all that is held of the result: a few dozen bytes. Counted as held
-      // once held: sizing a hostile input throws only before holding.
-      pending.hold(entry, run, 64 + entry.inputs.bytes(run.input, run.result));
-      entry.held++;
-      if (entry.aggregate.runs + entry.held >= config.flushRuns) takeBatch(entry);
-    } catch (error) {
-      internal(error);
-    }
-  }
-
   /** Ends `entry`'s batch at flushRuns; its queue write waits for {@link writeWhenIdle}. */
   function takeBatch(entry: Tracked) {
     const taken = cut(entry);
@@ -343,7 +318,27 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       const started = timed ? performance.now() : 0;
       // Recording that a bound or a cut sets off here is timed apart, in full.
       const recorded = timed ? pending.recordingMs : 0;
-      holdOne(slot, run);
+      // Holding runs right after each answer is posted, mostly cold: a few loads, stores and checks
+      // in this one function, and as few calls as can be.
+      const entry = slots.get(slot);
+      if (entry) {
+        try {
+          // An entry's interval timer is armed exactly while its batch window is open (both start
+          // at the window's first event and end when it is cut), so one check stands for both. The
+          // window starts at the run, not at its recording.
+          if (entry.timer === undefined) {
+            track(entry);
+            entry.aggregate.touch();
+          }
+          // The top-1 score is all that is held of the result: a few dozen bytes. Counted as held
+          // once held: sizing a hostile input throws only before holding.
+          pending.hold(entry, run, 64 + entry.inputs.bytes(run.input, run.result));
+          entry.held++;
+          if (entry.aggregate.runs + entry.held >= config.flushRuns) takeBatch(entry);
+        } catch (error) {
+          internal(error);
+        }
+      }
       // Runs are what postpones a seal.
       if (cuts.length > 0) writeWhenIdle();
       if (timed) {
