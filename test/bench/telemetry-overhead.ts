@@ -7,8 +7,8 @@ import { mean, median, row, type BenchResult, type BenchRow } from './report.ts'
 // `off` and `control` (both `telemetry: false`). Then CYCLES cycles of 18 blocks (balanced-blocks.ts:
 // the six orders of the three clients, arranged so that drift over a cycle and what one worker
 // leaves the next fall on all three alike), each block BLOCK_CALLS sequential run() calls on one
-// client, then a pause in which the on worker records held runs and writes and sends cut
-// batches (see workers/telemetry/telemetry.ts). Two identical telemetry-off workers differ by up
+// client, then a pause in which the on worker writes and sends cut batches (it records held runs
+// 64 at a time, right after the answer of the 64th: see workers/telemetry/telemetry.ts). Two identical telemetry-off workers differ by up
 // to ±15% within one session here (how the OS and Chromium place them), more than telemetry
 // costs: hence many short sessions, and `control` against `off` to show that floor. A session
 // runs more than 1000 calls per client, so the on worker cuts, writes and sends a batch (the
@@ -281,8 +281,8 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
       name: 'Telemetry overhead (run() with telemetry on vs off)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `Three SDK clients in one page, each with its own worker: on (default telemetry: runs recorded ` +
-        `once runs pause, a batch cut every 1000 runs, written to IndexedDB and sent once runs pause), off and ` +
+        `Three SDK clients in one page, each with its own worker: on (default telemetry: runs held and recorded ` +
+        `64 at a time, a batch cut every 1000 runs, written to IndexedDB and sent once runs pause), off and ` +
         `control (both telemetry: false). ${SESSIONS} sessions, each with fresh clients (created in a different ` +
         `order), ${WARMUP_CYCLES} warm-up cycles, then ${CYCLES} cycles of 18 blocks of ${BLOCK_CALLS} sequential ` +
         `run() calls on one client: the six orders of the three clients arranged so that no client follows ` +
@@ -306,8 +306,10 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
         `${cost.batches} batches sealed meanwhile. Worker time per run is the on worker's own count ` +
         `(client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch run ` +
         `outside it): ${cost.recordingMs.toFixed(1)} ms holding and recording runs, ${cost.sealingMs.toFixed(1)} ms ` +
-        `sealing. Held runs are recorded when the on worker is idle, which on this 2-core machine may be ` +
-        `during another client's block: the worker-time row shows that cost whole.`,
+        `sealing. Held runs are recorded 64 at a time right after the answer of the 64th (a timer that woke the ` +
+        `idle worker to record them cost more CPU than the recording), so that cost falls on that call of the on ` +
+        `client's block; the worker-time row shows it whole, but not the CPU of waking the worker, which only a ` +
+        `thread's own CPU time shows.`,
       baseline: 'the same model on a client with telemetry: false, in the same page',
       settings: {
         sessions: SESSIONS,
