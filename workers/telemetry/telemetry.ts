@@ -80,11 +80,12 @@ export interface Telemetry {
     environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
   ): void;
   /**
-   * A run of `slot` succeeded: held, and counted with its input's features once runs pause (or a
-   * bound is reached, or a batch is cut: no count is lost or changed, and the batch window starts
-   * at the first run's time). The worker calls it once the run's answer is posted; what it does
-   * then is a few stores, so that the page's next request finds the worker free (a timer task per
-   * run cost more than the counting: issue 8, run() mean 1.21x; issue 10, point 10).
+   * A run of `slot` succeeded: held, and counted with its input's features 64 runs later (or
+   * when a batch is cut, status() or flush() asks, or runs pause: no count is lost or changed,
+   * and the batch window starts at the first run's time). The worker calls it once the run's
+   * answer is posted; what it does then is mostly a few stores, so that the page's next request
+   * finds the worker free (a timer task per run cost more than the counting: issue 8, run() mean
+   * 1.21x; issue 10, point 10).
    */
   ran(slot: string, run: RunRecordInput): void;
   /** A run of `slot` failed with `code`. */
