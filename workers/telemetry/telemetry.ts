@@ -237,7 +237,9 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
 
   const cuts: Cut[] = [];
   let idle: ReturnType<typeof setTimeout> | undefined;
-  let lastRunAt = 0;
+  /** Runs that came while cut batches waited, and how many had come when the timer was armed. */
+  let runsWaited = 0;
+  let runsAtArm = 0;
   /** performance.now() when the oldest cut not yet written was taken. */
   let cutsSince = 0;
 
@@ -254,21 +256,23 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   }
 
   /**
-   * Writes the cut batches once no run has come for SEAL_IDLE_MS, or SEAL_MAX_WAIT_MS after the
-   * oldest was cut. One timer, re-armed for the time left when it fires, instead of a
-   * clearTimeout and a setTimeout on every run.
+   * Writes the cut batches once a whole SEAL_IDLE_MS passes without a run (so 1–2× SEAL_IDLE_MS
+   * after the last), or once SEAL_MAX_WAIT_MS passed since the oldest was cut. One timer, re-armed
+   * when it finds that runs came, and a counter per run instead of a clock read per run (or a
+   * clearTimeout and a setTimeout).
    */
   function writeWhenIdle() {
-    lastRunAt = performance.now();
-    idle ??= setTimeout(writeIfIdle, SEAL_IDLE_MS);
+    runsWaited++;
+    if (idle === undefined) {
+      runsAtArm = runsWaited;
+      idle = setTimeout(writeIfIdle, SEAL_IDLE_MS);
+    }
   }
 
   function writeIfIdle() {
-    const now = performance.now();
-    const quiet = now - lastRunAt;
-    const waited = now - cutsSince;
-    if (quiet < SEAL_IDLE_MS && waited < SEAL_MAX_WAIT_MS) {
-      idle = setTimeout(writeIfIdle, Math.min(SEAL_IDLE_MS - quiet, SEAL_MAX_WAIT_MS - waited));
+    if (runsWaited !== runsAtArm && performance.now() - cutsSince < SEAL_MAX_WAIT_MS) {
+      runsAtArm = runsWaited;
+      idle = setTimeout(writeIfIdle, SEAL_IDLE_MS);
       return;
     }
     idle = undefined;
