@@ -19,7 +19,9 @@ const RELOADS = Number(process.env.FERRY_WARM_RELOADS ?? 7);
  * would. V8 keeps onnxruntime's compiled WASM module for later loads; with pages closed at the
  * first result, whether a reload found it was left to chance (Chrome traces of the same warm
  * reload: on both sides no WASM function compiled lazily in one run, ~3,800 in another). Held
- * open this long, both sides found it in every traced run.
+ * open this long, both sides found it in every traced run with two WASM threads. With one (the
+ * default on 2 cores since c1132c7) neither side did in any traced reload: each compiled ~3,700
+ * functions lazily on its worker thread (200-250 ms of CPU) and both took about twice as long.
  */
 const HOLD_MS = 2500;
 
