@@ -22,6 +22,12 @@ const RELOADS = Number(process.env.FERRY_WARM_RELOADS ?? 7);
  * open this long, both sides found it in every traced run with two WASM threads. With one (the
  * default on 2 cores since c1132c7) neither side did in any traced reload: each compiled ~3,700
  * functions lazily on its worker thread (200-250 ms of CPU) and both took about twice as long.
+ * What a reload finds is the renderer's in-memory module: Chrome's persistent WASM code cache
+ * serves neither side. Chromium 156 writes it about 8 minutes after a load (464 s measured), not 2 s
+ * after the last TurboFan compile, as V8 re-arms its caching timer with milliseconds passed as
+ * seconds; and an entry written while the `no-cache` .wasm was revalidated (304) never validates
+ * later. Forced to serve (`--js-flags=--wasm-caching-timeout-ms=0`, .wasm served `max-age`), plain
+ * transformers.js reloaded in 355 ms instead of 648 (medians of 10 interleaved reloads, 1 thread).
  */
 const HOLD_MS = 2500;
 
@@ -155,7 +161,7 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
         `server (its own browser cache), same onnxruntime-web WASM build, with the ${threads} WASM ` +
         `threads Ferry's worker reported using (ModelInfo.threads). Each side ` +
         `reloads its own tab of the same browser, and each page stays open ${HOLD_MS} ms after its ` +
-        `first result (V8 then stores the compiled WASM module for the next load, as on a visit). ` +
+        `first result, as a visitor's would (the renderer may then still hold the compiled WASM module). ` +
         `Median of ${RELOADS} reloads per side in alternating order, after one cold load each.`,
       baseline: 'plain transformers.js in a module worker, files from a static server',
       settings: { model: MODEL, reloads: RELOADS, holdMs: HOLD_MS, backend: 'wasm', threads },
