@@ -158,8 +158,8 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
         `Warm load to first result of ${MODEL} in headless Chromium: a page reload, then Ferry's SDK ` +
         `(createFerryClient → model → first run(), from its verified cache with an unexpired control ` +
         `document) vs plain transformers.js in a module worker loading the same files from a static ` +
-        `server (its own browser cache), same onnxruntime-web WASM build, with the ${threads} WASM ` +
-        `threads Ferry's worker reported using (ModelInfo.threads). Each side ` +
+        `server (its own browser cache), same onnxruntime-web WASM build, with as many WASM threads ` +
+        `as Ferry's worker reported using (ModelInfo.threads: ${threads}). Each side ` +
         `reloads its own tab of the same browser, and each page stays open ${HOLD_MS} ms after its ` +
         `first result, as a visitor's would (the renderer may then still hold the compiled WASM module). ` +
         `Median of ${RELOADS} reloads per side in alternating order, after one cold load each.`,
