@@ -201,6 +201,20 @@ describe('isTelemetryBatch', () => {
       ['an upper-case batch id', (b) => void (b.batchId = 'F'.repeat(32))],
       ['a 31-digit batch id', (b) => void (b.batchId = 'f'.repeat(31))],
       ['a numeric batch id', (b) => void (b.batchId = 1)],
+      // The characters just outside 0-9 and a-f, for the batch id's char loop.
+      ...['/', ':', '`', 'g'].map((c): [string, (b: Record<string, unknown>) => void] => [
+        `a batch id ending in ${c}`,
+        (b) => void (b.batchId = `${'0'.repeat(31)}${c}`),
+      ]),
+      [
+        'a duplicate feature among names the last batch had in another order',
+        (b) =>
+          void (b.features = [
+            { name: 'b', counts: [0, 0] },
+            { name: 'a', counts: [0, 0] },
+            { name: 'b', counts: [0, 0] },
+          ]),
+      ],
       ['a missing runs', (b) => void delete b.runs],
       ['a fractional count', (b) => void ((b.loads as { cold: number }).cold = 0.5)],
       ['a window end before its start', (b) => void (b.windowEnd = '2000-01-01T00:00:00Z')],
@@ -230,6 +244,7 @@ describe('isTelemetryBatch', () => {
       (b) => void (b.predictions = { counts: zeros(4096), topScore: zeros(22) }),
       (b) => void (b.features = manyFeatures(1024)),
       (b) => void (b.droppedBatches = 1_000_000),
+      (b) => void (b.batchId = `${'0123456789abcdef'.repeat(2)}`),
       (b) => void ((b.loads as { bytesDownloaded: number }).bytesDownloaded = 2 ** 40),
       (b) => void (b.windowEnd = minute(Date.parse(b.windowStart as string) / 60_000 + 1440)),
     ];
