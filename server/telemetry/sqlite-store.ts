@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ErrorCode, FerryError } from '$shared';
+import { isBatchId } from '$shared/schemas/telemetry-batch-check.ts';
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { FerryDb } from '../db/open.ts';
 import { preparedPerHandle } from '../db/prepared.ts';
@@ -159,14 +160,12 @@ const ingestStatements = preparedPerHandle((sqlite: Database.Database) => ({
 }));
 type IngestStatements = ReturnType<typeof ingestStatements>;
 
-const BATCH_ID = /^[0-9a-f]{32}$/;
-
 /**
  * `telemetry_batches`' key for a batch id: its 32 lowercase hex digits as 16 bytes (one id, one
  * key), or null for any other string, which no batch on the wire has (shared/schemas/telemetry.ts).
  */
 function batchKeyOf(batchId: string): Buffer | null {
-  return BATCH_ID.test(batchId) ? Buffer.from(batchId, 'hex') : null;
+  return isBatchId(batchId) ? Buffer.from(batchId, 'hex') : null;
 }
 
 function notABatchId(batchId: string): FerryError {

@@ -21,7 +21,7 @@ const {
  * Whether `value` is 32 lowercase hex digits (`batchId`'s pattern, /^[0-9a-f]{32}$/): the one field
  * that never repeats, so no memo can spare its check; a char loop costs less than the regex.
  */
-function isBatchId(value: unknown): boolean {
+export function isBatchId(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 32) return false;
   for (let i = 0; i < 32; i++) {
     const code = value.charCodeAt(i);
