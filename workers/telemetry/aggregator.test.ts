@@ -7,7 +7,7 @@ import { imageToFeed, resampleRgb } from '../runtime/image-input.ts';
 import { createAggregate, type RunEnvironment } from './aggregator.ts';
 import { sealBatch } from './batch.ts';
 import { publishedExample } from './example-manifests.test-support.ts';
-import { createInputMeasure, measuredInput } from './measured-input.ts';
+import { createInputMeasure } from './measured-input.ts';
 
 const wasm: RunEnvironment = {
   backend: 'wasm',
@@ -34,7 +34,7 @@ describe('createAggregate on the breast-cancer (tabular) bundle', () => {
       const input = { ...defaults, mean_radius: value };
       aggregate.recordRun({
         latencyMs: 0.3,
-        measured: measuredInput(manifest, input, undefined)!,
+        measured: createInputMeasure(manifest).measure(input, undefined)!,
         scores: [{ label: 'benign', index: 1, score: 0.97 }],
       });
     }
@@ -99,7 +99,7 @@ describe('createAggregate on the breast-cancer (tabular) bundle', () => {
   });
 });
 
-describe('measuredInput on the digits (image) bundle', () => {
+describe('createInputMeasure on the digits (image) bundle', () => {
   const manifest = publishedExample('digits');
   const pre = manifest.preprocessing as Extract<PublishedManifest['preprocessing'], { kind: 'image' }>;
 
@@ -113,7 +113,7 @@ describe('measuredInput on the digits (image) bundle', () => {
     }
     const image = { data: rgba, width, height: width };
     const feed = imageToFeed(image, pre);
-    const measured = measuredInput(manifest, { image }, { inputs: { [pre.input]: feed } });
+    const measured = createInputMeasure(manifest).measure({ image }, { inputs: { [pre.input]: feed } });
     expect(measured?.kind).toBe('image');
     const { channels } = resampleRgb(image, pre.width, pre.height);
     const luminance = channels[0]!.map(
@@ -144,15 +144,24 @@ describe('measuredInput on the digits (image) bundle', () => {
   it('gives no image measure for a feed of the wrong size, so the run counts without features', () => {
     const feed = { type: 'float32' as const, dims: [1, 1, 4, 4], data: new Float32Array(16) };
     expect(
-      measuredInput(manifest, { pixels: { data: feed.data, dims: feed.dims } }, { inputs: { pixels: feed } }),
+      createInputMeasure(manifest).measure(
+        { pixels: { data: feed.data, dims: feed.dims } },
+        { inputs: { pixels: feed } },
+      ),
     ).toBeUndefined();
   });
 });
 
-describe('measuredInput on the debian-sections (text) bundle', () => {
+describe('createInputMeasure on the debian-sections (text) bundle', () => {
   it('measures the text of a string or { text } input', () => {
     const manifest = publishedExample('debian-sections');
-    expect(measuredInput(manifest, 'two words', undefined)).toEqual({ kind: 'text', text: 'two words' });
-    expect(measuredInput(manifest, { text: 'x' }, undefined)).toEqual({ kind: 'text', text: 'x' });
+    expect(createInputMeasure(manifest).measure('two words', undefined)).toEqual({
+      kind: 'text',
+      text: 'two words',
+    });
+    expect(createInputMeasure(manifest).measure({ text: 'x' }, undefined)).toEqual({
+      kind: 'text',
+      text: 'x',
+    });
   });
 });

@@ -5,7 +5,7 @@ import type { Tokenized } from '$shared/features/text-features.ts';
 import type { FeatureProfile } from '$shared/schemas/reference-profile.ts';
 import { createAggregate, type RunEnvironment } from './aggregator.ts';
 import { publishedExample } from './example-manifests.test-support.ts';
-import { measuredInput } from './measured-input.ts';
+import { createInputMeasure } from './measured-input.ts';
 
 const wasm: RunEnvironment = {
   backend: 'wasm',
@@ -37,7 +37,7 @@ function edgesOf(name: string): number[] {
   return feature.edges;
 }
 
-describe('measuredInput on the debian-sections (text) bundle with the engine’s token ids', () => {
+describe('createInputMeasure on the debian-sections (text) bundle with the engine’s token ids', () => {
   // '日本語のテキスト and 中文 mixed' as the bundle's tokenizer encodes it (test/fixtures/features):
   // [CLS], six [UNK], "and", "mixed", [SEP].
   const ids = [2, 1, 1, 1, 1, 185, 1, 1, 3439, 3];
@@ -45,14 +45,18 @@ describe('measuredInput on the debian-sections (text) bundle with the engine’s
 
   it('passes the tokens on with the text', () => {
     const tokens = { ...vocab(), ids };
-    expect(measuredInput(manifest, { text }, { tokens })).toEqual({ kind: 'text', text, tokens });
+    expect(createInputMeasure(manifest).measure({ text }, { tokens })).toEqual({
+      kind: 'text',
+      text,
+      tokens,
+    });
   });
 
   it('counts text_tokens and text_unknown_rate on the reference edges, and only for runs that came with ids', () => {
     const aggregate = createAggregate(manifest, wasm);
     const tokens = { ...vocab(), ids };
-    aggregate.recordRun({ latencyMs: 1, measured: measuredInput(manifest, text, { tokens })! });
-    aggregate.recordRun({ latencyMs: 1, measured: measuredInput(manifest, text, undefined)! });
+    aggregate.recordRun({ latencyMs: 1, measured: createInputMeasure(manifest).measure(text, { tokens })! });
+    aggregate.recordRun({ latencyMs: 1, measured: createInputMeasure(manifest).measure(text, undefined)! });
     const batch = aggregate.take();
     const counts = (name: string) => batch.features.find((f) => f.name === name)?.counts;
     const only = (name: string, value: number) => {

@@ -26,12 +26,12 @@ export interface EngineView {
   readonly tokens?: Tokenized;
 }
 
-/** Measures the runs of one manifest: what {@link measuredInput} gives, set up once per model. */
+/** Measures the runs of one manifest, set up once per model (see {@link createInputMeasure}). */
 export interface InputMeasure {
   /**
-   * What the reference features are measured on for one run (see {@link measuredInput}). An
-   * image's measured input is the same object from call to call, refilled: read it before
-   * measuring the next run.
+   * What the reference features are measured on for one run: undefined when the input gives none
+   * of them (the run still counts, its features not). An image's measured input is the same
+   * object from call to call, refilled: read it before measuring the next run.
    */
   measure(input: RunInput, seen: EngineView | undefined): MeasuredInput | undefined;
   /** Lets go of the last input measured, so that no run's input outlives its recording. */
@@ -134,17 +134,4 @@ export function createInputMeasure(manifest: PublishedManifest): InputMeasure {
       return (typeof text === 'string' ? text.length * 2 : 0) + (seen?.tokens?.ids.length ?? 0) * 8;
     },
   };
-}
-
-/**
- * What the reference features of `manifest` are measured on for one run (see
- * {@link createInputMeasure}, which the worker sets up once per model): undefined when the input
- * gives none of these (the run still counts, its features not).
- */
-export function measuredInput(
-  manifest: PublishedManifest,
-  input: RunInput,
-  seen: EngineView | undefined,
-): MeasuredInput | undefined {
-  return createInputMeasure(manifest).measure(input, seen);
 }

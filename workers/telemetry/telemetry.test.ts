@@ -10,7 +10,7 @@ import { publishedExample } from './example-manifests.test-support.ts';
 import { sealBatch } from './batch.ts';
 import { createMemoryQueue } from './queue.ts';
 import { SDK_VERSION } from './sdk-version.ts';
-import { measuredInput } from './measured-input.ts';
+import { createInputMeasure } from './measured-input.ts';
 import { createTelemetry, type RunRecordInput, type Telemetry } from './telemetry.ts';
 
 const closers: (() => void)[] = [];
@@ -229,13 +229,14 @@ describe('createTelemetry recording runs once they pause', () => {
       const aggregate = reference[name];
       aggregate.recordRun({
         latencyMs: run.latencyMs,
-        measured: measuredInput(m, run.input, run.result),
+        measured: createInputMeasure(m).measure(run.input, run.result),
         scores: run.result.scores,
       });
       if (aggregate.runs >= flushRuns) expected[name]!.push(aggregate.take());
     };
-    // 700 digits runs (more than the 256 held at most, so a bound measures some) and 90 tabular
-    // ones, interleaved; pauses of 15 ms let the idle timer measure some bursts.
+    // 700 digits runs (more than the 64 held at most, so the bound records most) and 90 tabular
+    // ones, interleaved, with pauses of 15 ms (shorter than the idle wait: the bound and the cuts
+    // record here; pending-runs.test.ts covers the idle timer).
     for (let i = 0; i < 700; i++) {
       const run = digitsRun(i);
       telemetry.ran('d#0', run);
