@@ -2,10 +2,11 @@
 // /proc: what a page and its workers cost in CPU whatever else runs on the machine, which wall
 // times on a shared machine do not show (e.g. onnxruntime's pool threads spinning after a run).
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFieldsAfterName } from '../support/process-cpu.ts';
 
 /** The CPU time (ms) each thread of this process's Chromium renderers used so far, by thread id (Linux /proc). */
 function rendererThreadsMs(): Map<string, number> {
-  const parentOf = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1];
+  const parentOf = (pid: string) => statFieldsAfterName(`/proc/${pid}/stat`)[1];
   const ours = (pid: string) => {
     for (let p: string | undefined = pid, depth = 0; p && p !== '1' && depth < 16; depth++) {
       if (p === String(process.pid)) return true;
