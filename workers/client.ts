@@ -46,7 +46,8 @@ export interface FerryClientOptions {
   testHooks?: { loseWebGpuAdapter?: boolean };
   /**
    * Aggregated, anonymous telemetry per model version (on by default; see the README for what is
-   * collected and what never is). `false`: none at all, not even a queue.
+   * collected and what never is). `false`: none at all, not even a queue, until
+   * {@link FerryClient.setTelemetry} turns it on.
    */
   telemetry?: TelemetryOptions | false;
   /**
@@ -91,6 +92,34 @@ export interface FerryClient {
   status(): Promise<FerryStatus>;
   /** Queues what telemetry counted so far as batches and starts sending them (resolves once queued). */
   flushTelemetry(): Promise<void>;
+  /**
+   * Consent at run time. `true` turns telemetry on with the options the client was created with
+   * (or the defaults, or the last ones given here); options turn it on with those. `false`
+   * withdraws consent: what was not sent yet (runs counted, batches queued on this device, earlier
+   * pages' included) is deleted, and no telemetry request starts after this resolves, as with
+   * `telemetry: false` (one already under way finishes). A client that crashes and restarts keeps
+   * the setting. Rejects with INVALID_INPUT naming a bad option (`telemetry.flushRuns`).
+   *
+   * @example
+   * const client = createFerryClient({ serverUrl, publicKey, telemetry: false });
+   * banner.onAccept = () => client.setTelemetry(true);
+   * banner.onWithdraw = () => client.setTelemetry(false);
+   */
+  setTelemetry(setting: boolean | TelemetryOptions): Promise<void>;
+  /**
+   * Runs from now on are not counted (nor their failures, nor loads) until
+   * {@link FerryClient.resumeTelemetry}: e.g. warm-up or self-test runs on made-up inputs, which
+   * would skew drift statistics. What was counted before is still sent; consent is untouched
+   * (a client with telemetry off stays off, and one turned on later starts paused).
+   *
+   * @example
+   * client.pauseTelemetry();
+   * await model.run(warmUpInput);
+   * client.resumeTelemetry();
+   */
+  pauseTelemetry(): Promise<void>;
+  /** Counts runs again after {@link FerryClient.pauseTelemetry}. */
+  resumeTelemetry(): Promise<void>;
   /** Stops the worker; every model is disposed. */
   terminate(): void;
 }
@@ -120,6 +149,10 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
     ...(options.assetsUrl ? { assetsUrl: new URL(options.assetsUrl, globalThis.location?.href).href } : {}),
   };
   const boot: BootMessage = { ferryBoot: runtime };
+  // Consent as it stands now, so that a worker restarted after a crash gets it too.
+  let telemetry: TelemetryOptions | false = options.telemetry ?? {};
+  let consented: TelemetryOptions = options.telemetry || {};
+  let telemetryPaused = false;
   const createWorker = () => {
     const worker = options.worker
       ? options.worker()
@@ -129,8 +162,8 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
     return worker;
   };
   // Each worker, the first and any started after a crash, gets the same settings.
-  const connection = connect(createWorker, (api, lifeLock) =>
-    api.init({
+  const connection = connect(createWorker, async (api, lifeLock) => {
+    const init = api.init({
       lifeLock,
       serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
       publicKey: options.publicKey,
@@ -138,10 +171,12 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       ...runtime,
       cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
       testHooks: options.testHooks ?? {},
-      telemetry: options.telemetry ?? {},
+      telemetry,
       ...(options.control === undefined ? {} : { control: options.control }),
-    }),
-  );
+    });
+    // Posted right behind init, ahead of any run: see Connection.call.
+    await Promise.all([init, telemetryPaused && api.pauseTelemetry(true)]);
+  });
   const initialized = connection.call(async () => undefined);
   const persisted = options.persist ? requestPersistence() : Promise.resolve(null);
   const models: FerryModel[] = [];
@@ -151,10 +186,12 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
     await connection.call((api) => api.flushTelemetry());
   };
   // The worker queues what it counted while the page can still run code; sending may finish later.
-  const stopListening =
-    options.telemetry === false
-      ? () => undefined
-      : onPageHide(() => void flushTelemetry().catch(() => undefined));
+  const onHide = () => void flushTelemetry().catch(() => undefined);
+  let stopListening = telemetry === false ? () => undefined : onPageHide(onHide);
+  const pause = async (paused: boolean) => {
+    telemetryPaused = paused;
+    await connection.call((api) => api.pauseTelemetry(paused));
+  };
 
   return {
     model(name, selector = {}) {
@@ -188,6 +225,17 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       return { ...status, ...base, crossOriginIsolated: status.crossOriginIsolated, worker: 'running' };
     },
     flushTelemetry,
+    async setTelemetry(setting) {
+      const next = setting === true ? consented : setting;
+      // Posted at once (not behind `initialized`), so runs called after it see the new setting.
+      await connection.call((api) => api.setTelemetry(next));
+      telemetry = next;
+      if (next) consented = next;
+      stopListening();
+      stopListening = next === false ? () => undefined : onPageHide(onHide);
+    },
+    pauseTelemetry: () => pause(true),
+    resumeTelemetry: () => pause(false),
     terminate() {
       stopListening();
       connection.terminate();

@@ -16,6 +16,8 @@ import { openProbeMemo, type ProbeMemo } from './runtime/webgpu-memo.ts';
 import { holdLifeLock } from './life-lock.ts';
 import { loadModel, prepareEngineFromCache, prepareRuntime } from './load-model.ts';
 import { assigned, loadCold, loadWarm, revalidate } from './load-paths.ts';
+import { parseTelemetryOptions, type TelemetryOptions } from './telemetry/config.ts';
+import { clearDeviceQueue } from './telemetry/queue.ts';
 import { startTelemetry } from './telemetry/start.ts';
 import type { RunRecordInput, Telemetry } from './telemetry/telemetry.ts';
 import type { Engine, EngineResult } from './runtime/engine.ts';
@@ -71,6 +73,8 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
   let opened: Promise<OpenedCache> | undefined;
   let runtime: OrtRuntime | undefined;
   let telemetry: Telemetry | undefined;
+  /** client.pauseTelemetry(), kept apart from consent: telemetry started later starts paused. */
+  let telemetryPaused = false;
   let control: Promise<Controller | undefined> = Promise.resolve(undefined);
   let probe: ProbeMemo | undefined;
   const slots = new Map<string, Slot>();
@@ -105,6 +109,16 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       ...(probe ? { probe } : {}),
     };
   };
+
+  /** Starts telemetry as `config` says, paused if asked, with every model loaded so far attached. */
+  function restartTelemetry(settings: WorkerConfig, after?: Promise<unknown>): void {
+    telemetry = startTelemetry(settings, fetchFn, after);
+    telemetry?.pause(telemetryPaused);
+    for (const [id, slot] of slots) {
+      if (telemetry && runtime && slot.state === 'ready' && slot.info)
+        telemetry.attach(id, slot.info, environment({ runtime }));
+    }
+  }
 
   const environment = (loaded: { runtime: OrtRuntime }) => ({
     crossOriginIsolated: self.crossOriginIsolated,
@@ -319,7 +333,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       void prepareRuntime({ config, probe });
       opened = openCache(config.cache, config.cacheBudgetBytes);
       telemetry?.stop();
-      telemetry = startTelemetry(config, fetchFn);
+      restartTelemetry(config);
       void control.then((previous) => previous?.stop());
       control = startControl(config, fetchFn, probe);
       if (options.lifeLock !== undefined) await holdLifeLock(options.lifeLock);
@@ -341,6 +355,33 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
           },
         ),
       );
+    },
+    /**
+     * Consent changed (client.setTelemetry). Settings start telemetry, or restart it when they
+     * differ (what the old counted is sealed into the queue, and sent by the new); `false` deletes
+     * what was not sent (see Telemetry.discard; with none running, the device's queue). Switched
+     * before the first await, so the runs posted behind this call see the new setting. Rejects
+     * with INVALID_INPUT naming a bad setting, changing nothing.
+     */
+    async setTelemetry(setting: TelemetryOptions | false): Promise<void> {
+      const current = configured().config;
+      const settings = setting === false ? false : parseTelemetryOptions(setting);
+      const previous = telemetry;
+      if (previous && JSON.stringify(settings) === JSON.stringify(current.telemetry)) return;
+      config = { ...current, telemetry: settings };
+      if (settings === false) {
+        telemetry = undefined;
+        return previous ? previous.discard() : clearDeviceQueue();
+      }
+      const sealed = previous?.flush();
+      previous?.stop();
+      restartTelemetry(config, sealed);
+      await sealed;
+    },
+    /** client.pauseTelemetry() and resumeTelemetry(): see Telemetry.pause. */
+    pauseTelemetry(paused: boolean): void {
+      telemetryPaused = paused;
+      telemetry?.pause(paused);
     },
     /** Seals what telemetry counted so far into the queue and starts sending (the page hides). */
     async flushTelemetry(): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TELEMETRY_MAX_BYTES } from '$shared/schemas/telemetry.ts';
+import { invalidInput } from '../errors.ts';
 
 /**
  * Telemetry settings of `createFerryClient({ telemetry })`. Every field is optional; `false`
@@ -51,3 +52,14 @@ export type TelemetryConfig = z.infer<typeof TelemetryConfig>;
 export const TelemetrySetting = z.union([z.literal(false), TelemetryConfig], {
   error: 'false or { flushRuns, flushIntervalMs, epsilon, queue, retry }',
 });
+
+/**
+ * Checks settings given at run time (`client.setTelemetry`), defaults filled in; throws
+ * INVALID_INPUT naming the field as the client options do (`telemetry.flushRuns`).
+ */
+export function parseTelemetryOptions(options: TelemetryOptions): TelemetryConfig {
+  const parsed = TelemetryConfig.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw invalidInput(['telemetry', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid');
+}

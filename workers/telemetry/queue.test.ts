@@ -39,3 +39,15 @@ describe('createMemoryQueue', () => {
     expect(await queue.size()).toEqual({ batches: 3, bytes: 30 });
   });
 });
+
+describe('clear', () => {
+  it('deletes every batch and the unreported drop count', async () => {
+    const queue = createMemoryQueue({ maxBatches: 2, maxBytes: 1000 });
+    for (let n = 1; n <= 3; n++) await queue.push(entry(n), { reportedDrops: 0 });
+    expect(await queue.dropped()).toBe(1);
+    await queue.clear();
+    expect(await queue.size()).toEqual({ batches: 0, bytes: 0 });
+    expect(await queue.dropped()).toBe(0);
+    expect(await queue.oldest()).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { openDB, type DBSchema } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
 /** A sealed batch waiting in the queue; `seq` orders the queue (oldest first). */
 export interface QueuedBatch {
@@ -30,6 +30,8 @@ export interface TelemetryQueue {
   /** Batches dropped over the bounds and not yet reported in a batch. */
   dropped(): Promise<number>;
   size(): Promise<{ batches: number; bytes: number }>;
+  /** Deletes every batch and the unreported drop count (consent withdrawn): all or nothing. */
+  clear(): Promise<void>;
 }
 
 /** Which of `entries` (oldest first, the new one last) go so that the rest fit `bounds`. */
@@ -69,6 +71,10 @@ export function createMemoryQueue(bounds: QueueBounds): TelemetryQueue {
     },
     dropped: async () => dropped,
     size: async () => ({ batches: entries.length, bytes: entries.reduce((sum, e) => sum + e.bytes, 0) }),
+    async clear() {
+      entries = [];
+      dropped = 0;
+    },
   };
 }
 
@@ -87,12 +93,7 @@ const DATABASE_NAME = 'ferry-telemetry';
  * cannot be opened (the caller falls back to memory).
  */
 export async function openIndexedDbQueue(bounds: QueueBounds, name = DATABASE_NAME): Promise<TelemetryQueue> {
-  const db = await openDB<TelemetryDb>(name, 1, {
-    upgrade(database) {
-      database.createObjectStore('batches', { keyPath: 'seq', autoIncrement: true });
-      database.createObjectStore('meta');
-    },
-  });
+  const db = await openTelemetryDb(name);
   return {
     kind: 'indexeddb',
     async push(entry, { reportedDrops }) {
@@ -120,7 +121,40 @@ export async function openIndexedDbQueue(bounds: QueueBounds, name = DATABASE_NA
       const all = await db.getAll('batches');
       return { batches: all.length, bytes: all.reduce((sum, e) => sum + e.bytes, 0) };
     },
+    clear: () => clearStores(db),
   };
+}
+
+async function clearStores(db: IDBPDatabase<TelemetryDb>): Promise<void> {
+  const tx = db.transaction(['batches', 'meta'], 'readwrite');
+  await Promise.all([tx.objectStore('batches').clear(), tx.objectStore('meta').clear(), tx.done]);
+}
+
+function openTelemetryDb(name: string) {
+  return openDB<TelemetryDb>(name, 1, {
+    upgrade(database) {
+      database.createObjectStore('batches', { keyPath: 'seq', autoIncrement: true });
+      database.createObjectStore('meta');
+    },
+  });
+}
+
+/**
+ * Deletes every batch queued on this device, for a worker that holds no queue (consent withdrawn
+ * while telemetry was off): batches an earlier page left must not wait there for a later consent.
+ * Never rejects: without IndexedDB there is nothing stored to delete.
+ */
+export async function clearDeviceQueue(name = DATABASE_NAME): Promise<void> {
+  try {
+    const db = await openTelemetryDb(name);
+    try {
+      await clearStores(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    // No IndexedDB (private modes, embedders without storage): no batch was stored either.
+  }
 }
 
 /** The IndexedDB queue, else a memory one (private modes, embedders without storage). */

@@ -138,6 +138,25 @@ describe('createSender', () => {
     await sender.idle();
     expect((await queue.size()).batches).toBe(1);
   });
+
+  it('starts no request once stopped, even when stopped while it read the queue', async () => {
+    const server = await endpoint([ok]);
+    const queue = await queueOf('{"a":1}');
+    // Stopped while the oldest batch is being read, as a withdrawal can come in that await.
+    const stopping: TelemetryQueue = {
+      ...queue,
+      async oldest() {
+        const entry = await queue.oldest();
+        sender.stop();
+        return entry;
+      },
+    };
+    const { sender } = senderFor(server.url, stopping);
+    sender.kick();
+    await sender.idle();
+    expect(server.bodies).toEqual([]);
+    expect((await queue.size()).batches).toBe(1);
+  });
 });
 
 describe('retryAfterMs and backoffMs', () => {

@@ -37,7 +37,7 @@ export interface Sender {
   /** Resolves once no drain is running: the queue is empty or a retry is scheduled. */
   idle(): Promise<void>;
   stats(): SenderStats;
-  /** Stops for good: no further requests. */
+  /** Stops for good: no request starts after it (one already under way finishes). */
   stop(): void;
 }
 
@@ -112,7 +112,8 @@ export function createSender(options: SenderOptions): Sender {
     while (!stopped) {
       again = false;
       const entry = await queue.oldest();
-      if (!entry) return;
+      // Stopped while the queue was read (consent withdrawn): no request may start after stop().
+      if (!entry || stopped) return;
       const outcome = await post(entry);
       if (outcome.kind === 'retry') {
         stats.failedAttempts++;

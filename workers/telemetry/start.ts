@@ -9,13 +9,23 @@ export function telemetryUrl(serverUrl: string): string {
 
 /**
  * The worker's telemetry as `config.telemetry` asks: none at all for `false` (no queue is even
- * opened), else aggregation with a persistent queue sending to the configured server.
+ * opened), else aggregation with a persistent queue sending to the configured server. Its queue
+ * is used only once `after` settles (telemetry it replaces writes its last batches meanwhile, so
+ * that one sender sends them); recording never waits for it.
  */
-export function startTelemetry(config: WorkerConfig, fetchFn: typeof fetch): Telemetry | undefined {
+export function startTelemetry(
+  config: WorkerConfig,
+  fetchFn: typeof fetch,
+  after: Promise<unknown> = Promise.resolve(),
+): Telemetry | undefined {
   if (config.telemetry === false) return undefined;
+  const queue = openQueue(config.telemetry.queue);
   return createTelemetry({
     config: config.telemetry,
-    queue: openQueue(config.telemetry.queue),
+    queue: after.then(
+      () => queue,
+      () => queue,
+    ),
     endpoint: telemetryUrl(config.serverUrl),
     fetch: fetchFn,
     // Lets a send started as the page hides outlive the page (Fetch: "keepalive").

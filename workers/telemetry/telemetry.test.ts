@@ -54,7 +54,8 @@ const run = {
   latencyMs: 0.2,
 };
 
-async function setUp(config: Partial<TelemetryConfig>) {
+/** Telemetry on a real endpoint and a memory queue, with model slot `m#0` loaded (or, `attached`, attached). */
+async function setUp(config: Partial<TelemetryConfig>, options: { attached?: boolean } = {}) {
   const server = await ingest();
   const queue = createMemoryQueue({ maxBatches: 10, maxBytes: 1 << 20 });
   const telemetry = createTelemetry({
@@ -66,7 +67,9 @@ async function setUp(config: Partial<TelemetryConfig>) {
     uniform: mulberry32(11),
   });
   closers.push(() => telemetry.stop());
-  telemetry.loaded('m#0', info, { crossOriginIsolated: false, webgpuAvailable: false });
+  const environment = { crossOriginIsolated: false, webgpuAvailable: false };
+  if (options.attached) telemetry.attach('m#0', info, environment);
+  else telemetry.loaded('m#0', info, environment);
   return { server, queue, telemetry };
 }
 
@@ -150,6 +153,66 @@ describe('createTelemetry', () => {
     const [batch] = server.batches;
     const featureTotals = batch!.features.map((f) => f.counts.reduce((a, b) => a + b, 0));
     expect(featureTotals.some((total) => total !== 50)).toBe(true);
+  });
+});
+
+describe('createTelemetry consent at run time', () => {
+  it('counts nothing while paused, keeps what it counted before and sends it', async () => {
+    const { server, telemetry } = await setUp({});
+    for (let i = 0; i < 3; i++) telemetry.ran('m#0', run);
+    telemetry.pause(true);
+    for (let i = 0; i < 5; i++) telemetry.ran('m#0', run);
+    telemetry.failed('m#0', 'INVALID_INPUT');
+    telemetry.loaded('m#0', info, { crossOriginIsolated: false, webgpuAvailable: false });
+    expect(await telemetry.status()).toMatchObject({ paused: true });
+    await telemetry.flush();
+    await sentAll(telemetry, 1);
+    telemetry.pause(false);
+    telemetry.ran('m#0', run);
+    await telemetry.flush();
+    const status = await sentAll(telemetry, 2);
+    expect(status).toMatchObject({ paused: false, internalErrors: 0 });
+    expect(server.batches.map((b) => [b.runs, b.errors, b.loads.cold])).toEqual([
+      [3, {}, 1],
+      [1, {}, 0],
+    ]);
+  });
+
+  it('cuts a batch every flushRuns counted runs, however many runs came while paused between them', async () => {
+    const { server, telemetry } = await setUp({ flushRuns: 4 });
+    for (let i = 0; i < 6; i++) {
+      telemetry.ran('m#0', run);
+      telemetry.pause(true);
+      telemetry.ran('m#0', run);
+      telemetry.pause(false);
+    }
+    await sentAll(telemetry, 1);
+    expect(server.batches.map((b) => b.runs)).toEqual([4]);
+  });
+
+  it('counts the runs of a model attached after its load, not the load', async () => {
+    const { server, telemetry } = await setUp({}, { attached: true });
+    for (let i = 0; i < 2; i++) telemetry.ran('m#0', run);
+    await telemetry.flush();
+    await sentAll(telemetry, 1);
+    expect(server.batches[0]).toMatchObject({ runs: 2, loads: { cold: 0, warm: 0 } });
+  });
+
+  it('discard() deletes held runs, open counts, cut batches and the queue, and sends nothing after', async () => {
+    const { server, queue, telemetry } = await setUp({ flushRuns: 2 });
+    // An earlier page's batch, waiting in the queue (pushed once the sender's first look, all
+    // microtasks on a memory queue, found it empty: nothing sends it but a later kick).
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await queue.push({ batchId: 'f'.repeat(32), body: '{}', bytes: 2 }, { reportedDrops: 0 });
+    for (let i = 0; i < 5; i++) telemetry.ran('m#0', run); // two batches cut, one run held
+    await telemetry.discard();
+    telemetry.ran('m#0', run);
+    await telemetry.flush();
+    expect(await queue.size()).toEqual({ batches: 0, bytes: 0 });
+    // Long enough for the write timer (20 ms) and a send to have happened.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await queue.size()).toEqual({ batches: 0, bytes: 0 });
+    expect(server.batches.filter((b) => b.runs > 0)).toEqual([]);
   });
 });
 

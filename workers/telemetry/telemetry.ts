@@ -16,6 +16,8 @@ import { createSender, type SenderStats } from './sender.ts';
 /** Telemetry as `client.status().telemetry` reports it. */
 export interface TelemetryStatus extends SenderStats {
   enabled: true;
+  /** Runs, failures and loads are not counted now (`client.pauseTelemetry()`); sending goes on. */
+  paused: boolean;
   /** Where the queue lives: IndexedDB (survives reloads) or memory. */
   storage: 'indexeddb' | 'memory';
   /** Batches waiting to be sent, and their bytes. */
@@ -71,14 +73,21 @@ const PENDING: PendingBounds = { maxRuns: 64, maxBytes: 1 << 20, idleMs: 250 };
  */
 const RUN_TIMING_STRIDE = 17;
 
+/** What an aggregate's environment counts: facts of this worker, not of the model. */
+export interface TelemetryEnvironment {
+  crossOriginIsolated: boolean;
+  webgpuAvailable: boolean;
+}
+
 /** What the worker tells telemetry; no method throws or rejects. */
 export interface Telemetry {
-  /** A model loaded: start (or keep) its version's aggregate and count the load. */
-  loaded(
-    slot: string,
-    info: ModelInfo,
-    environment: { crossOriginIsolated: boolean; webgpuAvailable: boolean },
-  ): void;
+  /** A model loaded: start (or keep) its version's aggregate and count the load (unless paused). */
+  loaded(slot: string, info: ModelInfo, environment: TelemetryEnvironment): void;
+  /**
+   * A model that loaded before telemetry started (consent came later): its runs from now are
+   * counted under its version's aggregate; its load, which came before, is not.
+   */
+  attach(slot: string, info: ModelInfo, environment: TelemetryEnvironment): void;
   /**
    * A run of `slot` succeeded: held, and counted with its input's features 64 runs later (or
    * when a batch is cut, status() or flush() asks, or runs pause: no count is lost or changed,
@@ -94,7 +103,19 @@ export interface Telemetry {
   flush(): Promise<void>;
   /** Measures the inputs still held first, so that what it reports covers every recorded run. */
   status(): Promise<TelemetryStatus>;
+  /**
+   * While paused, `ran`, `failed` and `loaded` count nothing (a load still attaches its model);
+   * runs held, batches cut and the queue are kept, and sent as before. Costs `ran` one check.
+   */
+  pause(paused: boolean): void;
+  /** Stops for good: nothing is counted or sent after it; what is queued stays queued. */
   stop(): void;
+  /**
+   * Consent withdrawn: stops as `stop` does and deletes what was not sent: runs held, counts not
+   * yet sealed, batches cut and every batch in the queue (earlier pages' too). Resolves once the
+   * queue is empty; a request already under way still finishes.
+   */
+  discard(): Promise<void>;
 }
 
 /** Options of {@link createTelemetry}. */
@@ -156,6 +177,10 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   let lastInternal: string | undefined;
   let sealing = Promise.resolve();
   let stopped = false;
+  let paused = false;
+  let discarded = false;
+  /** stopped or paused: the one flag ran() checks. */
+  let ignoring = false;
 
   const internal = (error: unknown) => {
     internalErrors++;
@@ -209,6 +234,8 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     // One seal at a time, so each drop count is reported in exactly one batch.
     const step = sealing.then(async () => {
       const queue = await deps.queue;
+      // Discarded meanwhile: the batch goes with the rest.
+      if (discarded) return;
       const droppedBatches = await queue.dropped();
       const started = performance.now();
       const { batch, body, bytes } = sealBatch(taken.counts, {
@@ -279,30 +306,53 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     void writeCuts();
   }
 
+  /** Points `slot` at its version's entry, made on first sight; may throw. */
+  function attach(slot: string, info: ModelInfo, environment: TelemetryEnvironment): Tracked {
+    const key = `${info.name}@${info.version}#${info.manifest.metadataVersion}/${info.backend}`;
+    let entry = tracked.get(key);
+    if (!entry) {
+      const aggregate = createAggregate(info.manifest, {
+        backend: info.backend,
+        threads: info.threads,
+        ...environment,
+      });
+      entry = {
+        aggregate,
+        manifest: info.manifest,
+        inputs: createInputMeasure(info.manifest),
+        record: { latencyMs: 0 },
+        held: 0,
+      };
+      tracked.set(key, entry);
+    }
+    slots.set(slot, entry);
+    return entry;
+  }
+
+  function stop() {
+    stopped = ignoring = true;
+    clearTimeout(idle);
+    pending.clear();
+    for (const entry of tracked.values()) clearTimeout(entry.timer);
+    sender.stop();
+  }
+
   sender.kick(); // batches left by an earlier page go first
 
   return {
+    attach(slot, info, environment) {
+      if (stopped) return;
+      try {
+        attach(slot, info, environment);
+      } catch (error) {
+        internal(error);
+      }
+    },
     loaded(slot, info, environment) {
       if (stopped) return;
       try {
-        const key = `${info.name}@${info.version}#${info.manifest.metadataVersion}/${info.backend}`;
-        let entry = tracked.get(key);
-        if (!entry) {
-          const aggregate = createAggregate(info.manifest, {
-            backend: info.backend,
-            threads: info.threads,
-            ...environment,
-          });
-          entry = {
-            aggregate,
-            manifest: info.manifest,
-            inputs: createInputMeasure(info.manifest),
-            record: { latencyMs: 0 },
-            held: 0,
-          };
-          tracked.set(key, entry);
-        }
-        slots.set(slot, entry);
+        const entry = attach(slot, info, environment);
+        if (paused) return;
         track(entry);
         const fallback = fallbackReasonCode(info.fallbackReason);
         entry.aggregate.recordLoad({
@@ -316,7 +366,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       }
     },
     ran(slot, run) {
-      if (stopped) return;
+      if (ignoring) return;
       // Reading the clock twice on every run cost a fifth of the counting in Chromium: every
       // RUN_TIMING_STRIDE-th run is timed and stands for the others.
       const timed = --untilTimed === 0;
@@ -355,7 +405,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     failed(slot, code) {
       const entry = slots.get(slot);
       // A disposed or unloaded model never ran: such calls are the app's, not the model's.
-      if (!entry || stopped || code === 'MODEL_DISPOSED' || code === 'MODEL_NOT_READY') return;
+      if (!entry || ignoring || code === 'MODEL_DISPOSED' || code === 'MODEL_NOT_READY') return;
       try {
         track(entry);
         entry.aggregate.recordError(code);
@@ -386,6 +436,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
       const lastError = stats.lastError ?? lastInternal;
       return {
         enabled: true,
+        paused,
         storage: queue.kind,
         queued: size.batches,
         queuedBytes: size.bytes,
@@ -398,12 +449,25 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         ...(lastError ? { lastError } : {}),
       };
     },
-    stop() {
-      stopped = true;
-      clearTimeout(idle);
-      pending.clear();
-      for (const entry of tracked.values()) clearTimeout(entry.timer);
-      sender.stop();
+    pause(pause) {
+      if (stopped) return;
+      paused = pause;
+      ignoring = pause;
+    },
+    stop,
+    async discard() {
+      discarded = true;
+      stop();
+      cuts.length = 0;
+      tracked.clear();
+      slots.clear();
+      // A write already under way lands first, then goes with the rest.
+      await sealing;
+      try {
+        await (await deps.queue).clear();
+      } catch (error) {
+        internal(error);
+      }
     },
   };
 }
