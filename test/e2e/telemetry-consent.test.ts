@@ -14,10 +14,17 @@ type TelemetrySetting = boolean | Record<string, unknown>;
  */
 const IN_PAGE = `async () => {
   const sdk = await import('/sdk/client.js');
-  const state = {};
+  const state = { workers: [] };
   window.consent = {
-    async open(options) {
-      state.client = sdk.createFerryClient(options);
+    // workerUrl: made through the \`worker\` factory, so that the page holds the Worker to kill.
+    async open({ workerUrl, ...options }) {
+      state.client?.terminate();
+      const worker = () => {
+        const made = new Worker(workerUrl, { type: 'module' });
+        state.workers.push(made);
+        return made;
+      };
+      state.client = sdk.createFerryClient(workerUrl ? { ...options, worker } : options);
       state.model = state.client.model('digits');
       return (await state.model.ready()).version;
     },
@@ -30,6 +37,8 @@ const IN_PAGE = `async () => {
     resume: () => state.client.resumeTelemetry(),
     flush: () => state.client.flushTelemetry(),
     status: async () => (await state.client.status()).telemetry,
+    kill: () => state.workers.at(-1).terminate(),
+    worker: async () => (await state.client.status()).worker,
     // What the worker's queue holds, read from the page (same origin, same IndexedDB).
     async stored() {
       if (!(await indexedDB.databases()).some((d) => d.name === 'ferry-telemetry')) return 0;
@@ -75,6 +84,8 @@ const page = {
   flush: () => stack.page.evaluate('window.consent.flush()'),
   status: () => stack.page.evaluate('window.consent.status()') as Promise<FerryStatus['telemetry']>,
   stored: () => stack.page.evaluate('window.consent.stored()') as Promise<number>,
+  kill: () => stack.page.evaluate('window.consent.kill()'),
+  worker: () => stack.page.evaluate('window.consent.worker()') as Promise<FerryStatus['worker']>,
   hide: () => stack.page.evaluate(() => window.dispatchEvent(new Event('pagehide'))),
 };
 
@@ -165,5 +176,20 @@ describe('telemetry consent at run time', () => {
     await page.flush();
     await drained();
     await expect.poll(serverRuns).toBe(11);
+  });
+
+  it('keeps consent and the pause in the worker started after a crash', async () => {
+    await page.open(stack.clientOptions({ telemetry: false, workerUrl: '/sdk/worker.js' }));
+    await page.set(true);
+    await page.pause();
+    await page.kill();
+    await expect.poll(page.worker).toBe('crashed');
+    await page.run(3); // in a new worker, which loads digits again: paused, none of it counted
+    expect(await page.status()).toMatchObject({ enabled: true, paused: true });
+    await page.resume();
+    await page.run(2);
+    await page.flush();
+    await drained();
+    await expect.poll(serverRuns).toBe(13);
   });
 });
