@@ -3,18 +3,18 @@ import ensureSdk from '../support/sdk-setup.ts';
 import { bootstrapInterval, CYCLE, cycleBlocks, medianOfMedians, type Arm } from './balanced-blocks.ts';
 import { mean, median, row, type BenchResult, type BenchRow } from './report.ts';
 
-// SESSIONS times, three fresh clients in the page (so fresh workers): `on` (default telemetry),
-// `off` and `control` (both `telemetry: false`). Then CYCLES cycles of 18 blocks (balanced-blocks.ts:
-// the six orders of the three clients, arranged so that drift over a cycle and what one worker
-// leaves the next fall on all three alike), each block BLOCK_CALLS sequential run() calls on one
-// client, then a pause in which the on worker writes and sends cut batches (it records held runs
-// 64 at a time, right after the answer of the 64th: see workers/telemetry/telemetry.ts). Two identical telemetry-off workers differ by up
-// to ±15% within one session here (how the OS and Chromium place them), more than telemetry
-// costs: hence many short sessions, and `control` against `off` to show that floor. A session
-// runs more than 1000 calls per client, so the on worker cuts, writes and sends a batch (the
-// default flushRuns) in each.
-const SESSIONS = 36;
-const CYCLES = 12;
+// SESSIONS times, one fresh SDK client (one worker) with default telemetry, on digits. Then
+// CYCLES cycles of 18 blocks (balanced-blocks.ts: the six orders of three arms, arranged so that
+// drift over a cycle and what one block leaves the next fall on all three alike), each block
+// BLOCK_CALLS sequential run() calls, preceded by the switch of its arm, answered before the
+// block is timed: `on` resumes counting (client.resumeTelemetry()), `off` and `control` pause it
+// (client.pauseTelemetry(): the run is not counted, and nothing held, cut or queued is lost, so the
+// on arm still pays a batch every flushRuns runs it counted). A pause after each cycle lets the
+// worker write and send cut batches. The same worker on both sides: two telemetry-off workers
+// differed by up to ±15% within one session here (how the OS and Chromium place their threads),
+// more than telemetry costs, which swamped the former comparison of separate clients.
+const SESSIONS = 12;
+const CYCLES = 80;
 const BLOCK_CALLS = 15;
 const PAUSE_MS = 40;
 const WARMUP_CYCLES = 2;
@@ -25,35 +25,30 @@ type SideName = (typeof SIDES)[number];
 
 /**
  * Runs in the page (as source, like runtime.ts's boundary). Installs `window.overhead`:
- * `open(options)` ends the previous clients and creates one SDK client per side with its options
- * (each with its own worker, created in the order given) and loads digits on each;
- * `blocks(sides, calls)` runs one block of `calls` sequential run() calls on each side of `sides`
- * in turn, timing each call, and each block as one span (its mean per call, in `sides`' order);
- * `telemetry()` reads the on client's telemetry status.
+ * `open(options)` ends the previous client, creates one with `options` and loads digits;
+ * `blocks(sides, calls)` runs, for each side of `sides` in turn, its telemetry switch and then one
+ * block of `calls` sequential run() calls, timing each call, and each block as one span (its mean
+ * per call, in `sides`' order); `telemetry()` reads the client's telemetry status.
  */
 const IN_PAGE = `async () => {
   const { createFerryClient } = await import('/sdk/client.js');
-  let clients = {};
-  let models = {};
+  let client;
+  let model;
   let call = 0;
   // Inputs vary from call to call (ink 0–16), so the features land in different bins.
   const input = () => ({ pixels: { data: new Float32Array(64).fill(call++ % 17), dims: [1, 1, 8, 8] } });
   window.overhead = {
     async open(options) {
-      for (const client of Object.values(clients)) client.terminate();
-      clients = {};
-      models = {};
-      for (const [side, option] of options) {
-        clients[side] = createFerryClient(option);
-        models[side] = clients[side].model('digits');
-      }
-      await Promise.all(Object.values(models).map((model) => model.ready()));
+      client?.terminate();
+      client = createFerryClient(options);
+      model = client.model('digits');
+      await model.ready();
     },
     async blocks(sides, calls) {
-      const times = { calls: {}, blocks: [] };
-      for (const side of Object.keys(models)) times.calls[side] = [];
+      const times = { calls: { on: [], off: [], control: [] }, blocks: [] };
       for (const side of sides) {
-        const model = models[side];
+        // One message before every block, whichever arm: answered before the block starts.
+        await (side === 'on' ? client.resumeTelemetry() : client.pauseTelemetry());
         const into = times.calls[side];
         const first = performance.now();
         for (let i = 0; i < calls; i++) {
@@ -65,7 +60,7 @@ const IN_PAGE = `async () => {
       }
       return times;
     },
-    telemetry: async () => (await clients.on.status()).telemetry,
+    telemetry: async () => (await client.status()).telemetry,
   };
 }`;
 
@@ -81,7 +76,7 @@ interface TelemetryCost {
   sealingMs: number;
 }
 
-/** The `n`th of the six orders of the three sides (which is created first, which plays which arm). */
+/** The `n`th of the six orders of the three sides (which plays which arm). */
 const SIDE_OF_ARM: Record<Arm, SideName> = { a: 'on', b: 'off', c: 'control' };
 const orderOf = (n: number): SideName[] =>
   (CYCLE[n % CYCLE.length] as readonly Arm[]).map((arm) => SIDE_OF_ARM[arm]);
@@ -94,15 +89,12 @@ const trimmedMean = (values: readonly number[]) => {
   return mean(s.slice(cut, s.length - cut));
 };
 
-/** Per session, one ratio per cycle (or per block triple, for the former statistic). */
+/** Per session, one ratio per cycle. */
 interface SessionRatios {
   /** Each cycle's on sum over its off sum, and over its control sum: two ratios per cycle. */
   cycles: number[][];
   /** Each cycle's control sum over its off sum: the floor. */
   cyclesFloor: number[][];
-  /** The former statistic: each on block over the mean of the off and control blocks of its triple. */
-  triples: number[];
-  triplesFloor: number[];
 }
 
 async function measure(stack: Stack) {
@@ -112,50 +104,30 @@ async function measure(stack: Stack) {
   const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   const blocks = async (sides: readonly SideName[]) =>
     (await page.evaluate(`window.overhead.blocks(${JSON.stringify(sides)}, ${BLOCK_CALLS})`)) as Timed;
-  const options: Record<SideName, Record<string, unknown>> = {
-    on: stack.clientOptions(),
-    off: stack.clientOptions({ telemetry: false }),
-    control: stack.clientOptions({ telemetry: false }),
-  };
   const calls: Record<SideName, number[]> = { on: [], off: [], control: [] };
   const cost: TelemetryCost = { batches: 0, recordingMs: 0, sealingMs: 0 };
-  const ratios: SessionRatios = { cycles: [], cyclesFloor: [], triples: [], triplesFloor: [] };
-  const triples: number[][] = [];
-  const triplesFloor: number[][] = [];
+  const ratios: SessionRatios = { cycles: [], cyclesFloor: [] };
   for (let session = 0; session < SESSIONS; session++) {
-    // Workers are created in a different order each session, and the sides take turns at the
-    // cycle's arms (the cycle is balanced whichever plays which).
-    const created = orderOf(session);
-    const armed = orderOf(session + 3);
+    // The sides take turns at the cycle's arms (the cycle is balanced whichever plays which).
+    const armed = orderOf(session);
     const sideOf: Record<Arm, SideName> = { a: armed[0]!, b: armed[1]!, c: armed[2]! };
-    await page.evaluate(
-      `window.overhead.open(${JSON.stringify(created.map((side) => [side, options[side]]))})`,
-    );
-    // All sides warm up alike (JIT, caches).
+    await page.evaluate(`window.overhead.open(${JSON.stringify(stack.clientOptions())})`);
+    // All arms warm up alike (JIT, caches).
     for (let i = 0; i < WARMUP_CYCLES; i++) await blocks(cycleBlocks(i).map((arm) => sideOf[arm]));
     await pause();
     const before = await telemetry();
     const cycles: number[] = [];
     const floor: number[] = [];
-    const ownTriples: number[] = [];
-    const ownTriplesFloor: number[] = [];
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const sides = cycleBlocks(cycle).map((arm) => sideOf[arm]);
       const timed = await blocks(sides);
       for (const side of SIDES) calls[side].push(...timed.calls[side]);
       const sum: Record<SideName, number> = { on: 0, off: 0, control: 0 };
       sides.forEach((side, i) => (sum[side] += timed.blocks[i] as number));
-      // On against each telemetry-off client alone, never against their mean: a mean of two is
-      // less often hit by a stall than one sum is, which biases on/mean(off, control) below 1
-      // (the former statistic below shows it).
+      // On against each off arm alone, never against their mean: a mean of two is less often hit
+      // by a stall than one sum is, which would bias the ratio below 1.
       cycles.push(sum.on / sum.off, sum.on / sum.control);
       floor.push(sum.control / sum.off);
-      for (let t = 0; t < sides.length; t += 3) {
-        const triple: Partial<Record<SideName, number>> = {};
-        for (let k = t; k < t + 3; k++) triple[sides[k]!] = timed.blocks[k];
-        ownTriples.push(triple.on! / ((triple.off! + triple.control!) / 2));
-        ownTriplesFloor.push(triple.control! / triple.off!);
-      }
       await pause();
     }
     const after = await telemetry();
@@ -164,11 +136,7 @@ async function measure(stack: Stack) {
     cost.sealingMs += after.sealingMs - before.sealingMs;
     ratios.cycles.push(cycles);
     ratios.cyclesFloor.push(floor);
-    triples.push(ownTriples);
-    triplesFloor.push(ownTriplesFloor);
   }
-  ratios.triples = triples.map((values) => median(values));
-  ratios.triplesFloor = triplesFloor.map((values) => median(values));
   return { calls, cost, ratios };
 }
 
@@ -202,7 +170,7 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
       better: 'lower',
     }),
     ...interval('on vs off, balanced block cycles', goalInterval),
-    row(`${LABEL}: noise floor: one telemetry-off client vs the other, balanced block cycles`, {
+    row(`${LABEL}: noise floor: one paused arm vs the other, same worker, balanced block cycles`, {
       unit,
       ferry: floor,
       baseline: 1,
@@ -215,7 +183,7 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
       baseline: median(off),
       better: 'lower',
     }),
-    row(`${LABEL}: noise floor: round trip of one telemetry-off client vs the other`, {
+    row(`${LABEL}: noise floor: round trip of one paused arm vs the other`, {
       unit: 'ms (median)',
       ferry: median(calls.control),
       baseline: median(calls.off),
@@ -235,19 +203,6 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
       better: 'lower',
     }),
     row(
-      `${LABEL}: former statistic: on block vs mean of the off and control blocks of its triple (median over sessions; biased low)`,
-      { unit: `ratio (${SESSIONS} sessions)`, ferry: median(ratios.triples), baseline: 1, better: 'lower' },
-    ),
-    row(
-      `${LABEL}: former statistic's noise floor: control block vs off block of the same triple (median over sessions)`,
-      {
-        unit: `ratio (${SESSIONS} sessions)`,
-        ferry: median(ratios.triplesFloor),
-        baseline: 1,
-        better: 'lower',
-      },
-    ),
-    row(
       `${LABEL}: worker time telemetry spends per run (holding, recording, sealing) vs run() round trip, off`,
       {
         unit: 'ms per run (mean)',
@@ -261,10 +216,10 @@ function rowsOf({ calls, cost, ratios }: Awaited<ReturnType<typeof measure>>) {
 }
 
 /**
- * What recording telemetry adds to run(): digits on clients with default telemetry and with
- * `telemetry: false` in one page, in balanced cycles of blocks, over many fresh sets of workers,
- * beside a second telemetry-off client as the noise floor, with the on worker's own accounting of
- * the time it spent holding, recording and sealing runs.
+ * What recording telemetry adds to run(): digits on one client with default telemetry, its runs
+ * counted in some blocks and not in others (pauseTelemetry/resumeTelemetry between blocks), in
+ * balanced cycles of blocks, over several fresh clients, beside a second paused arm as the noise
+ * floor, with the worker's own accounting of the time it spent holding, recording and sealing runs.
  */
 export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
   ensureSdk();
@@ -275,42 +230,50 @@ export async function telemetryOverheadBenchmark(): Promise<BenchResult> {
     const { calls, cost, ratios } = measured;
     const { rows, goalInterval, floorInterval } = rowsOf(measured);
     const list = (values: number[]) => values.map((r) => r.toFixed(3)).join(', ');
+    const offMedianUs = median([...calls.off, ...calls.control]) * 1000;
     const range = (value: { low: number; high: number }) =>
       `${value.low.toFixed(3)}–${value.high.toFixed(3)}`;
     return {
       name: 'Telemetry overhead (run() with telemetry on vs off)',
       description:
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
-        `Three SDK clients in one page, each with its own worker: on (default telemetry: runs held and recorded ` +
-        `64 at a time, a batch cut every 1000 runs, written to IndexedDB and sent once runs pause), off and ` +
-        `control (both telemetry: false). ${SESSIONS} sessions, each with fresh clients (created in a different ` +
-        `order), ${WARMUP_CYCLES} warm-up cycles, then ${CYCLES} cycles of 18 blocks of ${BLOCK_CALLS} sequential ` +
-        `run() calls on one client: the six orders of the three clients arranged so that no client follows ` +
-        `itself, each follows each other one equally often and all have the same mean position ` +
-        `(test/bench/balanced-blocks.ts), so drift within a cycle and what one worker leaves the next fall on all ` +
-        `alike; each cycle rotated by one order, so the block after a pause goes to each client alike; ` +
-        `${PAUSE_MS} ms between cycles, in which held runs are recorded and cut batches written and sent. ` +
-        `Goal row: per cycle, the on client's summed block means over the off client's, and over the control ` +
-        `client's (two ratios a cycle), the median per session, then the median over sessions, with a ` +
-        `two-level bootstrap 95% interval (${RESAMPLES} resamples of sessions and of cycles within them); the ` +
-        `floor is control over off the same way (interval ${range(floorInterval)}; on vs off ${range(goalInterval)}). ` +
-        `Why not the per-call median: the isolated page's clock moves in 5 µs steps, so a per-call median of ` +
-        `~110 µs can only read 1.00, 1.045 or 1.09 apart; a block of ${BLOCK_CALLS} calls timed as one span ` +
-        `resolves ${(5 / BLOCK_CALLS).toFixed(2)} µs a call, a cycle's ${6 * BLOCK_CALLS} calls per client ` +
-        `${(5 / 6 / BLOCK_CALLS).toFixed(2)} µs. Why not the former paired-block statistic ` +
-        `(kept as a row): it set each on block over the mean of the off and control blocks of its triple, and ` +
-        `a mean of two blocks catches a stall from elsewhere on the machine about twice as often as one block, ` +
-        `so it read below 1 (0.95 on a quiet machine while the on worker counted 7.7 µs a run of its own). The per-call rows pool off and ` +
-        `control. Per session, goal: ${list(ratios.cycles.map((values) => median(values)))}; floor: ` +
-        `${list(ratios.cyclesFloor.map((values) => median(values)))}. ${calls.on.length} calls per client; ` +
-        `${cost.batches} batches sealed meanwhile. Worker time per run is the on worker's own count ` +
-        `(client.status().telemetry recordingMs + sealingMs: synchronous work only, IndexedDB and fetch run ` +
-        `outside it): ${cost.recordingMs.toFixed(1)} ms holding and recording runs, ${cost.sealingMs.toFixed(1)} ms ` +
-        `sealing. Held runs are recorded 64 at a time right after the answer of the 64th (a timer that woke the ` +
-        `idle worker to record them cost more CPU than the recording), so that cost falls on that call of the on ` +
-        `client's block; the worker-time row shows it whole, but not the CPU of waking the worker, which only a ` +
-        `thread's own CPU time shows.`,
-      baseline: 'the same model on a client with telemetry: false, in the same page',
+        `One SDK client (one worker) with default telemetry: runs held and recorded 64 at a time, a batch cut ` +
+        `every 1000 counted runs, written to IndexedDB and sent once runs pause. Three arms take turns in that ` +
+        `same worker: on (client.resumeTelemetry() before its block: its runs are counted) and off and control ` +
+        `(client.pauseTelemetry() before theirs: runs are not counted; what was held, cut or queued stays, so ` +
+        `the on arm still pays recording every 64 and a batch every 1000 runs it counted). Every block starts ` +
+        `with its arm's switch, one message answered before the block's first call, whichever arm, so the ` +
+        `switch is outside the timing and the same for all. Paused is not quite telemetry: false: the ` +
+        `telemetry module's timers (the idle recording timer, 250 ms; the batch window's, 60 s; the write ` +
+        `timer after a cut) still run, and fire in whichever block comes, so a little of the on arm's cost ` +
+        `can fall on the off arms; the worker-time row counts all of it. ${SESSIONS} sessions, each a fresh ` +
+        `client, ${WARMUP_CYCLES} warm-up cycles, then ${CYCLES} cycles of 18 blocks of ${BLOCK_CALLS} ` +
+        `sequential run() calls: the six orders of the three arms arranged so that no arm follows itself, each ` +
+        `follows each other one equally often and all have the same mean position ` +
+        `(test/bench/balanced-blocks.ts), so drift within a cycle and what one block leaves the next fall on all ` +
+        `alike; each cycle rotated by one order, so the block after a pause goes to each arm alike; sessions ` +
+        `rotate which side plays which arm. ${PAUSE_MS} ms between cycles, in which cut batches are written and ` +
+        `sent (a batch waits for 20 ms without a counted run, at most 1 s), as in an app whose runs come in ` +
+        `bursts. Goal row: per cycle, the on arm's summed block means over the off arm's, and over the control ` +
+        `arm's (two ratios a cycle), the median per session, then the median over sessions, with a two-level ` +
+        `bootstrap 95% interval (${RESAMPLES} resamples of sessions and of cycles within them); the floor is ` +
+        `control over off the same way (interval ${range(floorInterval)}; on vs off ${range(goalInterval)}). ` +
+        `Why one worker: two telemetry-off workers in one page differed by up to ±15% within a session here ` +
+        `(how the OS and Chromium place their threads), more than telemetry costs; the former comparison of ` +
+        `separate clients (on, off, control, each its own worker, 36 sessions) read 1.037× with a 95% interval ` +
+        `of 0.998–1.087 and a floor of 0.940–1.027, which could not decide the goal. Why blocks: the isolated ` +
+        `page's clock moves in 5 µs steps, so a per-call median of ${offMedianUs.toFixed(0)} µs moves in steps ` +
+        `of ${((5 / offMedianUs) * 100).toFixed(1)}%; a block of ${BLOCK_CALLS} calls timed as one span resolves ${(5 / BLOCK_CALLS).toFixed(2)} µs ` +
+        `a call. The per-call rows pool off and control. Per session, goal: ` +
+        `${list(ratios.cycles.map((values) => median(values)))}; floor: ` +
+        `${list(ratios.cyclesFloor.map((values) => median(values)))}. ${calls.on.length} calls per arm; ` +
+        `${cost.batches} batches sealed meanwhile. Worker time per run is the worker's own count ` +
+        `(client.status().telemetry recordingMs + sealingMs over the on arm's calls: synchronous work only, ` +
+        `IndexedDB and fetch run outside it): ${cost.recordingMs.toFixed(1)} ms holding and recording runs, ` +
+        `${cost.sealingMs.toFixed(1)} ms sealing. Held runs are recorded 64 at a time right after the answer of ` +
+        `the 64th, so that cost falls on that call of an on block; the worker-time row shows it whole, but not ` +
+        `the CPU of waking the worker, which only a thread's own CPU time shows.`,
+      baseline: 'the same client and worker with telemetry paused (pauseTelemetry) in the blocks between',
       settings: {
         sessions: SESSIONS,
         cycles: CYCLES,
