@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../services/deps.ts';
 import { changeOf } from './control-document.ts';
 import { signControl } from './sign-control.ts';
 import { createSqliteControlStore } from './sqlite-control-store.ts';
+import { writeTransaction } from '../db/write-transaction.ts';
 
 type ResignDeps = Pick<ServiceDeps, 'db' | 'signer' | 'controlLifetimeMs' | 'events'>;
 
@@ -12,7 +13,7 @@ type ResignDeps = Pick<ServiceDeps, 'db' | 'signer' | 'controlLifetimeMs' | 'eve
  * document is published on the bus after it commits. Returns the models signed.
  */
 export function backfillControl(deps: ResignDeps): string[] {
-  const changes = deps.db.transaction((tx) =>
+  const changes = writeTransaction(deps.db, (tx) =>
     createSqliteControlStore(tx)
       .unsigned()
       .map((model) => signControl(tx, deps, { model, lastChange: changeOf('created') })),
@@ -30,7 +31,7 @@ export function resignExpiring(deps: ResignDeps, now: Date = new Date()): Contro
   const threshold = new Date(now.getTime() + deps.controlLifetimeMs / 2).toISOString();
   const changes: ControlChange[] = [];
   for (const model of createSqliteControlStore(deps.db).expiringBefore(threshold)) {
-    const change = deps.db.transaction((tx) => signControl(tx, deps, { model }));
+    const change = writeTransaction(deps.db, (tx) => signControl(tx, deps, { model }));
     deps.events.publish(change);
     changes.push(change);
   }

@@ -19,6 +19,7 @@ import type { ControlState } from './control-store.ts';
 import { signControl } from './sign-control.ts';
 import { createSqliteControlStore } from './sqlite-control-store.ts';
 import { checkTargeting } from './targeting.ts';
+import { writeTransaction } from '../db/write-transaction.ts';
 
 type ControlDeps = Pick<ServiceDeps, 'db' | 'signer' | 'controlLifetimeMs' | 'events'>;
 
@@ -77,7 +78,7 @@ function operate(
   decide: (current: Current) => Decision,
 ) {
   const { model, actor } = by;
-  const { status, change } = deps.db.transaction((tx) => {
+  const { status, change } = writeTransaction(deps.db, (tx) => {
     const store = createSqliteControlStore(tx);
     if (store.modelId(model) === null) throw notFound(model);
     const record = store.load(model);

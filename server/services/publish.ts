@@ -14,6 +14,7 @@ import {
   resolveFiles,
 } from './publish-validate.ts';
 import { registryQueries } from './registry-queries.ts';
+import { writeTransaction } from '../db/write-transaction.ts';
 
 /** Whether `name@version` is already in the registry (`db` may be a transaction). */
 export function isPublished(db: FerryQueryable, name: string, version: string): boolean {
@@ -47,7 +48,7 @@ export async function publishVersion(
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 
-  const { result, change } = deps.db.transaction((tx) => {
+  const { result, change } = writeTransaction(deps.db, (tx) => {
     // Another publish of the same version may have committed while we validated.
     if (isPublished(tx, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
     const model = tx

@@ -8,6 +8,7 @@ import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
 import { registryQueries } from './registry-queries.ts';
+import { writeTransaction } from '../db/write-transaction.ts';
 
 /** What a status change returns. */
 export interface StatusChange {
@@ -31,7 +32,7 @@ export interface StatusChangeInput {
  * (a yank may move `stable` or end a rollout). Setting the current status is a no-op.
  */
 export function setVersionStatus(deps: ServiceDeps, input: StatusChangeInput, actor: Actor): StatusChange {
-  const { result, change } = deps.db.transaction((tx) => {
+  const { result, change } = writeTransaction(deps.db, (tx) => {
     const row = registryQueries(tx).version.get({ name: input.name, version: input.version });
     if (!row) {
       throw new FerryError(ErrorCode.BUNDLE_NOT_FOUND, `${input.name}@${input.version} does not exist`);

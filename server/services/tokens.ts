@@ -6,6 +6,7 @@ import { preparedPerHandle } from '../db/prepared.ts';
 import { apiTokens } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor } from './deps.ts';
+import { writeTransaction } from '../db/write-transaction.ts';
 
 const PREFIX = 'ferry_';
 
@@ -30,7 +31,7 @@ export function createToken(
 ): CreatedToken {
   const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
   const scopes = [...new Set(input.scopes)].sort();
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = tx
       .insert(apiTokens)
       .values({
@@ -116,7 +117,7 @@ export function listTokens(db: FerryDb): TokenInfo[] {
 
 /** Revokes a token; idempotent. Throws `INVALID_INPUT` naming the id when there is no such token. */
 export function revokeToken(db: FerryDb, id: number, actor: Actor): TokenInfo {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = tx.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
     if (!row) throw new FerryError(ErrorCode.INVALID_INPUT, `id: no token with id ${id}`);
     if (row.revokedAt !== null) return toInfo(row);
