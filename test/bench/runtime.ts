@@ -13,11 +13,13 @@ const benchOptions = (stack: Stack) => {
 };
 // digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
 // calls each of run(), the bare echo and session.run, taking turns; main-thread time from
-// BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run() and the echo, in alternating order.
+// BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run(), the echo and the waiting echo, in
+// alternating order. A round's own page.evaluate and metric reads cost the page ~0.6 ms of
+// ThreadTime, which 100 calls a round spread as ~6 µs on each call; 300 spread it as ~2.
 const BLOCKS = 100;
 const BLOCK_CALLS = 10;
 const BOUNDARY_ROUNDS = 10;
-const ROUND_CALLS = 100;
+const ROUND_CALLS = 300;
 const WARMUP_CALLS = 100;
 const WARMUP = 3;
 
@@ -162,7 +164,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   await page.evaluate(
     `(${BOUNDARY_IN_PAGE})(${JSON.stringify([benchOptions(stack), 64, 10, [1, 1, 8, 8]])})`,
   );
-  const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 } };
+  const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 }, slowEcho: { task: 0, cpu: 0 } };
   for (const side of ['runs', 'echo', 'slowEcho', 'inference'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
   const { times, inCall, delay } = (await page.evaluate(
@@ -175,8 +177,9 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   if (inCall.runs !== times.runs.length) {
     throw new Error(`session.run tally: ${inCall.runs} runs for ${times.runs.length} run() calls`);
   }
+  const mainSides = ['runs', 'echo', 'slowEcho'] as const;
   for (let round = 0; round < BOUNDARY_ROUNDS; round++) {
-    for (const side of round % 2 === 0 ? (['runs', 'echo'] as const) : (['echo', 'runs'] as const)) {
+    for (const side of round % 2 === 0 ? mainSides : [...mainSides].reverse()) {
       const spent = await mainThreadMs(stack, page, () =>
         page.evaluate(`window.boundary.${side}(${ROUND_CALLS})`),
       );
@@ -186,6 +189,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   }
   const calls = BOUNDARY_ROUNDS * ROUND_CALLS;
   const label = 'digits (8×8 CNN)';
+  const waiting = `the echo answering after a ${(delay * 1000).toFixed(0)} µs busy wait`;
   return [
     row(`${label}: time run() adds over the session.run of the same calls vs a bare postMessage echo`, {
       unit: 'ms (mean)',
@@ -219,6 +223,18 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
       unit: 'ms per call',
       ferry: main.runs.task / calls,
       baseline: main.echo.task / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread CPU time per run() vs per call of ${waiting} (Chrome's ThreadTime)`, {
+      unit: 'ms per call',
+      ferry: main.runs.cpu / calls,
+      baseline: main.slowEcho.cpu / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread task time per run() vs per call of ${waiting} (Chrome's TaskDuration)`, {
+      unit: 'ms per call',
+      ferry: main.runs.task / calls,
+      baseline: main.slowEcho.task / calls,
       better: 'lower',
     }),
     row(`${label}: run() round trip vs session.run in the worker (hot loop)`, {
@@ -427,11 +443,15 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `back against 0.15 ms (the renderer's per-thread CPU times, /proc), on the core the page and the ` +
         `answering worker shared, the echoes included (FERRY_BENCH_THREADS=n sets the client's numThreads to ` +
         `compare). Main-thread time per call is ` +
-        `measured the same way for run() and ` +
-        `the echo, over ${BOUNDARY_ROUNDS} alternating rounds of ${ROUND_CALLS} calls each, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
+        `measured the same way for run(), the echo and the waiting echo (whose page sleeps as long as during a ` +
+        `run(), so its rows show what waking the page costs any worker that answers as late as session.run; a ` +
+        `busy wait touches little memory, and a fake Ferry worker that walked 4 MB while it waited cost the page ` +
+        `~3 µs more per call than one that spun), ` +
+        `over ${BOUNDARY_ROUNDS} rounds of ${ROUND_CALLS} calls each, in alternating order, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +
         `answer and the SDK's handling to the caller's loop, the next request, garbage collection and the ` +
-        `benchmark's own page.evaluate per round, but no time spent waiting for a core), and Chrome's ` +
+        `benchmark's own page.evaluate and metric reads per round, ~0.6 ms of ThreadTime here, ~2 µs a call, but no ` +
+        `time spent waiting for a core), and Chrome's ` +
         `TaskDuration, the wall time of its tasks (waiting for a core inside a task included). ` +
         `paddleocr-det: ${ITERATIONS} sequential calls ` +
         `after ${WARMUP} warm-up calls. Thread rows: Ferry's default WASM threads against one per core up to 4 ` +
