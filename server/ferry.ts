@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ensureIngestWorkerBundle } from './build/server-bundle.js';
 import type { FerryConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { startWalCheckpointer } from './db/wal-checkpointer.ts';
@@ -21,6 +23,9 @@ import { createSigner } from './signing/signer.ts';
 import { createFsBlobStore } from './storage/fs-blob-store.ts';
 import { createTelemetryHandler, type TelemetryHandler } from './telemetry/http.ts';
 import { createTelemetryIngest } from './telemetry/ingest.ts';
+import { startIngestThread } from './telemetry/ingest-thread/host.ts';
+import type { IngestThreadData } from './telemetry/ingest-thread/protocol.ts';
+import { createTextIngest } from './telemetry/ingest-text.ts';
 import { createRateLimiter } from './telemetry/rate-limit.ts';
 import { startRetention, type Retention } from './telemetry/retention.ts';
 import { createSqliteTelemetryStore } from './telemetry/sqlite-store.ts';
@@ -108,13 +113,20 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     store: deps.telemetry,
     windowMs: config.metrics.windowMs,
   });
+  const ingest = settings.ingestThread
+    ? await ingestOnThread(config, databaseFile)
+    : {
+        ...createTextIngest(createTelemetryIngest({ db: deps.db, blobs, store: deps.telemetry })),
+        retention: startRetention(deps.telemetry, settings),
+        close: () => Promise.resolve(),
+      };
   const handler = createTelemetryHandler({
-    ingest: createTelemetryIngest({ db: deps.db, blobs, store: deps.telemetry }),
+    ingest,
     limiter: createRateLimiter({ perMinute: settings.ratePerMinute, burst: settings.rateBurst }),
     trustedProxies: settings.trustedProxies,
     observer: metrics.ingest,
   });
-  const retention = startRetention(deps.telemetry, settings);
+  const { retention } = ingest;
   const resigner = startResigner(deps, config.control.resignIntervalMs);
   return {
     config,
@@ -137,9 +149,27 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     },
     close: () => {
       retention.stop();
+      void ingest.close();
       resigner.stop();
       void checkpointer.stop();
       database.close();
     },
   };
+}
+
+/**
+ * The telemetry ingest on its own thread (telemetry/ingest-thread/), started from the worker
+ * bundle built beside the server's (server/build/server-bundle.js; fresh already under `npm
+ * start`, built here under `vite dev`), over a second connection to `databaseFile`.
+ */
+async function ingestOnThread(config: FerryConfig, databaseFile: string) {
+  const entry = await ensureIngestWorkerBundle(config.rootDir);
+  const { durability, rollupIntervalMs, minuteRetentionMs, dedupRetentionMs } = config.telemetry;
+  const workerData: IngestThreadData = {
+    databaseFile,
+    dataDir: config.dataDir,
+    durability,
+    retention: { rollupIntervalMs, minuteRetentionMs, dedupRetentionMs },
+  };
+  return startIngestThread({ spawn: () => new Worker(entry, { workerData }) });
 }

@@ -1,5 +1,5 @@
 // Plain JavaScript, because `npm start` imports it before anything can compile TypeScript.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // One level below the root, as server/main.ts is, so that its `import.meta.dirname/..` is the
@@ -7,17 +7,35 @@ import path from 'node:path';
 const DIR = 'dist';
 const ENTRY = path.join('server', 'main.ts');
 const BUNDLE = 'ferry-server.js';
+// The telemetry ingest thread's entry (server/telemetry/ingest-thread/), bundled beside the server:
+// a worker thread runs a file of its own, and its modules must not need tsx's loader either.
+const WORKER_ENTRY = path.join('server', 'telemetry', 'ingest-thread', 'worker.ts');
+const WORKER_BUNDLE = 'ferry-ingest-worker.js';
 const STAMP = 'ferry-server.inputs.json';
+
+/**
+ * The entry points to bundle, named as their bundles are (without `.js`); the worker's only where
+ * the repository has it (server-bundle.test.ts bundles a tiny repository without one).
+ * @param {string} root
+ * @returns {{ in: string, out: string }[]}
+ */
+function entriesOf(root) {
+  const entries = [{ in: ENTRY, out: path.basename(BUNDLE, '.js') }];
+  if (existsSync(path.join(root, WORKER_ENTRY)))
+    entries.push({ in: WORKER_ENTRY, out: path.basename(WORKER_BUNDLE, '.js') });
+  return entries;
+}
 
 /**
  * The bundle's sources as of its last build, or null when there is no complete build.
  * @param {string} dir
+ * @param {{ out: string }[]} entries
  * @returns {{ builtAt: number, inputs: string[] } | null}
  */
-function readStamp(dir) {
+function readStamp(dir, entries) {
   try {
     const stamp = JSON.parse(readFileSync(path.join(dir, STAMP), 'utf8'));
-    statSync(path.join(dir, BUNDLE));
+    for (const entry of entries) statSync(path.join(dir, `${entry.out}.js`));
     return stamp;
   } catch {
     return null;
@@ -44,7 +62,8 @@ function changedSince(root, stamp) {
 
 /**
  * Bundles server/main.ts and the server, shared and build code it imports into one ES module
- * (packages stay external), unless the bundle is fresh, and returns its path. The server then
+ * (packages stay external), and the telemetry ingest thread's entry into another (see
+ * {@link ensureIngestWorkerBundle}), unless the bundles are fresh, and returns the server's path. The server then
  * starts in about a second instead of compiling ~150 modules through tsx's loader on every start,
  * and serves requests without that loader's hooks in its way. Written to a temporary name and
  * renamed, so that servers starting side by side never import half a file.
@@ -53,7 +72,8 @@ function changedSince(root, stamp) {
  */
 export async function ensureServerBundle(root) {
   const dir = path.join(root, DIR);
-  const stamp = readStamp(dir);
+  const entries = entriesOf(root);
+  const stamp = readStamp(dir, entries);
   if (stamp && !changedSince(root, stamp)) return path.join(dir, BUNDLE);
 
   mkdirSync(dir, { recursive: true });
@@ -67,7 +87,7 @@ export async function ensureServerBundle(root) {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [ENTRY],
+    entryPoints: entries,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -79,7 +99,7 @@ export async function ensureServerBundle(root) {
     sourcemap: 'linked',
     metafile: true,
     write: false,
-    outfile: path.join(dir, BUNDLE),
+    outdir: dir,
     logLevel: 'warning',
   });
   for (const file of result.outputFiles) writeFileSync(file.path + suffix, file.contents);
@@ -88,4 +108,15 @@ export async function ensureServerBundle(root) {
   writeFileSync(stampFile, JSON.stringify({ builtAt, inputs }));
   renameSync(stampFile, path.join(dir, STAMP));
   return path.join(dir, BUNDLE);
+}
+
+/**
+ * {@link ensureServerBundle}, returning the telemetry ingest thread's bundle (built with the
+ * server's, from the same sources) instead: what the server starts its ingest thread from.
+ * @param {string} root the repository root
+ * @returns {Promise<string>} the worker bundle's absolute path
+ */
+export async function ensureIngestWorkerBundle(root) {
+  const bundle = await ensureServerBundle(root);
+  return path.join(path.dirname(bundle), WORKER_BUNDLE);
 }

@@ -35,7 +35,8 @@ export const WEB_APP: BuildTarget = {
     'tsconfig.json',
     'tsconfig.base.json',
   ],
-  skip: /(^|\/)(node_modules|\.svelte-kit)(\/|$)|\.test\.ts$|^server\/(cli|build|testing|db\/migrations)\//,
+  // server-bundle.js counts: server/ferry.ts imports it (to find the ingest thread's bundle).
+  skip: /(^|\/)(node_modules|\.svelte-kit)(\/|$)|\.test\.ts$|^server\/(cli|testing|db\/migrations)\/|^server\/build\/(?!server-bundle\.js$)/,
   command: [process.execPath, path.join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
 };
 

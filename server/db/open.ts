@@ -21,6 +21,18 @@ export interface OpenDatabase {
  */
 export function openDatabase(file: string, migrationsDir: string): OpenDatabase {
   mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = openConnection(file);
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: migrationsDir });
+  return { db, sqlite, close: () => sqlite.close() };
+}
+
+/**
+ * A connection to the SQLite file at `file` with Ferry's pragmas (WAL, synchronous FULL, foreign
+ * keys, a 5 s busy timeout), unmigrated: {@link openDatabase}'s, and that of a second connection
+ * to a database it opened (the telemetry ingest thread's).
+ */
+export function openConnection(file: string): Database.Database {
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable in WAL mode except for the last transactions on power loss, not on a
@@ -28,9 +40,7 @@ export function openDatabase(file: string, migrationsDir: string): OpenDatabase 
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: migrationsDir });
-  return { db, sqlite, close: () => sqlite.close() };
+  return sqlite;
 }
 
 /** The handle a drizzle transaction callback receives. */

@@ -1,19 +1,10 @@
-import {
-  ErrorCode,
-  FerryError,
-  TELEMETRY_MAX_BYTES,
-  TelemetryBatch,
-  describeIssue,
-  isFerryError,
-  type ErrorCode as Code,
-} from '$shared';
+import { ErrorCode, FerryError, TELEMETRY_MAX_BYTES, isFerryError, type ErrorCode as Code } from '$shared';
 import { discardBody, readBodyText } from '../http/body-limit.ts';
 import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
 import { errorAnswer } from '../http/respond.ts';
-import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
 import { clientAddresses } from './client-address.ts';
-import type { TelemetryIngest } from './ingest.ts';
+import type { TextIngest } from './ingest-text.ts';
 import type { IngestOutcome } from './store.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -26,7 +17,8 @@ export interface IngestObserver {
 
 /** What {@link createTelemetryHandler} needs. */
 export interface TelemetryHandlerDeps {
-  ingest: TelemetryIngest;
+  /** Parses, checks and stores a body: on the ingest thread, or in this one (ferry.ts decides). */
+  ingest: TextIngest;
   limiter: RateLimiter;
   /** Peers whose `X-Forwarded-For` is believed (client-address.ts). */
   trustedProxies: readonly string[];
@@ -58,22 +50,6 @@ function checkMediaType(request: IngestRequest): void {
       `Content-Type: must be application/json or text/plain, not ${contentType === null ? 'absent' : `"${contentType.slice(0, 100)}"`}`,
     );
   }
-}
-
-/** The batch in `text`, or INVALID_INPUT naming what is wrong (not JSON, or the schema's first issue). */
-function parseBatch(text: string): TelemetryBatch {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (cause) {
-    throw new FerryError(ErrorCode.INVALID_INPUT, `body: not valid JSON (${(cause as Error).message})`);
-  }
-  // The precompiled check gives the schema's verdict (batch-check.test.ts); only a refusal pays
-  // for zod, which names the field.
-  if (isTelemetryBatch(body)) return body;
-  const parsed = TelemetryBatch.safeParse(body);
-  if (!parsed.success) throw new FerryError(ErrorCode.INVALID_INPUT, describeIssue(parsed.error, 'body'));
-  return parsed.data;
 }
 
 // The two acknowledgements, serialized once: every accepted or replayed batch gets one of them.
@@ -124,12 +100,7 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
   ): void => {
     const refused = (error: unknown) => answer(refuse(error));
     const ingestText = (text: string) => {
-      try {
-        const batch = parseBatch(text);
-        ingest.ingest(batch).then((status) => answer(acknowledge(status, batch.runs)), refused);
-      } catch (error) {
-        refused(error);
-      }
+      ingest.ingestText(text).then(({ outcome, runs }) => answer(acknowledge(outcome, runs)), refused);
     };
     try {
       request.readText(TELEMETRY_MAX_BYTES).then(ingestText, refused);
@@ -161,8 +132,11 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     const refuse = (error: unknown): Answer<InlineBody> => {
       // A body refused before it was read (wrong media type) is drained, so the answer arrives.
       request.discard();
-      observer?.refused(isFerryError(error) ? error.code : ErrorCode.INTERNAL);
-      return errorAnswer(error, 'POST /api/v1/telemetry');
+      const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
+      observer?.refused(code);
+      const answer = errorAnswer(error, 'POST /api/v1/telemetry');
+      // The ingest thread is restarting (ingest-thread/host.ts): the batch was not stored.
+      return code === ErrorCode.UNAVAILABLE ? withHeader(answer, 'Retry-After', '1') : answer;
     };
     try {
       checkMediaType(request);

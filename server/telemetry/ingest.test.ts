@@ -4,7 +4,7 @@ import { systemActor } from '../services/deps.ts';
 import { publishVersion } from '../services/publish.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { minuteOf, telemetryBatch, tinyReference } from '../testing/telemetry-batch.ts';
-import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
+import { publishTinyWithReference, tinyManifest } from '../testing/tiny-bundle.ts';
 import { createTelemetryIngest } from './ingest.ts';
 
 let deps: TempDeps;
@@ -12,12 +12,7 @@ const NOW = new Date('2026-12-01T12:00:30.000Z');
 
 beforeEach(async () => {
   deps = createTempDeps();
-  const files = await uploadTiny(deps);
-  await publishVersion(
-    deps,
-    { manifest: { ...tinyManifest(), reference: tinyReference }, files },
-    systemActor,
-  );
+  const files = await publishTinyWithReference(deps);
   // 2.0.0: the profile in a `reference` file, and labels only in the profile.
   const profile = Buffer.from(JSON.stringify(tinyReference));
   const { sha256, size } = await deps.blobs.put(Readable.from([profile]), { maxBytes: 1 << 20 });

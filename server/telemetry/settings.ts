@@ -11,6 +11,7 @@ const TelemetryEnv = z.object({
   FERRY_TELEMETRY_RATE_BURST: z.coerce.number().int().positive().default(120),
   FERRY_TRUSTED_PROXIES: z.string().default(''),
   FERRY_TELEMETRY_DURABILITY: z.enum(['full', 'normal']).default('normal'),
+  FERRY_TELEMETRY_INGEST_THREAD: z.enum(['on', 'off']).default('on'),
 });
 
 /**
@@ -47,6 +48,12 @@ export interface TelemetrySettings {
    * every other request waits too. Registry writes stay `full` whatever this says.
    */
   durability: TelemetryDurability;
+  /**
+   * Whether ingest parses, checks and commits on a thread of its own (ingest-thread/), `on` by
+   * default, so that a burst of telemetry does not hold up the event loop; `off` runs the same
+   * pipeline on the server's thread.
+   */
+  ingestThread: boolean;
 }
 
 /**
@@ -68,5 +75,6 @@ export function loadTelemetrySettings(env: Record<string, string | undefined>): 
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
     durability: e.FERRY_TELEMETRY_DURABILITY,
+    ingestThread: e.FERRY_TELEMETRY_INGEST_THREAD === 'on',
   };
 }

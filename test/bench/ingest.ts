@@ -57,9 +57,9 @@ const postOptions = {
 
 /**
  * Telemetry ingest throughput and ack latency: autocannon POSTs a realistic batch with a fresh
- * batch id per request to Ferry's fast-lane route (schema, version check, one SQLite transaction
- * with its idempotency record), with each durability setting, and to a bare node:http endpoint
- * that only parses the JSON.
+ * batch id per request to Ferry's fast-lane route (on the ingest thread: schema, version check,
+ * one SQLite transaction with its idempotency record), with each durability setting, and to a
+ * bare node:http endpoint that only parses the JSON.
  */
 export async function ingestBenchmark(): Promise<BenchResult> {
   const dir = bundleVariant(tinyDir, (manifest) => void (manifest.reference = reference));
@@ -71,7 +71,7 @@ export async function ingestBenchmark(): Promise<BenchResult> {
       const synced = await ferryLoad(dir, { durability: 'full', baseline });
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry answers after the batch is committed to SQLite with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer included), and its main thread alone, where the JavaScript and the event loop run; each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry's event loop reads the body and hands it to its ingest thread (FERRY_TELEMETRY_INGEST_THREAD=on, the default), which parses it, checks it against the version and commits it to SQLite; Ferry answers after that commit, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's ingest thread and WAL checkpointer included), and its main thread alone, where HTTP and the event loop run (for Ferry, the difference is mostly the ingest thread's parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [

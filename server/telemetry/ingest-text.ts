@@ -1,0 +1,54 @@
+import { ErrorCode, FerryError, TelemetryBatch, describeIssue } from '$shared';
+import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
+import type { TelemetryIngest } from './ingest.ts';
+import type { IngestOutcome } from './store.ts';
+
+/** What became of one ingested body: its outcome, and the runs the batch counted. */
+export interface Ingested {
+  outcome: IngestOutcome;
+  runs: number;
+}
+
+/**
+ * Ingests request bodies as they came off the wire: the part of `POST /api/v1/telemetry` after
+ * HTTP. Runs on the ingest thread (ingest-thread/) or, with the thread off, in the server's own.
+ */
+export interface TextIngest {
+  /**
+   * Parses, checks and stores one body. Rejects with INVALID_INPUT naming what is wrong (not JSON,
+   * the schema's first issue, or what does not fit the version), MODEL_NOT_FOUND or
+   * BUNDLE_NOT_FOUND, and stores nothing then; settles after the commit.
+   */
+  ingestText(text: string): Promise<Ingested>;
+}
+
+/** The batch in `text`, or INVALID_INPUT naming what is wrong (not JSON, or the schema's first issue). */
+export function parseBatch(text: string): TelemetryBatch {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    throw new FerryError(ErrorCode.INVALID_INPUT, `body: not valid JSON (${(cause as Error).message})`);
+  }
+  // The precompiled check gives the schema's verdict (batch-check.test.ts); only a refusal pays
+  // for zod, which names the field.
+  if (isTelemetryBatch(body)) return body;
+  const parsed = TelemetryBatch.safeParse(body);
+  if (!parsed.success) throw new FerryError(ErrorCode.INVALID_INPUT, describeIssue(parsed.error, 'body'));
+  return parsed.data;
+}
+
+/** {@link TextIngest} over `ingest`: the one pipeline both hosts (thread or in-process) run. */
+export function createTextIngest(ingest: TelemetryIngest): TextIngest {
+  return {
+    ingestText(text) {
+      let batch: TelemetryBatch;
+      try {
+        batch = parseBatch(text);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return ingest.ingest(batch).then((outcome) => ({ outcome, runs: batch.runs }));
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureIngestWorkerBundle } from '../../build/server-bundle.js';
+import { systemActor } from '../../services/deps.ts';
+import { setVersionStatus } from '../../services/status.ts';
+import { createToken, revokeToken } from '../../services/tokens.ts';
+import { createTempDeps, type TempDeps } from '../../testing/temp-deps.ts';
+import { telemetryBatch } from '../../testing/telemetry-batch.ts';
+import { publishTinyWithReference } from '../../testing/tiny-bundle.ts';
+import { createTelemetryIngest } from '../ingest.ts';
+import { createTextIngest } from '../ingest-text.ts';
+import { startIngestThread, type IngestThread } from './host.ts';
+import type { IngestThreadData } from './protocol.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+const HOUR = 3600_000;
+
+let deps: TempDeps;
+let entry: string;
+let thread: IngestThread | null = null;
+
+beforeEach(async () => {
+  entry = await ensureIngestWorkerBundle(ROOT);
+  deps = createTempDeps();
+  await publishTinyWithReference(deps);
+});
+afterEach(async () => {
+  await thread?.close();
+  thread = null;
+  deps.dispose();
+});
+
+const workerData = (): IngestThreadData => ({
+  databaseFile: path.join(deps.dataDir, 'ferry.db'),
+  dataDir: deps.dataDir,
+  durability: 'normal',
+  retention: { rollupIntervalMs: HOUR, minuteRetentionMs: HOUR, dedupRetentionMs: HOUR },
+});
+const realThread = () => new Worker(entry, { workerData: workerData() });
+const body = (edit?: Parameters<typeof telemetryBatch>[1]) =>
+  JSON.stringify(telemetryBatch({ runs: 3 }, edit));
+/** What a promise settled with: the value, or the refusal's code and message. */
+const settled = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: { code: string; message: string }) => ({ code: error.code, message: error.message }),
+  );
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('startIngestThread', () => {
+  it('gives the same outcomes and refusals as the in-process pipeline, and stores what it accepts', async () => {
+    thread = startIngestThread({ spawn: realThread });
+    const inProcess = createTextIngest(
+      createTelemetryIngest({ db: deps.db, blobs: deps.blobs, store: deps.telemetry }),
+    );
+    const accepted = body();
+    const refused = [
+      '{"batchId": ',
+      body((b) => void (b.features[0]!.name = 'c')),
+      body((b) => void ((b as { runs: unknown }).runs = 'many')),
+      body((b) => void (b.model = 'other')),
+      body((b) => void (b.version = '9.9.9')),
+    ];
+    // All in one turn: they travel as one message and share one commit.
+    const onThread = await Promise.all(
+      [accepted, accepted, ...refused].map((text) => settled(thread!.ingestText(text))),
+    );
+    expect(onThread.slice(0, 2)).toEqual([
+      { value: { outcome: 'accepted', runs: 3 } },
+      { value: { outcome: 'duplicate', runs: 3 } },
+    ]);
+    const here = await Promise.all([accepted, ...refused].map((text) => settled(inProcess.ingestText(text))));
+    expect(here[0]).toEqual({ value: { outcome: 'duplicate', runs: 3 } });
+    expect(onThread.slice(2)).toEqual(here.slice(1));
+    expect(onThread.slice(2).map((r) => ('code' in r ? r.code : null))).toEqual([
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'MODEL_NOT_FOUND',
+      'BUNDLE_NOT_FOUND',
+    ]);
+    const buckets = await deps.telemetry.buckets({
+      versionId: 1,
+      from: new Date(0),
+      to: new Date(Date.now() + HOUR),
+    });
+    expect(buckets.map((b) => b.aggregate.runs)).toEqual([3]);
+  });
+
+  it('lets registry writes on the server thread commit while the ingest thread is committing', async () => {
+    thread = startIngestThread({ spawn: realThread });
+    let left = 0;
+    let accepted = 0;
+    // Groups of 50 bodies, 40 turns: the thread commits back to back while the loop below writes.
+    for (let group = 0; group < 40; group++) {
+      for (let i = 0; i < 50; i++) {
+        left++;
+        const done = () => left--;
+        thread
+          .ingestText(body())
+          .then(({ outcome }) => {
+            if (outcome === 'accepted') accepted++;
+          })
+          .then(done, done);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    let writes = 0;
+    const version = { name: 'tiny', version: '1.0.0' };
+    // Each reads, then writes: as DEFERRED transactions these failed with SQLITE_BUSY here.
+    while (left > 0 || writes < 50) {
+      const { id } = createToken(deps.db, { name: `t${writes}`, scopes: ['read'] }, systemActor);
+      revokeToken(deps.db, id, systemActor);
+      setVersionStatus(
+        deps,
+        { ...version, status: writes % 2 === 0 ? 'deprecated' : 'published' },
+        systemActor,
+      );
+      writes++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accepted).toBe(2000);
+    expect(writes).toBeGreaterThanOrEqual(50);
+  });
+
+  it('refuses what a thread held when it exits with UNAVAILABLE, then takes bodies on a new thread', async () => {
+    let spawned = 0;
+    const exitsOnFirstMessage = () =>
+      new Worker("require('node:worker_threads').parentPort.once('message', () => process.exit(1));", {
+        eval: true,
+      });
+    thread = startIngestThread({
+      spawn: () => (spawned++ === 0 ? exitsOnFirstMessage() : realThread()),
+      restartDelayMs: 0,
+    });
+    expect(await settled(thread.ingestText(body()))).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/^telemetry: the ingest thread stopped; retry after 1 s$/),
+    });
+    await turn(); // the restart's timer, set when the thread exited
+    expect(await settled(thread.ingestText(body()))).toEqual({ value: { outcome: 'accepted', runs: 3 } });
+    expect(spawned).toBe(2);
+  });
+
+  it('runs retention passes on the thread', async () => {
+    thread = startIngestThread({ spawn: realThread });
+    await thread.ingestText(body());
+    expect(await thread.retention.runOnce()).toEqual({ minutesRolledUp: 0, batchIdsPruned: 0 });
+  });
+
+  it('refuses bodies pending at close and after it with UNAVAILABLE', async () => {
+    thread = startIngestThread({ spawn: realThread });
+    const pending = settled(thread.ingestText(body()));
+    await thread.close();
+    expect(await pending).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(await settled(thread.ingestText(body()))).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/shutting down/),
+    });
+  });
+});
