@@ -1,0 +1,38 @@
+import { ErrorCode, FerryError } from '$shared';
+import { describe, expect, it } from 'vitest';
+import { createIngestRoute, type IngestRequest } from './http.ts';
+import type { TextIngest } from './ingest-text.ts';
+import { createRateLimiter } from './rate-limit.ts';
+
+/** A JSON POST of `body` from one address, as the Node and web adapters present it. */
+function post(body: string): IngestRequest {
+  return {
+    method: 'POST',
+    header: (name) => (name === 'content-type' ? 'application/json' : null),
+    peerAddress: '192.0.2.1',
+    readText: () => Promise.resolve(body),
+    discard: () => {},
+  };
+}
+
+const routeOver = (ingest: TextIngest) =>
+  createIngestRoute({ ingest, limiter: createRateLimiter({ perMinute: 0, burst: 1 }), trustedProxies: [] });
+
+describe('createIngestRoute', () => {
+  it('acknowledges what the ingest accepted', async () => {
+    const route = routeOver({ ingestText: () => Promise.resolve({ outcome: 'accepted', runs: 3 }) });
+    const answer = await route(post('{}'));
+    expect([answer.status, answer.body]).toEqual([200, '{"status":"accepted"}']);
+  });
+
+  it('answers 503 with Retry-After while the ingest thread is down, and the refusal as the code says', async () => {
+    const refusal = (error: FerryError) => routeOver({ ingestText: () => Promise.reject(error) })(post('{}'));
+    const down = await refusal(new FerryError(ErrorCode.UNAVAILABLE, 'telemetry: restarting'));
+    expect([down.status, down.headers['Retry-After']]).toEqual([503, '1']);
+    expect(JSON.parse(down.body as string)).toEqual({
+      error: { code: 'UNAVAILABLE', message: 'telemetry: restarting' },
+    });
+    const invalid = await refusal(new FerryError(ErrorCode.INVALID_INPUT, 'runs: no'));
+    expect([invalid.status, invalid.headers['Retry-After']]).toEqual([400, undefined]);
+  });
+});
