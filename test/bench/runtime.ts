@@ -21,6 +21,11 @@ const BLOCK_CALLS = 10;
 const BOUNDARY_ROUNDS = 10;
 const ROUND_CALLS = 300;
 const WARMUP_CALLS = 100;
+// run() calls before digits' boundary rows. V8 keeps compiling onnxruntime's hot WASM functions to
+// its top tier on the renderer's thread pool for thousands of calls (traced here: 44 µs of pool
+// CPU per run() after 300 calls, 14 after 3,300, 0.4 after 20,300), and on 2 cores that work
+// competes with the page and the worker: the rows would measure the JIT, not the boundary.
+const TIER_UP_CALLS = 20_000;
 const WARMUP = 3;
 
 const MODELS: { name: string; label: string; input: HarnessInput }[] = [
@@ -165,6 +170,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
     `(${BOUNDARY_IN_PAGE})(${JSON.stringify([benchOptions(stack), 64, 10, [1, 1, 8, 8]])})`,
   );
   const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 }, slowEcho: { task: 0, cpu: 0 } };
+  await page.evaluate(`window.boundary.runs(${TIER_UP_CALLS}).then((times) => times.length)`);
   for (const side of ['runs', 'echo', 'slowEcho', 'inference'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
   const { times, inCall, delay } = (await page.evaluate(
@@ -415,7 +421,10 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `Headless Chromium, cross-origin isolated page on another origin than the Ferry server, WASM backend. ` +
         `digits: round trips from ${BLOCKS} blocks of ${BLOCK_CALLS} sequential calls each of run(), of a bare echo, of the waiting echo and ` +
         `of session.run in a hot loop inside Ferry's worker (measure()), taking turns in one page (abcd, dcba, …) after ` +
-        `${WARMUP_CALLS} warm-up calls each, so that a busy moment of the machine falls on all four alike. ` +
+        `${TIER_UP_CALLS} run() calls (V8 compiles onnxruntime's hot WASM functions to its top tier on the renderer's ` +
+        `thread pool for thousands of calls: 44 µs of pool CPU per run() after 300 calls, 14 after 3,300, 0.4 after ` +
+        `20,300, traced; on 2 cores that competes with the page and the worker) and ${WARMUP_CALLS} warm-up calls ` +
+        `each, so that a busy moment of the machine falls on all four alike. ` +
         `The bare echo: a module worker in the same page answering a transferred Float32Array(64) with a ` +
         `Float32Array(10), which the page reads. First row: the mean round trip of the ${BLOCKS * BLOCK_CALLS} run() calls ` +
         `less the mean wall time of the session.run calls those same calls made in the worker (from ` +
@@ -463,6 +472,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
       settings: {
         iterations: ITERATIONS,
         warmup: WARMUP,
+        tierUpCalls: TIER_UP_CALLS,
         blocks: BLOCKS,
         blockCalls: BLOCK_CALLS,
         boundaryRounds: BOUNDARY_ROUNDS,
