@@ -1,8 +1,9 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TelemetryBatch } from '../../shared/schemas/telemetry.ts';
 import { startFerryServer, type FerryServer } from '../support/ferry-server.ts';
 import { launchBrowser, type LaunchedBrowser } from './support/browser.ts';
-import { driftReportOf } from './support/telemetry.ts';
+import { driftReportOf, INGEST_PATH } from './support/telemetry.ts';
 
 // The two sliders moved to the far right: about +4 reference σ each.
 const MOVED = { worst_radius: 30, worst_concave_points: 0.28 };
@@ -10,9 +11,15 @@ const MOVED = { worst_radius: 30, worst_concave_points: 0.28 };
 let server: FerryServer;
 let browser: LaunchedBrowser;
 let page: Page;
+/** Every telemetry request the page and its worker send, as the browser reports it. */
+const ingest: string[] = [];
+const record = (request: Request) => {
+  if (new URL(request.url()).pathname === INGEST_PATH) ingest.push(request.postData() ?? '');
+};
 beforeAll(async () => {
   server = await startFerryServer({ env: { FERRY_MODELS_DIR: 'models' } }); // the example bundles
   browser = await launchBrowser();
+  browser.context.on('request', record);
   page = await browser.context.newPage();
 });
 afterAll(async () => {
@@ -21,6 +28,28 @@ afterAll(async () => {
 });
 
 const count = async (testId: string) => Number(await page.getByTestId(testId).textContent());
+
+/** Clicks "Simulate 200 visitors" and waits until all 200 ran (the panel's run count moves). */
+async function simulateVisitors(): Promise<void> {
+  const panel = page.getByTestId('prediction-panel');
+  const before = Number(await panel.getAttribute('data-runs'));
+  await page.getByTestId('simulate-visitors').click();
+  await expect
+    .poll(async () => Number(await panel.getAttribute('data-runs')), { timeout: 60_000 })
+    .toBeGreaterThan(before);
+  expect(await page.getByTestId('simulated-runs').textContent()).toBe('Ran 200.');
+}
+
+/** Runs breast-cancer's latest version has on the server. */
+const serverRuns = async () => (await driftReportOf(server, { model: 'breast-cancer' })).runs;
+
+/** Runs counted by the batches in `bodies`, each batch once (a retried batch repeats its id). */
+function runsIn(bodies: readonly string[]): number {
+  const batches = new Map(
+    bodies.map((body) => TelemetryBatch.parse(JSON.parse(body))).map((b) => [b.batchId, b]),
+  );
+  return [...batches.values()].reduce((sum, batch) => sum + batch.runs, 0);
+}
 
 describe('the demo’s telemetry (breast-cancer)', () => {
   it('shows batches queued and sent, and its sliders produce drift that drift.report flags', async () => {
@@ -43,5 +72,41 @@ describe('the demo’s telemetry (breast-cancer)', () => {
     expect(report.runs).toBeGreaterThanOrEqual(200);
     const drifted = report.report.features.filter((f) => f.status === 'drifted').map((f) => f.name);
     expect(drifted.sort()).toEqual(Object.keys(MOVED).sort());
+  });
+
+  // Continues on the page the test above left: telemetry on, its batches sent, the queue empty.
+  it('sends nothing while the consent switch is off and runs go on, and counts from nothing once it is on again', async () => {
+    const consent = page.getByLabel('Share anonymous usage statistics');
+    expect(await consent.isChecked()).toBe(true);
+    const runsBefore = await serverRuns();
+
+    await consent.uncheck();
+    await page.locator('[data-testid=telemetry-status][data-enabled=false]').waitFor();
+    expect(await page.getByTestId('telemetry-off').textContent()).toContain('nothing is counted');
+    expect(await page.getByTestId('telemetry-flush').count()).toBe(0);
+    const atWithdrawal = ingest.length;
+    await simulateVisitors();
+    // What makes an SDK with telemetry on queue and send its counts at once.
+    await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+    expect(await consent.isChecked()).toBe(false);
+    expect(ingest.length).toBe(atWithdrawal);
+
+    await consent.check();
+    await page.locator('[data-testid=telemetry-status][data-enabled=true]').waitFor();
+    expect([
+      await count('telemetry-batches'),
+      await count('telemetry-queued'),
+      await count('telemetry-sent'),
+    ]).toEqual([0, 0, 0]);
+    await simulateVisitors();
+    await page.getByTestId('telemetry-flush').click();
+    await expect.poll(() => count('telemetry-sent'), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => count('telemetry-queued'), { timeout: 60_000 }).toBe(0);
+
+    // Only the 200 runs made after consent came back: none of the 200 made while it was off, and no
+    // request carried them, whenever it left.
+    expect(runsIn(ingest.slice(atWithdrawal))).toBe(200);
+    await expect.poll(serverRuns, { timeout: 20_000 }).toBe(runsBefore + 200);
+    expect(await consent.isChecked()).toBe(true);
   });
 });
