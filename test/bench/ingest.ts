@@ -1,7 +1,9 @@
 import type { RequestSpec } from 'autocannon';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { ReferenceProfile } from '../../shared/index.ts';
 import { telemetryBatch } from '../../server/testing/telemetry-batch.ts';
+import { INGEST_THREAD_MIN_CORES, loadTelemetrySettings } from '../../server/telemetry/settings.ts';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
@@ -15,6 +17,8 @@ const settings = {
   connections: 32,
   seconds: 8,
   rounds: 4,
+  // The ingest thread's rows: fewer rounds, since they stand beside the goal's.
+  threadRounds: 2,
   features: 30,
   binsPerFeature: 10,
   runsPerBatch: 50,
@@ -44,6 +48,12 @@ const template = telemetryBatch({ runs: settings.runsPerBatch }, (b) => {
 const [head, tail] = JSON.stringify({ ...template, batchId: '#' }).split('"#"') as [string, string];
 const freshBody = () => `${head}"${randomBytes(16).toString('hex')}"${tail}`;
 
+const cores = availableParallelism();
+const settingsOf = (threaded: boolean) =>
+  threaded
+    ? 'hands each body from the event loop to the ingest thread, which parses, checks and commits it'
+    : 'parses, checks and commits each batch on the event loop';
+
 const postOptions = {
   connections: settings.connections,
   requests: [
@@ -69,9 +79,16 @@ export async function ingestBenchmark(): Promise<BenchResult> {
       const baseline = { url: `${plain.url}/ingest`, pid: plain.pid };
       const ours = await ferryLoad(dir, { durability: 'normal', baseline });
       const synced = await ferryLoad(dir, { durability: 'full', baseline });
+      const threaded = await ferryLoad(dir, {
+        durability: 'normal',
+        baseline,
+        ingestThread: 'on',
+        rounds: settings.threadRounds,
+      });
+      const thread = settingsOf(ours.ingestThread);
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry's event loop reads the body and hands it to its ingest thread (FERRY_TELEMETRY_INGEST_THREAD=on, the default), which parses it, checks it against the version and commits it to SQLite; Ferry answers after that commit, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the last rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's ingest thread and WAL checkpointer included), and its main thread alone, where HTTP and the event loop run (for Ferry, the difference is mostly the ingest thread's parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry runs with the default FERRY_TELEMETRY_INGEST_THREAD=auto, which on this machine (${cores} cores) ${thread}; it answers after the batch is checked against its version and committed to SQLite, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the durability-full rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it, and the ingest-thread rows FERRY_TELEMETRY_INGEST_THREAD=on (the event loop reads the body and hands it to a thread of its own, which parses, checks and commits it: auto's choice from ${INGEST_THREAD_MIN_CORES} cores up) in ${settings.threadRounds} rounds against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer, and the ingest thread where it runs, included), and its main thread alone, where HTTP and the event loop run (with the ingest thread, the difference is mostly its parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
@@ -107,6 +124,25 @@ export async function ingestBenchmark(): Promise<BenchResult> {
             better: 'higher',
           }),
           ...latencyRows('ack latency, durability full', synced.ferry.latency, synced.baseline.latency),
+          row('batches, ingest thread on', {
+            unit: 'batches/s',
+            ferry: threaded.ferry.perSecond,
+            baseline: threaded.baseline.perSecond,
+            better: 'higher',
+          }),
+          ...latencyRows('ack latency, ingest thread on', threaded.ferry.latency, threaded.baseline.latency),
+          row('server CPU per batch, ingest thread on', {
+            unit: 'µs',
+            ferry: threaded.cpu.ferry.process,
+            baseline: threaded.cpu.baseline.process,
+            better: 'lower',
+          }),
+          row('server main-thread CPU per batch, ingest thread on', {
+            unit: 'µs',
+            ferry: threaded.cpu.ferry.mainThread,
+            baseline: threaded.cpu.baseline.mainThread,
+            better: 'lower',
+          }),
         ],
       };
     } finally {
@@ -131,11 +167,21 @@ function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
  */
 async function ferryLoad(
   dir: string,
-  options: { durability: 'normal' | 'full'; baseline: { url: string; pid: number } },
+  options: {
+    durability: 'normal' | 'full';
+    baseline: { url: string; pid: number };
+    ingestThread?: 'auto' | 'on';
+    rounds?: number;
+  },
 ) {
+  const ingestThread = options.ingestThread ?? 'auto';
   // No rate limit here: every autocannon connection comes from the same loopback address.
   const ferry = await startFerryServer({
-    env: { FERRY_TELEMETRY_RATE_PER_MINUTE: '0', FERRY_TELEMETRY_DURABILITY: options.durability },
+    env: {
+      FERRY_TELEMETRY_RATE_PER_MINUTE: '0',
+      FERRY_TELEMETRY_DURABILITY: options.durability,
+      FERRY_TELEMETRY_INGEST_THREAD: ingestThread,
+    },
   });
   try {
     const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
@@ -145,14 +191,18 @@ async function ferryLoad(
     const pids = { ferry: ferry.child.pid as number, baseline: options.baseline.pid };
     const before = { ferry: cpuTimeOf(pids.ferry), baseline: cpuTimeOf(pids.baseline) };
     const loads = await alternateLoads(urls, postOptions, {
-      rounds: settings.rounds,
+      rounds: options.rounds ?? settings.rounds,
       seconds: settings.seconds,
     });
     const cpu = {
       ferry: perBatch(before.ferry, cpuTimeOf(pids.ferry), loads.ferry.total),
       baseline: perBatch(before.baseline, cpuTimeOf(pids.baseline), loads.baseline.total),
     };
-    return { ...loads, cpu };
+    return {
+      ...loads,
+      cpu,
+      ingestThread: loadTelemetrySettings({ FERRY_TELEMETRY_INGEST_THREAD: ingestThread }).ingestThread,
+    };
   } finally {
     await ferry.stop();
   }

@@ -11,7 +11,10 @@ import { useFerryServer } from '../support/use-ferry-server.ts';
 const ORIGIN = 'https://app.example';
 // Every request names its own client address through the trusted loopback proxy, so that the rate
 // limit (5 at once, then 6 a minute) is tested on its own and stays out of the other tests' way.
+// The ingest thread on whatever the cores (auto leaves it off on a 2-core machine), so that this
+// suite runs ingest through it; the e2e tests run the default.
 const env = {
+  FERRY_TELEMETRY_INGEST_THREAD: 'on',
   FERRY_ALLOWED_ORIGINS: ORIGIN,
   FERRY_TRUSTED_PROXIES: '127.0.0.1',
   FERRY_TELEMETRY_RATE_PER_MINUTE: '6',
@@ -337,6 +340,7 @@ describe('retention', () => {
   // Minute buckets older than a minute are rolled up, checked every 200 ms.
   const server = useFerryServer({
     env: {
+      FERRY_TELEMETRY_INGEST_THREAD: 'on',
       FERRY_TELEMETRY_ROLLUP_INTERVAL_MS: '200',
       FERRY_TELEMETRY_MINUTE_RETENTION_MS: '60000',
       FERRY_TELEMETRY_DEDUP_RETENTION_MS: '3600000',
