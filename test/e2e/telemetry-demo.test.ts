@@ -51,6 +51,32 @@ function runsIn(bodies: readonly string[]): number {
   return [...batches.values()].reduce((sum, batch) => sum + batch.runs, 0);
 }
 
+/**
+ * Simulates 200 visitors with telemetry on and sends their counts: the batches sent since the
+ * `since`-th telemetry request count exactly those 200 runs, and the server's count rises from
+ * `serverBefore` by exactly 200.
+ */
+async function sendsExactly200Runs(since: number, serverBefore: number): Promise<void> {
+  await simulateVisitors();
+  await page.getByTestId('telemetry-flush').click();
+  await expect.poll(() => count('telemetry-sent'), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(() => count('telemetry-queued'), { timeout: 60_000 }).toBe(0);
+  expect(runsIn(ingest.slice(since))).toBe(200);
+  await expect.poll(serverRuns, { timeout: 20_000 }).toBe(serverBefore + 200);
+}
+
+/** The IndexedDB database of the worker's telemetry queue (workers/telemetry/queue.ts). */
+const QUEUE_DB = 'ferry-telemetry';
+
+/** The names of the page origin's IndexedDB databases. */
+const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name));
+
+/** Reloads the demo and waits until its model is ready again. */
+async function reloadDemo(): Promise<void> {
+  await page.reload();
+  await page.locator('[data-testid=model-status][data-state=ready]').waitFor({ timeout: 60_000 });
+}
+
 describe('the demo’s telemetry (breast-cancer)', () => {
   it('shows batches queued and sent, and its sliders produce drift that drift.report flags', async () => {
     await page.goto(`${server.url}/demo/breast-cancer`);
@@ -98,15 +124,56 @@ describe('the demo’s telemetry (breast-cancer)', () => {
       await count('telemetry-queued'),
       await count('telemetry-sent'),
     ]).toEqual([0, 0, 0]);
-    await simulateVisitors();
-    await page.getByTestId('telemetry-flush').click();
-    await expect.poll(() => count('telemetry-sent'), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => count('telemetry-queued'), { timeout: 60_000 }).toBe(0);
-
     // Only the 200 runs made after consent came back: none of the 200 made while it was off, and no
     // request carried them, whenever it left.
-    expect(runsIn(ingest.slice(atWithdrawal))).toBe(200);
-    await expect.poll(serverRuns, { timeout: 20_000 }).toBe(runsBefore + 200);
+    await sendsExactly200Runs(atWithdrawal, runsBefore);
+    expect(await consent.isChecked()).toBe(true);
+  });
+
+  // Continues on the page the test above left: telemetry on, its batches sent, the queue empty.
+  it('remembers the switch turned off on the next visit and across a reload: no queue is opened and nothing is sent while runs go on', async () => {
+    const consent = page.getByLabel('Share anonymous usage statistics');
+    const runsBefore = await serverRuns();
+    await consent.uncheck();
+    await page.locator('[data-testid=telemetry-status][data-enabled=false]').waitFor();
+    const atLeave = ingest.length;
+
+    // Leave for another page of the same origin, and delete the queue's database that the visits
+    // with telemetry on opened: a client created with telemetry on opens it again at once.
+    await page.goto(`${server.url}/.well-known/ferry.json`);
+    expect(await databases()).toContain(QUEUE_DB);
+    await page.evaluate(
+      (name) =>
+        new Promise((resolve, reject) => {
+          const request = indexedDB.deleteDatabase(name);
+          request.onsuccess = resolve;
+          request.onerror = () => reject(request.error);
+        }),
+      QUEUE_DB,
+    );
+    expect(await databases()).not.toContain(QUEUE_DB);
+
+    await page.goto(`${server.url}/demo/breast-cancer`);
+    await page.locator('[data-testid=model-status][data-state=ready]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=telemetry-status][data-enabled=false]').waitFor();
+    expect(await consent.isChecked()).toBe(false);
+    await simulateVisitors();
+    await reloadDemo(); // a real pagehide, which makes a client with telemetry on send at once
+    await page.locator('[data-testid=telemetry-status][data-enabled=false]').waitFor();
+    expect(await consent.isChecked()).toBe(false);
+    await simulateVisitors();
+    expect(ingest.length).toBe(atLeave);
+    // Created with telemetry off, not switched off after it started: no queue was even opened.
+    expect(await databases()).not.toContain(QUEUE_DB);
+
+    // Turned on again: exactly its next 200 runs go out, none of the 400 made while it was off.
+    await consent.check();
+    await page.locator('[data-testid=telemetry-status][data-enabled=true]').waitFor();
+    await sendsExactly200Runs(atLeave, runsBefore);
+
+    // And on is remembered too.
+    await reloadDemo();
+    await page.locator('[data-testid=telemetry-status][data-enabled=true]').waitFor();
     expect(await consent.isChecked()).toBe(true);
   });
 });

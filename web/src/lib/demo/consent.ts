@@ -1,0 +1,53 @@
+/** Where the demo keeps the visitor's telemetry choice on this device. */
+export const CONSENT_KEY = 'ferry-demo:telemetry-consent';
+
+/**
+ * A first visit shares: the demo exists to show telemetry at work, and says so next to the
+ * switch. A product's own banner would usually start from "not shared".
+ */
+export const DEFAULT_CONSENT = true;
+
+/** The part of the Web Storage API the choice needs. */
+export type ConsentStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+const STORED = { on: 'on', off: 'off' } as const;
+
+/**
+ * This device's localStorage, or null where there is none: reading `localStorage` throws a
+ * SecurityError when the browser blocks site data, and it is absent outside a window.
+ */
+function deviceStorage(): ConsentStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The visitor's stored choice: true to share, false when they turned it off. Never throws:
+ * storage that is missing, blocked or holds anything but a value this module wrote gives
+ * {@link DEFAULT_CONSENT}.
+ */
+export function readConsent(storage: ConsentStorage | null = deviceStorage()): boolean {
+  try {
+    const stored = storage?.getItem(CONSENT_KEY);
+    if (stored === STORED.on) return true;
+    if (stored === STORED.off) return false;
+  } catch {
+    // Blocked between the lookup and the read; the default applies.
+  }
+  return DEFAULT_CONSENT;
+}
+
+/**
+ * Remembers the visitor's choice on this device. Never throws: where storage is missing, blocked
+ * or full the choice holds for this page only, and the next visit starts from the default.
+ */
+export function writeConsent(share: boolean, storage: ConsentStorage | null = deviceStorage()): void {
+  try {
+    storage?.setItem(CONSENT_KEY, share ? STORED.on : STORED.off);
+  } catch {
+    // QuotaExceededError or a SecurityError: nothing to remember it in.
+  }
+}
