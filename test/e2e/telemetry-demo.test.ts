@@ -176,4 +176,27 @@ describe('the demo’s telemetry (breast-cancer)', () => {
     await page.locator('[data-testid=telemetry-status][data-enabled=true]').waitFor();
     expect(await consent.isChecked()).toBe(true);
   });
+
+  // Continues on the page the test above left: telemetry on, remembered.
+  it('applies a choice made in another tab: a no there stops this tab sending, a yes here reaches it', async () => {
+    const other = await browser.context.newPage();
+    await other.goto(`${server.url}/demo/breast-cancer`);
+    const switches = [page, other].map((tab) => tab.getByLabel('Share anonymous usage statistics'));
+    const shown = (tab: Page, enabled: boolean) =>
+      tab.locator(`[data-testid=telemetry-status][data-enabled=${enabled}]`).waitFor();
+    await shown(other, true);
+
+    await switches[1]!.uncheck();
+    await shown(page, false);
+    expect(await switches[0]!.isChecked()).toBe(false);
+    const atNo = ingest.length;
+    await simulateVisitors();
+    await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+    expect(ingest.length).toBe(atNo);
+
+    await switches[0]!.check();
+    await shown(other, true);
+    expect(await switches[1]!.isChecked()).toBe(true);
+    await other.close();
+  });
 });

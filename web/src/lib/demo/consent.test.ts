@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONSENT_KEY, DEFAULT_CONSENT, readConsent, writeConsent, type ConsentStorage } from './consent';
+import {
+  CONSENT_KEY,
+  DEFAULT_CONSENT,
+  onConsentStored,
+  readConsent,
+  writeConsent,
+  type ConsentStorage,
+} from './consent';
 
 /** Web Storage's getItem/setItem over a Map, as a page's localStorage behaves for one origin. */
 function memoryStorage(): ConsentStorage & { items: Map<string, string> } {
@@ -75,5 +82,26 @@ describe('the demo’s stored telemetry choice', () => {
     });
     expect(readConsent()).toBe(DEFAULT_CONSENT);
     expect(() => writeConsent(false)).not.toThrow();
+  });
+});
+
+describe('a choice stored by another tab', () => {
+  /** The `storage` event a browser fires in the other tabs of the origin when one writes. */
+  const stored = (key: string | null, newValue: string | null) =>
+    Object.assign(new Event('storage'), { key, newValue });
+
+  it('reaches the listener until it unsubscribes, and nothing but a choice does', () => {
+    const tabs = new EventTarget();
+    const heard: boolean[] = [];
+    const stop = onConsentStored((share) => heard.push(share), tabs);
+    tabs.dispatchEvent(stored(CONSENT_KEY, 'off'));
+    tabs.dispatchEvent(stored('another-key', 'on'));
+    tabs.dispatchEvent(stored(CONSENT_KEY, null)); // removed there: not a choice to share
+    tabs.dispatchEvent(stored(null, null)); // localStorage.clear() there
+    tabs.dispatchEvent(stored(CONSENT_KEY, 'garbage'));
+    tabs.dispatchEvent(stored(CONSENT_KEY, 'on'));
+    stop();
+    tabs.dispatchEvent(stored(CONSENT_KEY, 'off'));
+    expect(heard).toEqual([false, true]);
   });
 });

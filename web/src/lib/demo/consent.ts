@@ -31,13 +31,36 @@ function deviceStorage(): ConsentStorage | null {
  */
 export function readConsent(storage: ConsentStorage | null = deviceStorage()): boolean {
   try {
-    const stored = storage?.getItem(CONSENT_KEY);
-    if (stored === STORED.on) return true;
-    if (stored === STORED.off) return false;
+    return parse(storage?.getItem(CONSENT_KEY)) ?? DEFAULT_CONSENT;
   } catch {
-    // Blocked between the lookup and the read; the default applies.
+    return DEFAULT_CONSENT; // blocked between the lookup and the read
   }
-  return DEFAULT_CONSENT;
+}
+
+/** A value this module wrote, else null. */
+function parse(stored: string | null | undefined): boolean | null {
+  if (stored === STORED.on) return true;
+  if (stored === STORED.off) return false;
+  return null;
+}
+
+/**
+ * Calls `listener` with the choice another tab of this origin stores (the `storage` event fires
+ * only in the other tabs); returns the unsubscribe. A choice removed or cleared there calls
+ * nothing: a page that is running keeps sharing only as the visitor last said, never turned on
+ * by a default.
+ */
+export function onConsentStored(
+  listener: (share: boolean) => void,
+  target: Pick<Window, 'addEventListener' | 'removeEventListener'> = globalThis,
+): () => void {
+  const onStorage = (event: Pick<StorageEvent, 'key' | 'newValue'>) => {
+    if (event.key !== CONSENT_KEY) return;
+    const share = parse(event.newValue);
+    if (share !== null) listener(share);
+  };
+  target.addEventListener('storage', onStorage);
+  return () => target.removeEventListener('storage', onStorage);
 }
 
 /**
