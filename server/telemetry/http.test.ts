@@ -10,7 +10,7 @@ function post(body: string): IngestRequest {
     method: 'POST',
     header: (name) => (name === 'content-type' ? 'application/json' : null),
     peerAddress: '192.0.2.1',
-    readText: () => Promise.resolve(body),
+    readText: (_maxBytes, receiver) => receiver.resolve(body),
     discard: () => {},
   };
 }
@@ -34,5 +34,20 @@ describe('createIngestRoute', () => {
     });
     const invalid = await refusal(new FerryError(ErrorCode.INVALID_INPUT, 'runs: no'));
     expect([invalid.status, invalid.headers['Retry-After']]).toEqual([400, undefined]);
+  });
+
+  it('answers 500 when the ingest throws on a body that arrived later, rather than throwing', async () => {
+    // As Node's request delivers it: from the body's 'end' event, outside any promise.
+    const later: IngestRequest = {
+      ...post('{}'),
+      readText: (_maxBytes, receiver) => void setImmediate(() => receiver.resolve('{}')),
+    };
+    const route = routeOver({
+      ingestText: () => {
+        throw new Error('ingest broke');
+      },
+    });
+    const answer = await route(later);
+    expect(answer.status).toBe(500);
   });
 });

@@ -32,8 +32,12 @@ export interface IngestRequest {
   header(name: string): string | null;
   /** The socket's peer address (client-address.ts decides whether a proxy's header counts). */
   peerAddress: string;
-  /** The body as UTF-8, refused with PAYLOAD_TOO_LARGE past `maxBytes` whatever it declares. */
-  readText(maxBytes: number): Promise<string>;
+  /**
+   * Hands the body as UTF-8 to `receiver.resolve`, or a refusal to `receiver.reject`
+   * (PAYLOAD_TOO_LARGE past `maxBytes` whatever it declares), exactly once. A receiver, not a
+   * promise: two fewer promises per ingest request.
+   */
+  readText(maxBytes: number, receiver: { resolve(text: string): void; reject(error: unknown): void }): void;
   /** Reads and drops a body left unread, in the background, so that the answer reaches the client. */
   discard(): void;
 }
@@ -99,11 +103,16 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     refuse: (error: unknown) => Answer<InlineBody>,
   ): void => {
     const refused = (error: unknown) => answer(refuse(error));
+    // Called from the body's 'end' listener: a throw there would reach the host app, not a promise.
     const ingestText = (text: string) => {
-      ingest.ingestText(text).then(({ outcome, runs }) => answer(acknowledge(outcome, runs)), refused);
+      try {
+        ingest.ingestText(text).then(({ outcome, runs }) => answer(acknowledge(outcome, runs)), refused);
+      } catch (error) {
+        refused(error);
+      }
     };
     try {
-      request.readText(TELEMETRY_MAX_BYTES).then(ingestText, refused);
+      request.readText(TELEMETRY_MAX_BYTES, { resolve: ingestText, reject: refused });
     } catch (error) {
       refused(error);
     }
@@ -157,7 +166,7 @@ function ingestRequestOf(request: Request, peerAddress: string): IngestRequest {
     method: request.method,
     header: (name) => request.headers.get(name),
     peerAddress,
-    readText: (maxBytes) => readBodyText(request, maxBytes),
+    readText: (maxBytes, { resolve, reject }) => void readBodyText(request, maxBytes).then(resolve, reject),
     discard: () => discardBody(request),
   };
 }

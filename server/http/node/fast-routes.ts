@@ -15,7 +15,7 @@ import type { FastRoute, FastRouteContext, NativeRoute } from './front-door.ts';
 import { createHeaderLists, type HeaderList } from './header-list.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
 import { hasBody, viewOfNode } from './node-request.ts';
-import { discardNodeBody, readNodeText } from './read-body.ts';
+import { discardNodeBody, readNodeTextThen, type BodyReceiver } from './read-body.ts';
 import { writeAnswer } from './write-answer.ts';
 
 /** What a route's core gets: the request's view, the pattern's match, and Node's request itself. */
@@ -120,8 +120,8 @@ class NodeIngestRequest implements IngestRequest {
     this.peerAddress = peerAddress;
     this.req = req;
   }
-  readText(maxBytes: number): Promise<string> {
-    return readNodeText(this.req, maxBytes);
+  readText(maxBytes: number, receiver: BodyReceiver<string>): void {
+    readNodeTextThen(this.req, maxBytes, receiver);
   }
   discard(): void {
     discardNodeBody(this.req);

@@ -39,6 +39,29 @@ export function readNodeText(req: IncomingMessage, maxBytes: number): Promise<st
   return collectBody(req, maxBytes, asText);
 }
 
+/** Where a body read without a promise goes: exactly one of the two is called, once. */
+export interface BodyReceiver<T> {
+  resolve(body: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * {@link readNodeText} handing the text (or the refusal) to `receiver` without a promise: the
+ * ingest route (server/telemetry/http.ts) reads every request's body this way.
+ */
+export function readNodeTextThen(
+  req: IncomingMessage,
+  maxBytes: number,
+  receiver: BodyReceiver<string>,
+): void {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    discardNodeBody(req);
+    receiver.reject(payloadTooLarge(maxBytes));
+    return;
+  }
+  collectInto(req, maxBytes, { decode: asText, resolve: receiver.resolve, reject: receiver.reject });
+}
+
 const asBuffer = (body: Buffer) => body;
 const asText = (body: Buffer) => body.toString('utf8');
 
@@ -47,32 +70,40 @@ function collectBody<T>(req: IncomingMessage, maxBytes: number, decode: (body: B
     discardNodeBody(req);
     return Promise.reject(payloadTooLarge(maxBytes));
   }
+  return new Promise((resolve, reject) => collectInto(req, maxBytes, { decode, resolve, reject }));
+}
+
+/** Collects `req`'s body (size checked against `maxBytes` as it arrives), settling once. */
+function collectInto<T>(
+  req: IncomingMessage,
+  maxBytes: number,
+  receiver: BodyReceiver<T> & { decode(body: Buffer): T },
+): void {
+  const { decode, resolve, reject } = receiver;
   // Listeners inline and left in place once settled (they then do nothing): named closures cost a
   // name-keeping call each under tsx, and this runs for every ingest request.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      settled = true;
-      chunks.length = 0;
-      reject(payloadTooLarge(maxBytes));
-      discardNodeBody(req);
-    });
-    req.once('end', () => {
-      if (settled) return;
-      settled = true;
-      resolve(decode(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    });
-    // 'close' before 'end': the client hung up mid-body.
-    req.once('close', () => {
-      if (settled) return;
-      settled = true;
-      if (req.complete) resolve(decode(Buffer.concat(chunks, size)));
-      else reject(cutOff());
-    });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  req.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    size += chunk.length;
+    if (size <= maxBytes) return void chunks.push(chunk);
+    settled = true;
+    chunks.length = 0;
+    reject(payloadTooLarge(maxBytes));
+    discardNodeBody(req);
+  });
+  req.once('end', () => {
+    if (settled) return;
+    settled = true;
+    resolve(decode(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+  });
+  // 'close' before 'end': the client hung up mid-body.
+  req.once('close', () => {
+    if (settled) return;
+    settled = true;
+    if (req.complete) resolve(decode(Buffer.concat(chunks, size)));
+    else reject(cutOff());
   });
 }
