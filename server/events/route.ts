@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, FerryError } from '$shared';
 import type { FerryConfig } from '../config.ts';
-import { statusOf } from '../error-map.ts';
 import type { Answer, InlineBody, RequestView } from '../http/answer.ts';
 import { isolationHeaders, preflightAnswer } from '../http/cors.ts';
 import type { NativeRoute } from '../http/node/front-door.ts';
 import { viewOfNode } from '../http/node/node-request.ts';
 import { writeAnswer } from '../http/node/write-answer.ts';
-import { errorAnswer, jsonAnswer } from '../http/respond.ts';
+import { errorAnswer, unavailableAnswer } from '../http/respond.ts';
 import type { ControlReader, StoredControl } from '../rollouts/control-store.ts';
 import type { EventHub } from './hub.ts';
 import { parseEventsRequest } from './request.ts';
@@ -32,14 +31,11 @@ type Outcome =
   | { answer: Answer<InlineBody> }
   | { stream: { models: string[]; after: number; documents: StoredControl[] } };
 
-/** The 503 of a full server (a 5xx errorAnswer would hide the message, so it is built here). */
+/** The 503 of a full server. */
 function unavailable(max: number, retryMs: number): Answer<InlineBody> {
-  const code = ErrorCode.UNAVAILABLE;
-  const message = `connections: this server holds its maximum of ${max} event streams; retry later`;
-  const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
-  return jsonAnswer(
-    { error: { code, message } },
-    { status: statusOf(code).status, headers: { 'Retry-After': retryAfter } },
+  return unavailableAnswer(
+    `connections: this server holds its maximum of ${max} event streams; retry later`,
+    Math.max(1, Math.ceil(retryMs / 1000)),
   );
 }
 

@@ -19,6 +19,19 @@ export function json(body: unknown, init: JsonInit = {}): Response {
 }
 
 /**
+ * 503 UNAVAILABLE with `message` and `Retry-After`: a refusal the client should retry, whose
+ * message is written for it ({@link errorAnswer} hides the message of every 5xx).
+ */
+export function unavailableAnswer(message: string, retryAfterSeconds: number): Answer<InlineBody> {
+  const code = ErrorCode.UNAVAILABLE;
+  const body: HttpErrorBody = { error: { code, message } };
+  return jsonAnswer(body, {
+    status: statusOf(code).status,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+/**
  * The error answer of the plain HTTP routes: `{ error: { code, message } }` with the status the
  * code maps to. Unknown errors become a 500 whose message reveals nothing; they are logged, with
  * `context` (e.g. the method and path) when given.

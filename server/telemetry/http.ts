@@ -2,7 +2,7 @@ import { ErrorCode, FerryError, TELEMETRY_MAX_BYTES, isFerryError, type ErrorCod
 import { discardBody, readBodyText } from '../http/body-limit.ts';
 import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
-import { errorAnswer, jsonAnswer } from '../http/respond.ts';
+import { errorAnswer, unavailableAnswer } from '../http/respond.ts';
 import { clientAddresses } from './client-address.ts';
 import type { TextIngest } from './ingest-text.ts';
 import type { IngestOutcome } from './store.ts';
@@ -144,11 +144,7 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
       const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
       observer?.refused(code);
       // The ingest thread is restarting or stopping (ingest-thread/host.ts): nothing was stored.
-      // Built here, since errorAnswer hides the message of any 5xx.
-      if (code === ErrorCode.UNAVAILABLE) {
-        const { message } = error as FerryError;
-        return jsonAnswer({ error: { code, message } }, { status: 503, headers: { 'Retry-After': '1' } });
-      }
+      if (code === ErrorCode.UNAVAILABLE) return unavailableAnswer((error as FerryError).message, 1);
       return errorAnswer(error, 'POST /api/v1/telemetry');
     };
     try {
