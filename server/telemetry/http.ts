@@ -1,5 +1,6 @@
 import { ErrorCode, FerryError, TELEMETRY_MAX_BYTES, isFerryError, type ErrorCode as Code } from '$shared';
 import { discardBody, readBodyText } from '../http/body-limit.ts';
+import type { BodyReceiver } from '../http/node/read-body.ts';
 import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
 import { errorAnswer, unavailableAnswer } from '../http/respond.ts';
@@ -37,7 +38,7 @@ export interface IngestRequest {
    * (PAYLOAD_TOO_LARGE past `maxBytes` whatever it declares), exactly once. A receiver, not a
    * promise: two fewer promises per ingest request.
    */
-  readText(maxBytes: number, receiver: { resolve(text: string): void; reject(error: unknown): void }): void;
+  readText(maxBytes: number, receiver: BodyReceiver<string>): void;
   /** Reads and drops a body left unread, in the background, so that the answer reaches the client. */
   discard(): void;
 }

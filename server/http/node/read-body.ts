@@ -54,11 +54,6 @@ export function readNodeTextThen(
   maxBytes: number,
   receiver: BodyReceiver<string>,
 ): void {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
-    discardNodeBody(req);
-    receiver.reject(payloadTooLarge(maxBytes));
-    return;
-  }
   collectInto(req, maxBytes, { decode: asText, resolve: receiver.resolve, reject: receiver.reject });
 }
 
@@ -66,20 +61,23 @@ const asBuffer = (body: Buffer) => body;
 const asText = (body: Buffer) => body.toString('utf8');
 
 function collectBody<T>(req: IncomingMessage, maxBytes: number, decode: (body: Buffer) => T): Promise<T> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
-    discardNodeBody(req);
-    return Promise.reject(payloadTooLarge(maxBytes));
-  }
   return new Promise((resolve, reject) => collectInto(req, maxBytes, { decode, resolve, reject }));
 }
 
-/** Collects `req`'s body (size checked against `maxBytes` as it arrives), settling once. */
+/**
+ * Collects `req`'s body, settling once: refused at once when it declares more than `maxBytes`
+ * (drained unread), else checked against `maxBytes` as it arrives.
+ */
 function collectInto<T>(
   req: IncomingMessage,
   maxBytes: number,
   receiver: BodyReceiver<T> & { decode(body: Buffer): T },
 ): void {
   const { decode, resolve, reject } = receiver;
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    discardNodeBody(req);
+    return reject(payloadTooLarge(maxBytes));
+  }
   // Listeners inline and left in place once settled (they then do nothing): named closures cost a
   // name-keeping call each under tsx, and this runs for every ingest request.
   const chunks: Buffer[] = [];
