@@ -49,7 +49,8 @@ const [head, tail] = JSON.stringify({ ...template, batchId: '#' }).split('"#"') 
 const freshBody = () => `${head}"${randomBytes(16).toString('hex')}"${tail}`;
 
 const cores = availableParallelism();
-const settingsOf = (threaded: boolean) =>
+/** What FERRY_TELEMETRY_INGEST_THREAD=auto does on this machine, in the description's words. */
+const whereIngestRuns = (threaded: boolean) =>
   threaded
     ? 'hands each body from the event loop to the ingest thread, which parses, checks and commits it'
     : 'parses, checks and commits each batch on the event loop';
@@ -85,10 +86,10 @@ export async function ingestBenchmark(): Promise<BenchResult> {
         ingestThread: 'on',
         rounds: settings.threadRounds,
       });
-      const thread = settingsOf(ours.ingestThread);
+      const auto = whereIngestRuns(loadTelemetrySettings({}).ingestThread);
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry runs with the default FERRY_TELEMETRY_INGEST_THREAD=auto, which on this machine (${cores} cores) ${thread}; it answers after the batch is checked against its version and committed to SQLite, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the durability-full rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it, and the ingest-thread rows FERRY_TELEMETRY_INGEST_THREAD=on (the event loop reads the body and hands it to a thread of its own, which parses, checks and commits it: auto's choice from ${INGEST_THREAD_MIN_CORES} cores up) in ${settings.threadRounds} rounds against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer, and the ingest thread where it runs, included), and its main thread alone, where HTTP and the event loop run (with the ingest thread, the difference is mostly its parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry runs with the default FERRY_TELEMETRY_INGEST_THREAD=auto, which on this machine (${cores} cores) ${auto}; it answers after the batch is checked against its version and committed to SQLite, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the durability-full rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it, and the ingest-thread rows FERRY_TELEMETRY_INGEST_THREAD=on (the event loop reads the body and hands it to a thread of its own, which parses, checks and commits it: auto's choice from ${INGEST_THREAD_MIN_CORES} cores up) in ${settings.threadRounds} rounds against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer, and the ingest thread where it runs, included), and its main thread alone, where HTTP and the event loop run (with the ingest thread, the difference is mostly its parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
@@ -198,11 +199,7 @@ async function ferryLoad(
       ferry: perBatch(before.ferry, cpuTimeOf(pids.ferry), loads.ferry.total),
       baseline: perBatch(before.baseline, cpuTimeOf(pids.baseline), loads.baseline.total),
     };
-    return {
-      ...loads,
-      cpu,
-      ingestThread: loadTelemetrySettings({ FERRY_TELEMETRY_INGEST_THREAD: ingestThread }).ingestThread,
-    };
+    return { ...loads, cpu };
   } finally {
     await ferry.stop();
   }
