@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fromBase64 } from '$shared/encoding/bytes.ts';
 import { Sha256 } from '$shared/schemas/manifest.ts';
-import { invalidInput } from './errors.ts';
+import { invalidInputOf } from './errors.ts';
 import { TelemetrySetting } from './telemetry/config.ts';
 
 const isHttpUrl = (value: string) =>
@@ -80,6 +80,5 @@ export type WorkerOptions = z.input<typeof WorkerConfig>;
 export function parseWorkerConfig(options: WorkerOptions): WorkerConfig {
   const parsed = WorkerConfig.safeParse(options);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw invalidInput(issue?.path.join('.') || 'config', issue?.message ?? 'invalid');
+  throw invalidInputOf(parsed.error.issues);
 }

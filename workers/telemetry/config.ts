@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TELEMETRY_MAX_BYTES } from '$shared/schemas/telemetry.ts';
-import { invalidInput } from '../errors.ts';
+import { invalidInputOf } from '../errors.ts';
 
 /**
  * Telemetry settings of `createFerryClient({ telemetry })`. Every field is optional; `false`
@@ -60,6 +60,5 @@ export const TelemetrySetting = z.union([z.literal(false), TelemetryConfig], {
 export function parseTelemetryOptions(options: TelemetryOptions): TelemetryConfig {
   const parsed = TelemetryConfig.safeParse(options);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw invalidInput(['telemetry', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid');
+  throw invalidInputOf(parsed.error.issues, ['telemetry']);
 }
