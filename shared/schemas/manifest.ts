@@ -221,10 +221,40 @@ export const BundleFile = z.object({
 });
 export type BundleFile = z.infer<typeof BundleFile>;
 
-/** A file as listed in a published manifest: the server adds its digest and size. */
+/**
+ * The onnxruntime release that makes compiled forms at publish (the server's onnxruntime-node) and
+ * that the worker runs (onnxruntime-web): both are pinned to it, and a test holds them to it. A
+ * compiled form loads only on the release that made it.
+ */
+export const ONNXRUNTIME_VERSION = '1.30.0';
+
+/**
+ * A device-ready form of an ONNX file, made by the server when the version was published: the
+ * graph optimised by onnxruntime at level `extended` (constant folding, node fusions; the same on
+ * every CPU) and saved in onnxruntime's own flatbuffer format, which it loads without parsing
+ * protobuf or optimising the graph again. A device whose onnxruntime is `onnxruntime` and that
+ * runs the model on WASM downloads this instead of the file and creates its session with graph
+ * optimisation off; any other loads the file itself. Publishing checked that it loads and gives
+ * the file's outputs.
+ */
+export const CompiledForm = z.object({
+  format: z.literal('ort'),
+  optimization: z.literal('extended'),
+  /** The onnxruntime release that made it: only that release loads it. */
+  onnxruntime: SemVer,
+  sha256: Sha256,
+  size: z.number().int().positive(),
+});
+export type CompiledForm = z.infer<typeof CompiledForm>;
+
+/**
+ * A file as listed in a published manifest: the server adds its digest and size, and for an ONNX
+ * file the compiled form it made, when it could make one that gives the same outputs.
+ */
 export const PublishedFile = BundleFile.extend({
   sha256: Sha256,
   size: z.number().int().nonnegative(),
+  compiled: CompiledForm.optional(),
 });
 export type PublishedFile = z.infer<typeof PublishedFile>;
 
