@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   FERRY_TRPC_MAX_BATCH: z.coerce.number().int().positive().default(50),
   FERRY_TOKEN_LAST_USED_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   FERRY_ORT_LOG_LEVEL: z.enum(ORT_LOG_LEVELS).default('fatal'),
+  FERRY_COMPILE_MODELS: z.enum(['on', 'off']).default('on'),
 });
 
 /** Everything the server reads from its environment, parsed and resolved to absolute paths. */
@@ -55,6 +56,11 @@ export interface FerryConfig {
    * `fatal`: none; Ferry logs what matters in its own words). Raise it to debug a model's load.
    */
   ortLogLevel: OrtLogLevel;
+  /**
+   * Whether publishing makes a compiled form of each ONNX file (server/compile/): devices that
+   * run it on WASM then load faster. Off publishes the files alone, as before.
+   */
+  compileModels: boolean;
   /** Telemetry retention and ingest rate limit (FERRY_TELEMETRY_*, FERRY_TRUSTED_PROXIES). */
   telemetry: TelemetrySettings;
   /** Drift thresholds: server-wide and per-model overrides of the calibrated defaults (FERRY_DRIFT_OPTIONS). */
@@ -99,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): FerryConfig
     trpcMaxBatch: e.FERRY_TRPC_MAX_BATCH,
     tokenLastUsedIntervalMs: e.FERRY_TOKEN_LAST_USED_INTERVAL_MS,
     ortLogLevel: e.FERRY_ORT_LOG_LEVEL,
+    compileModels: e.FERRY_COMPILE_MODELS === 'on',
     telemetry: loadTelemetrySettings(env),
     drift: parseDriftSettings(env.FERRY_DRIFT_OPTIONS ?? ''),
     metrics: loadMetricsSettings(env),

@@ -98,6 +98,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     telemetry: createSqliteTelemetryStore(database.db, { durability: config.telemetry.durability }),
     controlLifetimeMs: config.control.lifetimeMs,
     events,
+    compileModels: config.compileModels,
   };
   const admin = ensureBootstrapToken(database.db, systemActor);
   const orphanBlobsRemoved = await sweepOrphanBlobs(deps, ORPHAN_GRACE_MS);

@@ -61,6 +61,26 @@ export const blobs = sqliteTable('blobs', {
   createdAt: text('created_at').notNull().default(now),
 });
 
+/**
+ * The compiled form made at publish of each ONNX file (server/compile/), by the file's blob and
+ * the onnxruntime release that made it: a later version with the same file names the same
+ * compiled blob, so devices that cached it download nothing new.
+ */
+export const compiledForms = sqliteTable(
+  'compiled_forms',
+  {
+    sourceSha256: text('source_sha256')
+      .notNull()
+      .references(() => blobs.sha256),
+    onnxruntime: text('onnxruntime').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => blobs.sha256),
+    size: integer('size').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceSha256, t.onnxruntime] })],
+);
+
 /** API tokens, stored only as the sha256 of the secret. */
 export const apiTokens = sqliteTable('api_tokens', {
   id: integer('id').primaryKey({ autoIncrement: true }),

@@ -19,6 +19,8 @@ export interface ServiceDeps {
   controlLifetimeMs: number;
   /** Where a re-signed control document is announced, after its transaction commits. */
   events: ControlBus;
+  /** Whether publishing makes compiled forms of ONNX files (FERRY_COMPILE_MODELS; server/compile/). */
+  compileModels: boolean;
 }
 
 /** Who is acting: a token's holder, or the server itself. */

@@ -66,6 +66,17 @@ function warnOldOpset(bytes: Uint8Array, file: string): void {
   );
 }
 
+/**
+ * Session options that keep onnxruntime-node's native log at FERRY_ORT_LOG_LEVEL, with its
+ * process-wide level set to match (`ort`: the imported onnxruntime-node).
+ */
+export function ortSessionLogOptions(ort: { env: { logLevel?: OrtLogLevel } }): {
+  logSeverityLevel: 0 | 1 | 2 | 3 | 4;
+} {
+  ort.env.logLevel = nativeLogLevel;
+  return { logSeverityLevel: SEVERITY[nativeLogLevel] };
+}
+
 /** onnxruntime's reason in plain words, without native paths (issue 10, point 8). */
 export function plainOrtReason(message: string): string {
   let reason = message;
@@ -83,10 +94,9 @@ export async function readGraphSignature(bytes: Uint8Array, file: string): Promi
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    ort.env.logLevel = nativeLogLevel;
     session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'disabled',
-      logSeverityLevel: SEVERITY[nativeLogLevel],
+      ...ortSessionLogOptions(ort),
     });
   } catch (error) {
     throw unloadable(bytes, file, error instanceof Error ? error.message : String(error));

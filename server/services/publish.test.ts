@@ -1,7 +1,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyManifest } from '$shared';
+import { ONNXRUNTIME_VERSION, verifyManifest } from '$shared';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { tinyDir, tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { listAudit } from './audit.ts';
@@ -22,15 +22,40 @@ describe('publishVersion', () => {
     expect(result).toMatchObject({ name: 'tiny', version: '1.0.0', metadataVersion: 1 });
     const envelope = JSON.parse(getEnvelope(deps.db, 'tiny', '1.0.0').body);
     const manifest = await verifyManifest(envelope, { publicKey: deps.signer.publicKey });
+    const compiled = manifest.files[0]?.compiled;
     expect(manifest.files).toEqual([
-      { path: 'model.onnx', role: 'onnx', sha256: files[0]?.sha256, size: files[0]?.size },
+      { path: 'model.onnx', role: 'onnx', sha256: files[0]?.sha256, size: files[0]?.size, compiled },
       { path: 'labels.txt', role: 'labels', sha256: files[1]?.sha256, size: files[1]?.size },
     ]);
     expect(publishedBlobSize(deps.db, files[0]?.sha256 ?? '')).toBe(files[0]?.size);
+    // The compiled form (server/compile/) is served like the files, by the digest the manifest signs.
+    expect(compiled).toMatchObject({ format: 'ort', onnxruntime: ONNXRUNTIME_VERSION });
+    expect(publishedBlobSize(deps.db, compiled?.sha256 ?? '')).toBe(compiled?.size);
     expect(listAudit(deps.db, { limit: 10 })[0]).toMatchObject({
       action: 'version.publish',
       target: 'tiny@1.0.0',
     });
+  });
+
+  it('names the same compiled form in a later version with the same ONNX file, so devices keep it', async () => {
+    const files = await uploadTiny(deps);
+    await publishVersion(deps, { manifest: tinyManifest(), files }, systemActor);
+    await publishVersion(deps, { manifest: { ...tinyManifest(), version: '1.1.0' }, files }, systemActor);
+    const compiledOf = async (version: string) => {
+      const envelope = JSON.parse(getEnvelope(deps.db, 'tiny', version).body);
+      return (await verifyManifest(envelope, { publicKey: deps.signer.publicKey })).files[0]?.compiled;
+    };
+    const first = await compiledOf('1.0.0');
+    expect(first).toBeDefined();
+    expect(await compiledOf('1.1.0')).toEqual(first);
+  });
+
+  it('publishes the files alone when FERRY_COMPILE_MODELS is off', async () => {
+    const files = await uploadTiny(deps);
+    await publishVersion({ ...deps, compileModels: false }, { manifest: tinyManifest(), files }, systemActor);
+    const envelope = JSON.parse(getEnvelope(deps.db, 'tiny', '1.0.0').body);
+    const manifest = await verifyManifest(envelope, { publicKey: deps.signer.publicKey });
+    expect(manifest.files.map((file) => file.compiled)).toEqual([undefined, undefined]);
   });
 
   it('refuses to publish a version that already exists (VERSION_EXISTS) and leaves it unchanged', async () => {

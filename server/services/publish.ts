@@ -15,6 +15,7 @@ import {
 } from './publish-validate.ts';
 import { registryQueries } from './registry-queries.ts';
 import { writeTransaction } from '../db/write-transaction.ts';
+import { compileOnnxFiles, recordCompiledForms } from '../compile/compile-files.ts';
 
 /** Whether `name@version` is already in the registry (`db` may be a transaction). */
 export function isPublished(db: FerryQueryable, name: string, version: string): boolean {
@@ -30,7 +31,8 @@ function exists(name: string, version: string): FerryError {
 /**
  * Publishes a version whose files were uploaded before. Everything is validated first (schema,
  * uploaded blobs, sizes, ONNX graphs against the declared signature, reference profiles, version
- * not yet taken);
+ * not yet taken), and each ONNX file's compiled form made (server/compile/; a blob the manifest
+ * names beside the file);
  * then one SQLite transaction writes the model, version, files, blob references, audit entry, the
  * signed manifest and the model's re-signed control document (its stable version may follow the
  * new one). A crash at any point leaves the version fully there or absent.
@@ -42,9 +44,10 @@ export async function publishVersion(
 ): Promise<PublishResult> {
   const manifest = parseBundleManifest(input.manifest, 'manifest.');
   if (isPublished(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
-  const files = await resolveFiles(deps, manifest, input.files);
-  await checkOnnxFiles(deps, manifest, files);
-  await checkReferenceFiles(deps, manifest, files);
+  const resolved = await resolveFiles(deps, manifest, input.files);
+  await checkOnnxFiles(deps, manifest, resolved);
+  await checkReferenceFiles(deps, manifest, resolved);
+  const files = await compileOnnxFiles(deps, resolved);
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 
@@ -83,12 +86,13 @@ export async function publishVersion(
       })
       .returning({ id: versions.id })
       .get();
-    for (const file of files) {
+    for (const { compiled: _compiled, ...file } of files) {
       tx.insert(blobs).values({ sha256: file.sha256, size: file.size }).onConflictDoNothing().run();
       tx.insert(versionFiles)
         .values({ versionId: row.id, ...file })
         .run();
     }
+    recordCompiledForms(tx, files);
     recordAudit(tx, actor, {
       action: 'version.publish',
       target: `${manifest.name}@${manifest.version}`,

@@ -22,7 +22,7 @@ export interface TempDeps extends ServiceDeps {
 
 /** Creates {@link TempDeps}; the committed migrations are applied as on a real start. */
 export function createTempDeps(
-  options: { maxFileBytes?: number; controlLifetimeMs?: number } = {},
+  options: { maxFileBytes?: number; controlLifetimeMs?: number; compileModels?: boolean } = {},
 ): TempDeps {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-unit-'));
   const database = openDatabase(
@@ -41,6 +41,7 @@ export function createTempDeps(
     telemetry: createSqliteTelemetryStore(database.db),
     controlLifetimeMs: options.controlLifetimeMs ?? 7 * 24 * 3600_000,
     events: createInProcessBus(),
+    compileModels: options.compileModels ?? true,
     async upload(file, bundlePath) {
       const { sha256, size } = await blobs.put(createReadStream(file), { maxBytes: maxFileBytes });
       return { path: bundlePath, sha256, size };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ModelList, ServerInfo, verifyManifest } from '$shared';
+import { ModelList, ONNXRUNTIME_VERSION, ServerInfo, verifyManifest } from '$shared';
 import { tinyDir } from '../../server/testing/tiny-bundle.ts';
 import { publishWithCli } from '../support/ferry-cli.ts';
 import { useFerryServer } from '../support/use-ferry-server.ts';
@@ -30,7 +30,10 @@ describe('publish with the CLI, then fetch as a client would', () => {
     expect(manifest).toMatchObject({ name: 'tiny', version: '1.0.0', status: 'published' });
     expect(manifest.files.map((f) => f.path).sort()).toEqual(['labels.txt', 'model.onnx']);
 
-    for (const file of manifest.files) {
+    // Each file, and the ONNX file's compiled form (server/compile/), by the digest the manifest signs.
+    const compiled = manifest.files.flatMap((f) => (f.compiled ? [f.compiled] : []));
+    expect(compiled).toEqual([expect.objectContaining({ format: 'ort', onnxruntime: ONNXRUNTIME_VERSION })]);
+    for (const file of [...manifest.files, ...compiled]) {
       const blob = await fetch(`${server().url}/api/v1/blobs/${file.sha256}`);
       expect(blob.status).toBe(200);
       const bytes = new Uint8Array(await blob.arrayBuffer());
