@@ -36,6 +36,12 @@ export interface FerryClientOptions {
   numThreads?: number;
   /** Folder serving onnxruntime-web's `.wasm` files; default: the ones bundled beside the worker. */
   assetsUrl?: string;
+  /**
+   * Load the compiled form of a model's ONNX files when the server made one and the model runs on
+   * WASM (default true): onnxruntime's own format, optimised at publish, which starts faster.
+   * `false` loads the original files (debugging, comparisons); `info.compiled` says which ran.
+   */
+  compiledModels?: boolean;
   /** Makes the worker; default `new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })`. */
   worker?: () => Worker;
   /**
@@ -170,6 +176,7 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
       ...(options.keyid ? { keyid: options.keyid } : {}),
       ...runtime,
       cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
+      ...(options.compiledModels === undefined ? {} : { compiledModels: options.compiledModels }),
       testHooks: options.testHooks ?? {},
       telemetry,
       ...(options.control === undefined ? {} : { control: options.control }),

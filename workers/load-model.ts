@@ -2,6 +2,7 @@ import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { OpenedCache } from './cache/open-cache.ts';
 import { NO_CONTROL, type Assignment } from './control/assignment.ts';
 import type { ModelRecord } from './cache/types.ts';
+import { deliverySettings } from './loader/delivered-files.ts';
 import {
   loadBundle,
   loadFromCache,
@@ -13,6 +14,7 @@ import {
 import type { SharedDownloads } from './loader/shared-downloads.ts';
 import type { ModelRequest } from './loader/manifest.ts';
 import type { AdapterProbe } from './runtime/backend.ts';
+import { createWithFallback } from './runtime/compiled-fallback.ts';
 import { placementOf, type Engine } from './runtime/engine.ts';
 import { createOrtEngine } from './runtime/ort-engine.ts';
 import { currentThreads, loadOrtRuntime, type OrtRuntime } from './runtime/ort-runtime.ts';
@@ -99,6 +101,7 @@ function bundleOptions(
     key: { publicKey: config.publicKey, ...(config.keyid ? { keyid: config.keyid } : {}) },
     cache: opened.cache,
     fetch: context.fetch,
+    delivery: deliverySettings(config),
     downloads: context.downloads,
     origin: self.location.origin,
     onProgress: context.onProgress,
@@ -193,10 +196,14 @@ async function engineFor(
   if (runtime.build === 'webgpu') await runtime.warmedUp;
   if (config.testHooks.loseWebGpuAdapter) loseWebGpuAdapter();
   const create = TEXT_TASKS.has(bundle.manifest.task) ? createTransformersEngine : createOrtEngine;
-  const engine = await create(bundle, runtime, config.backend);
+  const { engine, original } = await createWithFallback(bundle, (files) =>
+    create(files, runtime, config.backend),
+  );
+  // Original files in place of compiled forms were committed after the load's own commit.
+  const downloaded = original?.bytesDownloaded ?? 0;
   let cache: ModelInfo['cache'];
   try {
-    cache = await committed;
+    cache = original?.cache ?? (await committed);
   } catch (error) {
     await engine.dispose().catch(() => undefined); // the commit's error is the one to report
     throw error;
@@ -210,8 +217,9 @@ async function engineFor(
     ...placementOf(engine),
     threads: currentThreads(runtime),
     ...(runtime.threadsReason ? { threadsReason: runtime.threadsReason } : {}),
-    fromCache: bundle.fromCache,
-    bytesDownloaded: bundle.bytesDownloaded,
+    compiled: engine.compiled,
+    fromCache: bundle.fromCache && downloaded === 0,
+    bytesDownloaded: bundle.bytesDownloaded + downloaded,
     offline: bundle.offline,
     ...(bundle.fallbackFrom ? { fallbackFrom: bundle.fallbackFrom } : {}),
     cache: { persisted: cache.persisted && !opened.warning, ...(warning ? { warning } : {}) },

@@ -116,6 +116,12 @@ export interface ModelInfo {
   fallbackReason?: string;
   /** Why WASM runs on one thread only (no cross-origin isolation). */
   threadsReason?: string;
+  /**
+   * The session runs the compiled form of its ONNX file that the server made at publish
+   * (onnxruntime's own format, optimised already), which starts faster: on WASM, unless the client
+   * said `compiledModels: false` or the version has none. See the README.
+   */
+  compiled: boolean;
   /** Every file came from the local cache: no blob was downloaded. */
   fromCache: boolean;
   bytesDownloaded: number;

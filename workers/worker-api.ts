@@ -8,6 +8,7 @@ import { createEngineSlot, type EngineSlot } from './control/engine-swap.ts';
 import { openStateStore } from './control/state-store.ts';
 import { asFerryError } from './errors-transfer.ts';
 import { verifyFileBytes } from './integrity.ts';
+import { deliveredFiles, deliverySettings } from './loader/delivered-files.ts';
 import { requestRef, type ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
@@ -395,11 +396,19 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         throw asFerryError(error, ErrorCode.INFERENCE_FAILED);
       }
     },
-    /** A file of the loaded bundle (samples, labels, …), verified again, transferred to the page. */
+    /**
+     * A file of the loaded bundle (samples, labels, …), verified again, transferred to the page:
+     * as the load delivered it (an ONNX file the session runs compiled, in its compiled form).
+     */
     async file(id: string, path: string): Promise<Uint8Array> {
       try {
         const { info } = slotFor(id);
-        const file = info?.manifest.files.find((f) => f.path === path);
+        // The same files the load chose (deliveredFiles is pure), less compiled forms it gave up.
+        const delivery = {
+          ...deliverySettings(configured().config),
+          compiledModels: info?.compiled === true,
+        };
+        const file = info && deliveredFiles(info.manifest, delivery).files.find((f) => f.path === path);
         if (!info || !file) {
           throw new FerryError(
             ErrorCode.INVALID_INPUT,

@@ -7,6 +7,7 @@ const valid: WorkerConfig = {
   cache: 'indexeddb',
   cacheBudgetBytes: 1024,
   backend: 'auto',
+  compiledModels: true,
   testHooks: {},
   telemetry: false,
   control: false,
@@ -29,6 +30,12 @@ describe('parseWorkerConfig', () => {
     expect(parseWorkerConfig(full)).toEqual(full);
   });
 
+  it('uses compiled forms unless told not to', () => {
+    const { compiledModels: _, ...withoutSwitch } = valid;
+    expect(parseWorkerConfig(withoutSwitch).compiledModels).toBe(true);
+    expect(parseWorkerConfig({ ...valid, compiledModels: false }).compiledModels).toBe(false);
+  });
+
   it('fills in the control defaults: keep the last good assignment, poll every minute', () => {
     const { control: _, ...withoutControl } = valid;
     expect(parseWorkerConfig(withoutControl as WorkerConfig).control).toEqual({
@@ -47,6 +54,7 @@ describe('parseWorkerConfig', () => {
     ['backend', { backend: 'cuda' }],
     ['numThreads', { numThreads: 1.5 }],
     ['assetsUrl', { assetsUrl: 'not a url' }],
+    ['compiledModels', { compiledModels: 'no' }],
     ['telemetry.flushRuns', { telemetry: { flushRuns: 0 } }],
     ['telemetry.queue.maxBytes', { telemetry: { queue: { maxBytes: 10 } } }],
     ['control.onExpired', { control: { onExpired: 'freeze' } }],

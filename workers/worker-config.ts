@@ -68,6 +68,8 @@ const WorkerConfig = z.object({
     .string({ error: assetsUrlMessage })
     .refine((value) => URL.canParse(value), assetsUrlMessage)
     .optional(),
+  // Compiled forms of ONNX files when the server made them (see loader/delivered-files.ts).
+  compiledModels: z.boolean({ error: 'must be true or false' }).default(true),
   testHooks: TestHooks,
   telemetry: TelemetrySetting,
   control: ControlSetting.optional().transform((value) => value ?? ControlOptions.parse({})),

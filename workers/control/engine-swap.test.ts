@@ -9,6 +9,7 @@ function engine(name: string) {
   const value: Engine = {
     runtime: 'onnxruntime',
     backend: 'wasm',
+    compiled: false,
     async run() {
       if (disposed) throw new Error(`${name}: run on a disposed engine`);
       await new Promise<void>((resolve) => pending.push(resolve));

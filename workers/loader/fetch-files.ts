@@ -1,16 +1,20 @@
 import { ErrorCode, FerryError } from '$shared/errors.ts';
-import type { PublishedFile, PublishedManifest } from '$shared/schemas/manifest.ts';
+import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { ModelCache } from '../cache/model-cache.ts';
 import { verifyFileBytes } from '../integrity.ts';
 import type { LoadProgress } from '../types.ts';
 import { downloadVerified } from './download.ts';
+import type { DeliveredFile } from './delivered-files.ts';
 import { blobUrl } from './manifest.ts';
 import { createProgressTracker } from './progress.ts';
 import type { DownloadLease } from './shared-downloads.ts';
 
 /** What {@link fetchFiles} needs. */
 export interface FetchFilesOptions {
-  manifest: PublishedManifest;
+  /** Names the progress events. */
+  manifest: Pick<PublishedManifest, 'name' | 'version'>;
+  /** What to fetch: the manifest's files as this load delivers them (see delivered-files.ts). */
+  files: readonly DeliveredFile[];
   serverUrl: string;
   cache: ModelCache;
   fetch: typeof fetch;
@@ -23,7 +27,7 @@ export interface FetchFilesOptions {
 }
 
 /**
- * Every file of `manifest` as verified bytes: from the cache when its sha256 is there (checked
+ * Every file of `files` as verified bytes: from the cache when its sha256 is there (checked
  * again: a damaged entry is downloaded anew), else downloaded with progress. A blob two paths
  * share is fetched once, and so is one that another load is downloading (`downloads`). Offline, a file missing from the cache is a `NETWORK_ERROR` naming it.
  */
@@ -34,16 +38,16 @@ export async function fetchFiles(
   const tracker = createProgressTracker({
     name: manifest.name,
     version: manifest.version,
-    files: manifest.files,
+    files: options.files,
     emit: (p) => options.onProgress?.(p),
   });
   const bySha = new Map<string, Promise<{ bytes: Uint8Array; downloaded: boolean }>>();
-  const queue = [...manifest.files];
+  const queue = [...options.files];
   const files = new Map<string, Uint8Array>();
   let bytesDownloaded = 0;
 
   /** The blob of `file` from the cache when it is there and intact, else undefined. */
-  async function fromCache(file: PublishedFile): Promise<Uint8Array | undefined> {
+  async function fromCache(file: DeliveredFile): Promise<Uint8Array | undefined> {
     const cached = await cache.blob(file.sha256);
     if (!cached) return undefined;
     return verifyFileBytes(cached, file).then(
@@ -56,14 +60,14 @@ export async function fetchFiles(
   // warm load all of them are cached, and reading them `concurrency` at a time cost one more
   // IndexedDB round and hash after another (4 files, 3 at a time: two rounds).
   const cachedBlobs = new Map<string, Promise<Uint8Array | undefined>>();
-  for (const file of manifest.files) {
+  for (const file of options.files) {
     if (cachedBlobs.has(file.sha256)) continue;
     const reading = fromCache(file);
     reading.catch(() => undefined); // rejects where obtain awaits it
     cachedBlobs.set(file.sha256, reading);
   }
 
-  async function obtain(file: PublishedFile): Promise<{ bytes: Uint8Array; downloaded: boolean }> {
+  async function obtain(file: DeliveredFile): Promise<{ bytes: Uint8Array; downloaded: boolean }> {
     const cached = await cachedBlobs.get(file.sha256);
     if (cached) return { bytes: cached, downloaded: false };
     if (options.offline) {

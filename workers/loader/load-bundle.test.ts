@@ -3,7 +3,7 @@ import { createMemoryStore } from '../cache/memory-store.ts';
 import { createModelCache } from '../cache/model-cache.ts';
 import type { LoadProgress, VersionChange } from '../types.ts';
 import { loadBundle } from './load-bundle.ts';
-import { fakeRegistry, raw } from './loader.test-support.ts';
+import { delivery, fakeRegistry, raw } from './loader.test-support.ts';
 import { createSharedDownloads } from './shared-downloads.ts';
 
 function setup() {
@@ -20,6 +20,7 @@ function setup() {
       key: { publicKey: raw },
       cache,
       fetch: registry.fetch,
+      delivery,
       downloads,
       onProgress,
       onVersionChange: (c) => changes.push(c),

@@ -4,6 +4,7 @@ import type { TrustedKey } from '$shared/signing/verify.ts';
 import type { ModelCache } from '../cache/model-cache.ts';
 import type { CachedVersion, ModelRecord } from '../cache/types.ts';
 import type { LoadProgress, ModelInfo, VersionChange } from '../types.ts';
+import { deliveredFiles, type DeliveredFile, type DeliverySettings } from './delivered-files.ts';
 import { fetchFiles } from './fetch-files.ts';
 import {
   fetchEnvelope,
@@ -13,6 +14,7 @@ import {
   verifyForRequest,
   type ModelRequest,
 } from './manifest.ts';
+import { originalFiles, type FetchedFiles, type OriginalFiles } from './original-files.ts';
 import { createSharedDownloads, type DownloadLease, type SharedDownloads } from './shared-downloads.ts';
 
 /** Options of {@link loadBundle}. */
@@ -22,6 +24,8 @@ export interface LoadBundleOptions {
   key: TrustedKey;
   cache: ModelCache;
   fetch: typeof fetch;
+  /** Which bytes of a manifest's files the load uses (see delivered-files.ts). */
+  delivery: DeliverySettings;
   /** The worker's downloads in flight, shared by its concurrent loads (default: this load's own). */
   downloads?: SharedDownloads;
   /** The origin the requests come from, named in the hint when the server seems to refuse it (CORS). */
@@ -46,8 +50,18 @@ export interface LoadBundleOptions {
 /** A verified bundle, ready to become a session. */
 export interface LoadedBundle {
   manifest: PublishedManifest;
-  /** File bytes by bundle path, every one verified against the signed manifest. */
+  /**
+   * File bytes by bundle path, every one verified against the signed manifest: an ONNX file's
+   * compiled form where `compiled` lists its path.
+   */
   files: Map<string, Uint8Array>;
+  /** Paths whose bytes are a compiled form (see delivered-files.ts). */
+  compiled: ReadonlySet<string>;
+  /**
+   * Present only when `compiled` lists a path: the original files of those paths, for a compiled
+   * form that onnxruntime-web will not load. See original-files.ts.
+   */
+  original?: () => Promise<OriginalFiles>;
   fromCache: boolean;
   bytesDownloaded: number;
   offline: boolean;
@@ -244,34 +258,50 @@ async function verifiedFiles(
   const manifest = await verifyAndRemember(options, { envelope, request, record });
   refuseYanked(manifest);
   options.onManifest?.(manifest);
-  const fetched = await fetchFiles({ ...options, manifest, offline, downloads: options.lease });
+  const delivered = deliveredFiles(manifest, options.delivery);
+  const fetched = await fetchFiles({
+    ...options,
+    manifest,
+    files: delivered.files,
+    offline,
+    downloads: options.lease,
+  });
   // A channel request that control resolved to a version names both: remember the channel too.
   const channel = request.channel ?? (request.version ? undefined : requestRef(request));
   const previous = channel ? record?.channels[channel] : undefined;
   if (previous && previous !== manifest.version) {
     onVersionChange?.({ name: manifest.name, from: previous, to: manifest.version, reason: 'update' });
   }
-  const bySha = new Map<string, Uint8Array>();
-  for (const file of manifest.files) {
-    const bytes = fetched.files.get(file.path);
-    if (bytes) bySha.set(file.sha256, bytes);
-  }
-  const commit = cache.commit({
-    name: manifest.name,
-    version: manifest.version,
-    envelope,
-    metadataVersion: manifest.metadataVersion,
-    files: manifest.files.map(({ path, sha256, size }) => ({ path, sha256, size })),
-    bytes: bySha,
-    ...(channel ? { channel } : {}),
-    fromCache: fetched.bytesDownloaded === 0,
-  });
+  // The files as delivered, not as the manifest lists them: a warm load finds and verifies
+  // exactly these, and eviction counts their sizes.
+  const commit = async (files: readonly DeliveredFile[], got: FetchedFiles) => {
+    const bySha = new Map<string, Uint8Array>();
+    for (const file of files) {
+      const bytes = got.files.get(file.path);
+      if (bytes) bySha.set(file.sha256, bytes);
+    }
+    const result = await cache.commit({
+      name: manifest.name,
+      version: manifest.version,
+      envelope,
+      metadataVersion: manifest.metadataVersion,
+      files: files.map(({ path, sha256, size }) => ({ path, sha256, size })),
+      bytes: bySha,
+      ...(channel ? { channel } : {}),
+      fromCache: got.bytesDownloaded === 0,
+    });
+    return result.warning === undefined ? { persisted: result.persisted } : result;
+  };
+  const { onProgress: _, ...quiet } = options;
+  const original = () => originalFiles({ ...quiet, manifest }, commit);
   return {
     manifest,
     files: fetched.files,
+    compiled: delivered.compiled,
+    ...(delivered.compiled.size > 0 ? { original } : {}),
     fromCache: fetched.bytesDownloaded === 0,
     bytesDownloaded: fetched.bytesDownloaded,
     offline,
-    committed: commit.then((c) => (c.warning === undefined ? { persisted: c.persisted } : c)),
+    committed: commit(delivered.files, fetched),
   };
 }

@@ -2,10 +2,12 @@
 // manifests with a throwaway key and answers the routes the loader asks, and a cache to load into.
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { toBase64 } from '$shared/encoding/bytes.ts';
+import { ONNXRUNTIME_VERSION } from '$shared/schemas/manifest.ts';
 import { canonicalBytes } from '$shared/signing/canonical-json.ts';
 import { keyIdOf } from '$shared/signing/verify.ts';
 import { createMemoryStore } from '../cache/memory-store.ts';
 import { createModelCache } from '../cache/model-cache.ts';
+import type { DeliverySettings } from './delivered-files.ts';
 import type { LoadBundleOptions } from './load-bundle.ts';
 import type { ModelRequest } from './manifest.ts';
 
@@ -15,6 +17,9 @@ const spki = publicKey.export({ format: 'der', type: 'spki' });
 export const raw = new Uint8Array(spki.subarray(spki.length - 32));
 /** Hex sha256 of `b`. */
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A worker's delivery settings where a compiled form, when listed, is delivered. */
+export const delivery: DeliverySettings = { compiledModels: true, backend: 'auto', webGpuApi: false };
 
 /** A registry in memory, answering the same routes as a Ferry server. */
 export function fakeRegistry() {
@@ -28,15 +33,34 @@ export function fakeRegistry() {
     const sig = toBase64(new Uint8Array(sign(null, canonicalBytes(signed), privateKey)));
     return { signed, signatures: [{ keyid: await keyIdOf(raw), sig }] };
   }
-  async function publish(version: string, files: Record<string, string>) {
+  /** The blob of `text`, served from now on; its digest and size. */
+  function put(text: string) {
+    const bytes = new TextEncoder().encode(text);
+    blobs.set(sha(bytes), bytes);
+    return { sha256: sha(bytes), size: bytes.length };
+  }
+  /** Publishes `files` (path → contents); `compiled` (path → contents) lists compiled forms. */
+  async function publish(
+    version: string,
+    files: Record<string, string>,
+    compiled: Record<string, string> = {},
+  ) {
     const entries = Object.entries(files).map(([path, text]) => {
-      const bytes = new TextEncoder().encode(text);
-      blobs.set(sha(bytes), bytes);
+      const form = compiled[path];
       return {
         path,
         role: path.endsWith('.onnx') ? 'onnx' : 'other',
-        sha256: sha(bytes),
-        size: bytes.length,
+        ...put(text),
+        ...(form === undefined
+          ? {}
+          : {
+              compiled: {
+                format: 'ort',
+                optimization: 'extended',
+                onnxruntime: ONNXRUNTIME_VERSION,
+                ...put(form),
+              },
+            }),
       };
     });
     const signed = {
@@ -90,6 +114,8 @@ export function fakeRegistry() {
     publish,
     setStatus,
     blobs,
+    /** The blob paths asked for, in order. */
+    blobPaths: () => requests.filter((p) => p.includes('/blobs/')),
     fetch: fetchFn,
     requests,
     blobRequests,
@@ -107,6 +133,7 @@ export function loaderSetup(registry = fakeRegistry()) {
     key: { publicKey: raw },
     cache,
     fetch: registry.fetch,
+    delivery,
   });
   return { registry, store, cache, options };
 }

@@ -21,6 +21,8 @@ export interface Engine {
   readonly runtime: 'onnxruntime' | 'transformers';
   readonly backend: Backend;
   readonly fallbackReason?: string;
+  /** Its session runs a compiled form (see loader/delivered-files.ts), with graph optimisation off. */
+  readonly compiled: boolean;
   run(input: RunInput): Promise<EngineResult>;
   /**
    * The inferences `run` made on this engine (onnxruntime's `session.run`, pre- and

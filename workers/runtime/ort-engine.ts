@@ -22,10 +22,11 @@ import type { Feed } from './tensor-input.ts';
 /**
  * An onnxruntime-web session for a bundle's ONNX file, on WebGPU when chosen and possible (a
  * failed WebGPU session falls back to WASM, recording why), fed through the manifest's
- * pre-processing and scored by its post-processing.
+ * pre-processing and scored by its post-processing. A compiled form was optimised when it was
+ * published: its session skips the optimiser (the original's runs all of it).
  */
 export async function createOrtEngine(
-  bundle: Pick<LoadedBundle, 'manifest' | 'files'>,
+  bundle: Pick<LoadedBundle, 'manifest' | 'files' | 'compiled'>,
   runtime: OrtRuntime,
   preference: BackendPreference,
 ): Promise<Engine> {
@@ -33,10 +34,11 @@ export async function createOrtEngine(
   const file = manifest.files.find((f) => f.role === 'onnx');
   const model = file && bundle.files.get(file.path);
   if (!file || !model) throw new FerryError(ErrorCode.MANIFEST_INVALID, `${manifest.name}: no onnx file`);
+  const compiled = bundle.compiled.has(file.path);
   const placed = await createPlaced({ manifest, runtime, preference }, (provider) =>
     runtime.ort.InferenceSession.create(model, {
       executionProviders: [provider],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: compiled ? 'disabled' : 'all',
     }),
   ).catch((error: unknown) => {
     throw sessionError(error, file.path);
@@ -79,6 +81,7 @@ export async function createOrtEngine(
   return {
     runtime: 'onnxruntime',
     ...placementOf(placed),
+    compiled,
     inference,
     // A plain promise chain rather than async functions: run() is the hot path (issue 10, point 10).
     run(input: RunInput): Promise<EngineResult> {

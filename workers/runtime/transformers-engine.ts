@@ -56,11 +56,12 @@ const tensorOut = (t: TfTensor): TensorOutput => ({
 /**
  * A transformers.js pipeline for a `text-classification` or `feature-extraction` bundle (Hugging
  * Face layout: config.json, tokenizer.json, tokenizer_config.json, onnx/model[_quantized].onnx),
- * loading every file from the verified bundle. Classification returns the logits and the
+ * loading every file from the verified bundle (a compiled form under the ONNX file's path, which
+ * onnxruntime recognises by its bytes, with graph optimisation off). Classification returns the logits and the
  * manifest's post-processing of them; feature extraction a mean-pooled, normalised embedding.
  */
 export async function createTransformersEngine(
-  bundle: Pick<LoadedBundle, 'manifest' | 'files'>,
+  bundle: Pick<LoadedBundle, 'manifest' | 'files' | 'compiled'>,
   runtime: OrtRuntime,
   preference: BackendPreference,
 ): Promise<Engine> {
@@ -74,6 +75,8 @@ export async function createTransformersEngine(
   const task = manifest.task;
   const tf = await loadTransformers(runtime);
   const registration = registerBundle(manifest.name, bundle.files);
+  // Every ONNX file or none is compiled (delivered-files.ts): whichever the pipeline reads.
+  const compiled = bundle.compiled.size > 0;
   let placed: Placed<TextPipeline>;
   try {
     placed = await createPlaced(
@@ -82,7 +85,10 @@ export async function createTransformersEngine(
         tf.pipeline(task, registration.id, {
           dtype: manifest.runtime.dtype,
           device: 'auto',
-          session_options: { executionProviders: [provider] },
+          session_options: {
+            executionProviders: [provider],
+            ...(compiled ? { graphOptimizationLevel: 'disabled' } : {}),
+          },
         }) as unknown as Promise<TextPipeline>,
     );
   } catch (error) {
@@ -144,6 +150,7 @@ export async function createTransformersEngine(
   return {
     runtime: 'transformers',
     ...placementOf(placed),
+    compiled,
     run: (input) => infer(text(input)),
     async measure(input, iterations) {
       const value = text(input);
