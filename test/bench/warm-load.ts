@@ -68,7 +68,13 @@ const FERRY_IN_PAGE = `async ([options, model, text]) => {
   const result = await handle.run(text);
   const ms = performance.now() - started;
   const info = handle.info;
-  return { ms, label: result.scores?.[0]?.label, fromCache: info.fromCache, threads: info.threads };
+  return {
+    ms,
+    label: result.scores?.[0]?.label,
+    fromCache: info.fromCache,
+    threads: info.threads,
+    compiled: info.compiled,
+  };
 }`;
 
 /**
@@ -94,7 +100,12 @@ interface Timing {
   fromCache?: boolean;
   /** Ferry's only: the WASM threads its worker ran with. */
   threads?: number;
+  /** Ferry's only: its session ran the compiled form of the ONNX file (ModelInfo.compiled). */
+  compiled?: boolean;
 }
+
+type Side = 'ferry' | 'plain' | 'uncompiled';
+const SIDES: readonly Side[] = ['ferry', 'plain', 'uncompiled'];
 
 async function timeIn(page: Page, url: string, call: { script: string; args: unknown[] }): Promise<Timing> {
   await page.goto(url); // a reload of the tab's own page: same profile, same caches
@@ -107,8 +118,10 @@ async function timeIn(page: Page, url: string, call: { script: string; args: unk
  * Warm load to first result of debian-sections (issue 9, point 6): Ferry's SDK after a reload
  * (verified cache, unexpired control document: no request waited on) beside plain transformers.js
  * loading the same files from a static server in the same browser (same onnxruntime-web WASM
- * build and threads, in a module worker, with its own browser cache). Each side reloads its own tab of the same
- * browser; medians of reloads taken in alternating order after one cold load each.
+ * build and threads, in a module worker, with its own browser cache), and beside Ferry with
+ * `compiledModels: false` (the original ONNX file instead of the compiled form publishing made),
+ * which shows what compiled forms give. Each side reloads its own tab of the same browser; medians
+ * of reloads taken in rotating order after one cold load each.
  */
 export async function warmLoadBenchmark(): Promise<BenchResult> {
   ensureSdk();
@@ -121,37 +134,62 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
   }
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>transformers.js baseline</title>');
   const baseline = await startStaticServer({ folder: dir });
+  // Ferry without compiled forms on a site of its own: a client on the same origin would share
+  // the default side's cache, and each would replace the other's files of the version.
+  const uncompiledSite = await startStaticServer();
   let stack: Stack | undefined;
   try {
-    stack = await startStack();
+    stack = await startStack({ alsoAllow: [uncompiledSite.origin] });
     await stack.publish(`models/${MODEL}`);
-    // One tab per side: a tab that alternated between the two origins would pay a renderer swap
-    // (about 600 ms here, COOP puts each origin in its own process) on most reloads of both sides.
+    // One tab per side: a tab that alternated between origins would pay a renderer swap (about
+    // 600 ms here, COOP puts each origin in its own process) on most reloads of every side.
     const ferryTab = stack.page;
-    const plainTab = await stack.browser.context.newPage();
-    const ferryPage = `${stack.site.url}control.html`;
     const ferryArgs = [stack.clientOptions(), MODEL, TEXT];
-    const ferry = () => timeIn(ferryTab, ferryPage, { script: FERRY_IN_PAGE, args: ferryArgs });
+    const ferry = () =>
+      timeIn(ferryTab, `${stack!.site.url}control.html`, { script: FERRY_IN_PAGE, args: ferryArgs });
     const coldFerry = await ferry();
     const { threads } = coldFerry;
     if (!threads) throw new Error('warm-load: Ferry reported no WASM thread count');
+    if (!coldFerry.compiled) throw new Error('warm-load: Ferry did not load the compiled form');
+    const plainTab = await stack.browser.context.newPage();
     const plainArgs = [MODEL, TEXT, threads];
-    const plain = () => timeIn(plainTab, baseline.url, { script: BASELINE_IN_PAGE, args: plainArgs });
-    const cold = { ferry: coldFerry, plain: await plain() };
-    if (cold.ferry.label !== cold.plain.label) {
-      throw new Error(`warm-load: Ferry says ${cold.ferry.label}, transformers.js ${cold.plain.label}`);
-    }
-    const warm = { ferry: [] as Timing[], plain: [] as Timing[] };
-    for (let i = 0; i < RELOADS; i++) {
-      for (const side of i % 2 === 0 ? (['ferry', 'plain'] as const) : (['plain', 'ferry'] as const)) {
-        warm[side].push(await (side === 'ferry' ? ferry() : plain()));
+    const uncompiledTab = await stack.browser.context.newPage();
+    const uncompiledArgs = [stack.clientOptions({ compiledModels: false }), MODEL, TEXT];
+    const load: Record<Side, () => Promise<Timing>> = {
+      ferry,
+      plain: () => timeIn(plainTab, baseline.url, { script: BASELINE_IN_PAGE, args: plainArgs }),
+      uncompiled: () =>
+        timeIn(uncompiledTab, `${uncompiledSite.url}control.html`, {
+          script: FERRY_IN_PAGE,
+          args: uncompiledArgs,
+        }),
+    };
+    const cold = { ferry: coldFerry, plain: await load.plain(), uncompiled: await load.uncompiled() };
+    for (const side of ['plain', 'uncompiled'] as const) {
+      if (cold.ferry.label !== cold[side].label) {
+        throw new Error(`warm-load: Ferry says ${cold.ferry.label}, ${side} ${cold[side].label}`);
       }
     }
-    if (!warm.ferry.every((t) => t.fromCache)) throw new Error('warm-load: a Ferry reload downloaded files');
-    if (!warm.ferry.every((t) => t.threads === threads)) throw new Error('warm-load: Ferry changed threads');
-    const ms = (side: 'ferry' | 'plain') => median(warm[side].map((t) => t.ms));
-    const each = (side: 'ferry' | 'plain') => warm[side].map((t) => Math.round(t.ms)).join(' ');
-    console.log(`warm-load reloads (ms): Ferry ${each('ferry')}; transformers.js ${each('plain')}`);
+    const warm: Record<Side, Timing[]> = { ferry: [], plain: [], uncompiled: [] };
+    for (let i = 0; i < RELOADS; i++) {
+      // Rotating: each side goes first, second and third equally often (up to one round).
+      for (let k = 0; k < SIDES.length; k++) {
+        const side = SIDES[(i + k) % SIDES.length]!;
+        warm[side].push(await load[side]());
+      }
+    }
+    const ferrySides = [...warm.ferry, ...warm.uncompiled];
+    if (!ferrySides.every((t) => t.fromCache)) throw new Error('warm-load: a Ferry reload downloaded files');
+    if (!ferrySides.every((t) => t.threads === threads)) throw new Error('warm-load: Ferry changed threads');
+    if (!warm.ferry.every((t) => t.compiled) || warm.uncompiled.some((t) => t.compiled)) {
+      throw new Error('warm-load: a Ferry reload ran another form of the model than its side asked for');
+    }
+    const ms = (side: Side) => median(warm[side].map((t) => t.ms));
+    const each = (side: Side) => warm[side].map((t) => Math.round(t.ms)).join(' ');
+    console.log(
+      `warm-load reloads (ms): Ferry ${each('ferry')}; transformers.js ${each('plain')}; ` +
+        `Ferry with compiledModels: false ${each('uncompiled')}`,
+    );
     return {
       name: 'warm-load',
       description:
@@ -162,7 +200,13 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
         `as Ferry's worker reported using (ModelInfo.threads: ${threads}). Each side ` +
         `reloads its own tab of the same browser, and each page stays open ${HOLD_MS} ms after its ` +
         `first result, as a visitor's would (the renderer may then still hold the compiled WASM module). ` +
-        `Median of ${RELOADS} reloads per side in alternating order, after one cold load each.`,
+        `Ferry (default) loads the compiled form publishing made of the ONNX file: onnxruntime's own ` +
+        `format, optimised at level extended, loaded with graph optimisation off, so onnxruntime ` +
+        `neither parses protobuf nor runs its optimiser, and V8 compiles far fewer of its WASM ` +
+        `functions on first call. A third tab, Ferry with compiledModels: false on an origin of its ` +
+        `own (its own cache), loads the original file as transformers.js does, to show what the ` +
+        `compiled form gives. Median of ${RELOADS} reloads per side in rotating order, after one ` +
+        `cold load each.`,
       baseline: 'plain transformers.js in a module worker, files from a static server',
       settings: { model: MODEL, reloads: RELOADS, holdMs: HOLD_MS, backend: 'wasm', threads },
       rows: [
@@ -178,11 +222,20 @@ export async function warmLoadBenchmark(): Promise<BenchResult> {
           baseline: cold.plain.ms,
           better: 'lower',
         }),
+        row(
+          `${MODEL}: warm load to first result, Ferry with compiledModels: false vs plain transformers.js`,
+          { unit: 'ms (median)', ferry: ms('uncompiled'), baseline: ms('plain'), better: 'lower' },
+        ),
+        row(
+          `${MODEL}: cold load to first result (empty caches), Ferry with compiledModels: false vs plain transformers.js`,
+          { unit: 'ms', ferry: cold.uncompiled.ms, baseline: cold.plain.ms, better: 'lower' },
+        ),
       ],
     };
   } finally {
     await stack?.close();
     await baseline.close();
+    await uncompiledSite.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
