@@ -26,14 +26,18 @@ export interface FetchFilesOptions {
   concurrency?: number;
 }
 
+/** Verified file bytes by path, and how many of their bytes were downloaded. */
+export interface FetchedFiles {
+  files: Map<string, Uint8Array>;
+  bytesDownloaded: number;
+}
+
 /**
  * Every file of `files` as verified bytes: from the cache when its sha256 is there (checked
  * again: a damaged entry is downloaded anew), else downloaded with progress. A blob two paths
  * share is fetched once, and so is one that another load is downloading (`downloads`). Offline, a file missing from the cache is a `NETWORK_ERROR` naming it.
  */
-export async function fetchFiles(
-  options: FetchFilesOptions,
-): Promise<{ files: Map<string, Uint8Array>; bytesDownloaded: number }> {
+export async function fetchFiles(options: FetchFilesOptions): Promise<FetchedFiles> {
   const { manifest, cache } = options;
   const tracker = createProgressTracker({
     name: manifest.name,

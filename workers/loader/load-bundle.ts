@@ -4,8 +4,9 @@ import type { TrustedKey } from '$shared/signing/verify.ts';
 import type { ModelCache } from '../cache/model-cache.ts';
 import type { CachedVersion, ModelRecord } from '../cache/types.ts';
 import type { LoadProgress, ModelInfo, VersionChange } from '../types.ts';
+import { commitVersion } from './commit-version.ts';
 import { deliveredFiles, type DeliveredFile, type DeliverySettings } from './delivered-files.ts';
-import { fetchFiles } from './fetch-files.ts';
+import { fetchFiles, type FetchedFiles } from './fetch-files.ts';
 import {
   fetchEnvelope,
   manifestUrl,
@@ -14,7 +15,7 @@ import {
   verifyForRequest,
   type ModelRequest,
 } from './manifest.ts';
-import { originalFiles, type FetchedFiles, type OriginalFiles } from './original-files.ts';
+import { originalFiles, type OriginalFiles } from './original-files.ts';
 import { createSharedDownloads, type DownloadLease, type SharedDownloads } from './shared-downloads.ts';
 
 /** Options of {@link loadBundle}. */
@@ -246,8 +247,9 @@ async function fromEnvelope(
 }
 
 /**
- * The verified manifest and files of `source.envelope`, with their commit to the cache started
- * (queued behind earlier cache writes, so later loads' writes land after it) but not awaited.
+ * The verified manifest and files of `source.envelope`, as delivered (compiled forms where
+ * delivered-files.ts says), with their commit to the cache started (queued behind earlier cache
+ * writes, so later loads' writes land after it) but not awaited.
  */
 async function verifiedFiles(
   options: LeasedOptions,
@@ -272,26 +274,9 @@ async function verifiedFiles(
   if (previous && previous !== manifest.version) {
     onVersionChange?.({ name: manifest.name, from: previous, to: manifest.version, reason: 'update' });
   }
-  // The files as delivered, not as the manifest lists them: a warm load finds and verifies
-  // exactly these, and eviction counts their sizes.
-  const commit = async (files: readonly DeliveredFile[], got: FetchedFiles) => {
-    const bySha = new Map<string, Uint8Array>();
-    for (const file of files) {
-      const bytes = got.files.get(file.path);
-      if (bytes) bySha.set(file.sha256, bytes);
-    }
-    const result = await cache.commit({
-      name: manifest.name,
-      version: manifest.version,
-      envelope,
-      metadataVersion: manifest.metadataVersion,
-      files: files.map(({ path, sha256, size }) => ({ path, sha256, size })),
-      bytes: bySha,
-      ...(channel ? { channel } : {}),
-      fromCache: got.bytesDownloaded === 0,
-    });
-    return result.warning === undefined ? { persisted: result.persisted } : result;
-  };
+  const version = { manifest, envelope, ...(channel ? { channel } : {}) };
+  const commit = (files: readonly DeliveredFile[], got: FetchedFiles) =>
+    commitVersion(cache, version, { files, fetched: got });
   const { onProgress: _, ...quiet } = options;
   const original = () => originalFiles({ ...quiet, manifest }, commit);
   return {

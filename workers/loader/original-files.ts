@@ -1,14 +1,8 @@
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import type { ModelInfo } from '../types.ts';
 import { manifestFiles, type DeliveredFile } from './delivered-files.ts';
-import { fetchFiles, type FetchFilesOptions } from './fetch-files.ts';
+import { fetchFiles, type FetchedFiles, type FetchFilesOptions } from './fetch-files.ts';
 import { createSharedDownloads, type SharedDownloads } from './shared-downloads.ts';
-
-/** Verified file bytes by path, and how many of their bytes were downloaded. */
-export interface FetchedFiles {
-  files: Map<string, Uint8Array>;
-  bytesDownloaded: number;
-}
 
 /** A version's original files, in place of the compiled forms a load first delivered. */
 export interface OriginalFiles extends FetchedFiles {
