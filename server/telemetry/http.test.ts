@@ -1,5 +1,6 @@
 import { ErrorCode, FerryError } from '$shared';
 import { describe, expect, it } from 'vitest';
+import type { Answer, InlineBody } from '../http/answer.ts';
 import { createIngestRoute, type IngestRequest } from './http.ts';
 import type { TextIngest } from './ingest-text.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -15,18 +16,28 @@ function post(body: string): IngestRequest {
   };
 }
 
-const routeOver = (ingest: TextIngest) =>
-  createIngestRoute({ ingest, limiter: createRateLimiter({ perMinute: 0, burst: 1 }), trustedProxies: [] });
+/** The route over `ingest`, as a function of the request that resolves with the answer it replied. */
+function routeOver(ingest: TextIngest) {
+  const route = createIngestRoute({
+    ingest,
+    limiter: createRateLimiter({ perMinute: 0, burst: 1 }),
+    trustedProxies: [],
+  });
+  return (request: IngestRequest) => new Promise<Answer<InlineBody>>((reply) => route(request, reply));
+}
 
 describe('createIngestRoute', () => {
   it('acknowledges what the ingest accepted', async () => {
-    const route = routeOver({ ingestText: () => Promise.resolve({ outcome: 'accepted', runs: 3 }) });
+    const route = routeOver({
+      ingestText: (_text, receiver) => receiver.resolve({ outcome: 'accepted', runs: 3 }),
+    });
     const answer = await route(post('{}'));
     expect([answer.status, answer.body]).toEqual([200, '{"status":"accepted"}']);
   });
 
   it('answers 503 with Retry-After while the ingest thread is down, and the refusal as the code says', async () => {
-    const refusal = (error: FerryError) => routeOver({ ingestText: () => Promise.reject(error) })(post('{}'));
+    const refusal = (error: FerryError) =>
+      routeOver({ ingestText: (_text, receiver) => receiver.reject(error) })(post('{}'));
     const down = await refusal(new FerryError(ErrorCode.UNAVAILABLE, 'telemetry: restarting'));
     expect([down.status, down.headers['Retry-After']]).toEqual([503, '1']);
     expect(JSON.parse(down.body as string)).toEqual({

@@ -5,7 +5,7 @@ import { mediaTypeOf } from '../http/media-type.ts';
 import { responseOf, type Answer, type InlineBody } from '../http/answer.ts';
 import { errorAnswer, unavailableAnswer } from '../http/respond.ts';
 import { clientAddresses } from './client-address.ts';
-import type { TextIngest } from './ingest-text.ts';
+import type { Ingested, TextIngest } from './ingest-text.ts';
 import type { IngestOutcome } from './store.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -76,6 +76,9 @@ function withHeader(answer: Answer<InlineBody>, name: string, value: string): An
   return answer;
 }
 
+/** Where the ingest route hands its answer: called exactly once per request. */
+export type IngestReply = (answer: Answer<InlineBody>) => void;
+
 /**
  * `POST /api/v1/telemetry` (docs/http-api.md): one batch per request, as `application/json` or
  * `text/plain` (sendBeacon), at most TELEMETRY_MAX_BYTES on the wire whatever `Content-Length`
@@ -83,11 +86,11 @@ function withHeader(answer: Answer<InlineBody>, name: string, value: string): An
  * ingested (nothing changes). Refusals store nothing: 415 (media type), 413 (size), 400 (JSON,
  * schema, or not fitting the version, naming the field), 404 (model or version), 429 with
  * `Retry-After` past the per-address rate (`peerAddress`: the socket's, see client-address.ts).
- * CORS and preflights are the caller's (server/http/cors.ts). Never rejects.
+ * CORS and preflights are the caller's (server/http/cors.ts). Hands the answer to `reply`, exactly
+ * once; never throws.
  *
- * One promise per batch settled from callbacks, rather than async functions in layers or a chain
- * of `then`s: every ingest request passes here, and each promise costs an allocation, a microtask
- * and, once SvelteKit's AsyncLocalStorage is on, an async-hook call.
+ * Callbacks end to end, no promise of its own: every ingest request passes here, and each promise
+ * costs an allocation, a microtask and, once SvelteKit's AsyncLocalStorage is on, async-hook calls.
  */
 export function createIngestRoute(deps: TelemetryHandlerDeps) {
   const { ingest, limiter, observer } = deps;
@@ -97,34 +100,22 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     else observer?.duplicate();
     return ack(status);
   };
-  /** Reads, checks and ingests the body, settling `answer` with the ack or with `refuse`'s answer. */
-  const settle = (
-    request: IngestRequest,
-    answer: (settled: Answer<InlineBody>) => void,
-    refuse: (error: unknown) => Answer<InlineBody>,
-  ): void => {
-    const refused = (error: unknown) => answer(refuse(error));
-    // Called from the body's 'end' listener: a throw there would reach the host app, not a promise.
-    const ingestText = (text: string) => {
-      try {
-        ingest.ingestText(text).then(({ outcome, runs }) => answer(acknowledge(outcome, runs)), refused);
-      } catch (error) {
-        refused(error);
-      }
-    };
-    try {
-      request.readText(TELEMETRY_MAX_BYTES, { resolve: ingestText, reject: refused });
-    } catch (error) {
-      refused(error);
-    }
+  /** The answer to a refused request, whose body (if left unread) is drained so that it arrives. */
+  const refusal = (request: IngestRequest, error: unknown): Answer<InlineBody> => {
+    request.discard();
+    const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
+    observer?.refused(code);
+    // The ingest thread is restarting or stopping (ingest-thread/host.ts): nothing was stored.
+    if (code === ErrorCode.UNAVAILABLE) return unavailableAnswer((error as FerryError).message, 1);
+    return errorAnswer(error, 'POST /api/v1/telemetry');
   };
-  return (request: IngestRequest): Promise<Answer<InlineBody>> => {
+  return (request: IngestRequest, reply: IngestReply): void => {
     if (request.method !== 'POST') {
       const error = new FerryError(
         ErrorCode.METHOD_NOT_ALLOWED,
         `method: ${request.method} is not allowed on /api/v1/telemetry (allowed: POST, OPTIONS)`,
       );
-      return Promise.resolve(withHeader(errorAnswer(error), 'Allow', 'POST, OPTIONS'));
+      return reply(withHeader(errorAnswer(error), 'Allow', 'POST, OPTIONS'));
     }
     // Before the body is read: a refused client costs no parsing.
     const verdict = limiter.take(clientOf(request.peerAddress, request.header('x-forwarded-for')));
@@ -135,25 +126,31 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
         ErrorCode.RATE_LIMITED,
         `rate: too many telemetry requests from this address; retry after ${verdict.retryAfterSeconds} s`,
       );
-      return Promise.resolve(
-        withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds)),
-      );
+      return reply(withHeader(errorAnswer(error), 'Retry-After', String(verdict.retryAfterSeconds)));
     }
-    const refuse = (error: unknown): Answer<InlineBody> => {
-      // A body refused before it was read (wrong media type) is drained, so the answer arrives.
-      request.discard();
-      const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
-      observer?.refused(code);
-      // The ingest thread is restarting or stopping (ingest-thread/host.ts): nothing was stored.
-      if (code === ErrorCode.UNAVAILABLE) return unavailableAnswer((error as FerryError).message, 1);
-      return errorAnswer(error, 'POST /api/v1/telemetry');
-    };
+    const refused = (error: unknown) => reply(refusal(request, error));
     try {
       checkMediaType(request);
     } catch (error) {
-      return Promise.resolve(refuse(error));
+      return refused(error);
     }
-    return new Promise((answer) => settle(request, answer, refuse));
+    const ingested = {
+      resolve: ({ outcome, runs }: Ingested) => reply(acknowledge(outcome, runs)),
+      reject: refused,
+    };
+    // Called from the body's 'end' listener: a throw there would reach the host app.
+    const ingestText = (text: string) => {
+      try {
+        ingest.ingestText(text, ingested);
+      } catch (error) {
+        refused(error);
+      }
+    };
+    try {
+      request.readText(TELEMETRY_MAX_BYTES, { resolve: ingestText, reject: refused });
+    } catch (error) {
+      refused(error);
+    }
   };
 }
 
@@ -170,14 +167,16 @@ function ingestRequestOf(request: Request, peerAddress: string): IngestRequest {
 
 /**
  * {@link createIngestRoute} for web `Request`s (`handler(request, peerAddress)`, SvelteKit's
- * route), with the same route for Node's requests as `handler.answer` (the front door's native
+ * route), with the same route for Node's requests as `handler.reply` (the front door's native
  * route, server/http/node/fast-routes.ts): one implementation, two ways in.
  */
 export function createTelemetryHandler(deps: TelemetryHandlerDeps) {
-  const answer = createIngestRoute(deps);
-  const handler = async (request: Request, peerAddress: string): Promise<Response> =>
-    responseOf(await answer(ingestRequestOf(request, peerAddress)));
-  return Object.assign(handler, { answer });
+  const reply = createIngestRoute(deps);
+  const handler = (request: Request, peerAddress: string): Promise<Response> =>
+    new Promise<Answer<InlineBody>>((settle) => reply(ingestRequestOf(request, peerAddress), settle)).then(
+      responseOf,
+    );
+  return Object.assign(handler, { reply });
 }
 
 /** A handler made by {@link createTelemetryHandler}. */

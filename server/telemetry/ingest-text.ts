@@ -9,17 +9,24 @@ export interface Ingested {
   runs: number;
 }
 
+/** Where a result goes without a promise: exactly one of the two is called, once. */
+export interface Receiver<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Ingests request bodies as they came off the wire: the part of `POST /api/v1/telemetry` after
  * HTTP. Runs on the ingest thread (ingest-thread/) or, with the thread off, in the server's own.
  */
 export interface TextIngest {
   /**
-   * Parses, checks and stores one body. Rejects with INVALID_INPUT naming what is wrong (not JSON,
-   * the schema's first issue, or what does not fit the version), MODEL_NOT_FOUND or
-   * BUNDLE_NOT_FOUND, and stores nothing then; settles after the commit.
+   * Parses, checks and stores one body, and hands `receiver` what became of it after the commit,
+   * or a refusal: INVALID_INPUT naming what is wrong (not JSON, the schema's first issue, or what
+   * does not fit the version), MODEL_NOT_FOUND or BUNDLE_NOT_FOUND, and nothing is stored then.
+   * Never throws. A receiver, not a promise: every ingest request passes here (issue 8).
    */
-  ingestText(text: string): Promise<Ingested>;
+  ingestText(text: string, receiver: Receiver<Ingested>): void;
 }
 
 /** The batch in `text`, or INVALID_INPUT naming what is wrong (not JSON, or the schema's first issue). */
@@ -41,14 +48,16 @@ export function parseBatch(text: string): TelemetryBatch {
 /** {@link TextIngest} over `ingest`: the one pipeline both hosts (thread or in-process) run. */
 export function createTextIngest(ingest: TelemetryIngest): TextIngest {
   return {
-    ingestText(text) {
+    ingestText(text, receiver) {
       let batch: TelemetryBatch;
       try {
         batch = parseBatch(text);
       } catch (error) {
-        return Promise.reject(error);
+        return receiver.reject(error);
       }
-      return ingest.ingest(batch).then((outcome) => ({ outcome, runs: batch.runs }));
+      ingest
+        .ingest(batch)
+        .then((outcome) => receiver.resolve({ outcome, runs: batch.runs }), receiver.reject);
     },
   };
 }

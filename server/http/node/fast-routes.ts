@@ -11,7 +11,7 @@ import type { IngestRequest } from '../../telemetry/http.ts';
 import { manifestAnswer } from '../manifest.ts';
 import { errorAnswer } from '../respond.ts';
 import { wellKnownAnswer } from '../well-known.ts';
-import type { FastRoute, FastRouteContext, NativeRoute } from './front-door.ts';
+import { fail, type FastRoute, type FastRouteContext, type NativeRoute } from './front-door.ts';
 import { createHeaderLists, type HeaderList } from './header-list.ts';
 import { lingerAfterEarlyAnswer } from './linger.ts';
 import { hasBody, viewOfNode } from './node-request.ts';
@@ -45,42 +45,64 @@ interface Lane {
   headerLists: (pathname: string, origin: string | null) => HeaderList;
 }
 
+/** What a route answers before its core, as hooks.server.ts would: a preflight's answer, a 405, or null. */
+function earlyAnswer(lane: Lane, view: RequestView, allow: { methods: readonly string[]; header: string }) {
+  return (
+    preflightAnswer(view, lane.ferry.config) ??
+    (allow.methods.includes(view.method) ? null : methodNotAllowed(view, allow.header))
+  );
+}
+
 /**
  * A native route that answers what hooks.server.ts would around the same core: preflights, the
- * methods in `allow` (HEAD as GET without a body, as SvelteKit does) or 405, then the baseline,
- * isolation and CORS headers, written straight to Node's response in one `writeHead`.
+ * methods in `spec.allow` (HEAD as GET without a body, as SvelteKit does) or 405, then the
+ * baseline, isolation and CORS headers, written straight to Node's response in one `writeHead`.
+ * The core hands its answer to `reply` once, whenever it has it (the ingest route's, from the
+ * body's and the commit's callbacks: no promise per request); a failure to send it is the front
+ * door's (`fail`), as a handler's rejection is.
  */
-function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): NativeRoute {
-  const { pattern, allow } = spec;
-  const allowed = allow.join(', ');
+function replyingRoute(
+  lane: Lane,
+  spec: { pattern: RegExp; allow: readonly string[] },
+  serve: (call: Call, reply: (answer: Answer) => void) => void,
+): NativeRoute {
+  const { pattern } = spec;
+  const allow = { methods: spec.allow, header: spec.allow.join(', ') };
   return {
     pattern,
     writesBaseline: true,
-    // The front door's context is the socket's peer address, which `req` has too.
     native(req, res, match) {
       const view = viewOfNode(req);
-      const context = { peerAddress: req.socket.remoteAddress ?? '' };
       const call = { view, req, res };
-      let answer: Answer | Promise<Answer>;
+      const failed = (error: unknown) => fail(res, `${view.method} ${view.pathname}`, error);
+      const reply = (answer: Answer) => {
+        try {
+          finish(lane, call, answer)?.catch(failed);
+        } catch (error) {
+          failed(error);
+        }
+      };
       try {
-        answer =
-          preflightAnswer(view, lane.ferry.config) ??
-          (allow.includes(view.method)
-            ? serve({ view, match, req, context })
-            : methodNotAllowed(view, allowed));
+        const early = earlyAnswer(lane, view, allow);
+        if (early !== null) return reply(early);
+        // The front door's context is the socket's peer address, which `req` has too.
+        serve({ view, match, req, context: { peerAddress: req.socket.remoteAddress ?? '' } }, reply);
       } catch (error) {
-        answer = errorAnswer(error, `${view.method} ${view.pathname}`);
+        reply(errorAnswer(error, `${view.method} ${view.pathname}`));
       }
-      // Only a route that must wait (ingest, opening a blob) pays for promises.
-      if (answer instanceof Promise) {
-        return answer.then(
-          (settled) => finish(lane, call, settled),
-          (error: unknown) => finish(lane, call, errorAnswer(error, `${view.method} ${view.pathname}`)),
-        );
-      }
-      return finish(lane, call, answer);
     },
   };
+}
+
+/** {@link replyingRoute} for a core that returns its answer; only one that must wait (opening a blob) pays for a promise. */
+function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, serve: Serve): NativeRoute {
+  return replyingRoute(lane, spec, (call, reply) => {
+    const answer = serve(call);
+    if (!(answer instanceof Promise)) return reply(answer);
+    answer.then(reply, (error: unknown) =>
+      reply(errorAnswer(error, `${call.view.method} ${call.view.pathname}`)),
+    );
+  });
 }
 
 /** Sends `answer` with the baseline, isolation and CORS headers; HEAD gets no body. */
@@ -150,8 +172,11 @@ export function fastRoutes(ferry: Ferry): (FastRoute | NativeRoute)[] {
   });
   return [
     eventsRoute({ config: ferry.config, reader: ferry.control, hub }),
-    route(lane, { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] }, ({ view, req, context }) =>
-      ferry.telemetry.handler.answer(new NodeIngestRequest(view, req, context.peerAddress)),
+    replyingRoute(
+      lane,
+      { pattern: /^\/api\/v1\/telemetry$/, allow: ['POST'] },
+      ({ view, req, context }, reply) =>
+        ferry.telemetry.handler.reply(new NodeIngestRequest(view, req, context.peerAddress), reply),
     ),
     route(lane, { pattern: /^\/api\/v1\/blobs\/([^/]+)$/, allow: ['GET', 'HEAD'] }, ({ view, match }) =>
       blobAnswer(view, ferry, param(match, 1)),

@@ -155,7 +155,12 @@ function setBaseline(res: ServerResponse, only = false): void {
   }
 }
 
-function fail(res: ServerResponse, request: string, error: unknown): void {
+/**
+ * What the front door does when a handler throws or rejects with `error` (`request`: `METHOD
+ * /path`): a logged 500 in Ferry's error format if nothing was sent yet, else a destroyed socket.
+ * Exported for native routes that answer from a callback, outside anything the front door awaits.
+ */
+export function fail(res: ServerResponse, request: string, error: unknown): void {
   if (!res.headersSent) {
     // A route that writes its own baseline may have failed before writing anything.
     setBaseline(res, true);

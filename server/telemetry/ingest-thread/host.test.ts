@@ -9,7 +9,7 @@ import { createTempDeps, type TempDeps } from '../../testing/temp-deps.ts';
 import { telemetryBatch } from '../../testing/telemetry-batch.ts';
 import { publishTinyWithReference } from '../../testing/tiny-bundle.ts';
 import { createTelemetryIngest } from '../ingest.ts';
-import { createTextIngest } from '../ingest-text.ts';
+import { createTextIngest, type Ingested, type TextIngest } from '../ingest-text.ts';
 import { startIngestThread, type IngestThread } from './host.ts';
 import type { IngestThreadData } from './protocol.ts';
 
@@ -40,9 +40,9 @@ const workerData = (): IngestThreadData => ({
 const realThread = () => new Worker(entry, { workerData: workerData() });
 const body = (edit?: Parameters<typeof telemetryBatch>[1]) =>
   JSON.stringify(telemetryBatch({ runs: 3 }, edit));
-/** What a promise settled with: the value, or the refusal's code and message. */
-const settled = <T>(promise: Promise<T>) =>
-  promise.then(
+/** What `ingest` made of `text`: the value, or the refusal's code and message. */
+const settled = (ingest: TextIngest, text: string) =>
+  new Promise<Ingested>((resolve, reject) => ingest.ingestText(text, { resolve, reject })).then(
     (value) => ({ value }),
     (error: { code: string; message: string }) => ({ code: error.code, message: error.message }),
   );
@@ -64,13 +64,13 @@ describe('startIngestThread', () => {
     ];
     // All in one turn: they travel as one message and share one commit.
     const onThread = await Promise.all(
-      [accepted, accepted, ...refused].map((text) => settled(thread!.ingestText(text))),
+      [accepted, accepted, ...refused].map((text) => settled(thread!, text)),
     );
     expect(onThread.slice(0, 2)).toEqual([
       { value: { outcome: 'accepted', runs: 3 } },
       { value: { outcome: 'duplicate', runs: 3 } },
     ]);
-    const here = await Promise.all([accepted, ...refused].map((text) => settled(inProcess.ingestText(text))));
+    const here = await Promise.all([accepted, ...refused].map((text) => settled(inProcess, text)));
     expect(here[0]).toEqual({ value: { outcome: 'duplicate', runs: 3 } });
     expect(onThread.slice(2)).toEqual(here.slice(1));
     expect(onThread.slice(2).map((r) => ('code' in r ? r.code : null))).toEqual([
@@ -97,12 +97,13 @@ describe('startIngestThread', () => {
       for (let i = 0; i < 50; i++) {
         left++;
         const done = () => left--;
-        thread
-          .ingestText(body())
-          .then(({ outcome }) => {
+        thread.ingestText(body(), {
+          resolve: ({ outcome }) => {
             if (outcome === 'accepted') accepted++;
-          })
-          .then(done, done);
+            done();
+          },
+          reject: done,
+        });
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -134,27 +135,27 @@ describe('startIngestThread', () => {
       spawn: () => (spawned++ === 0 ? exitsOnFirstMessage() : realThread()),
       restartDelayMs: 0,
     });
-    expect(await settled(thread.ingestText(body()))).toMatchObject({
+    expect(await settled(thread, body())).toMatchObject({
       code: 'UNAVAILABLE',
       message: expect.stringMatching(/^telemetry: the ingest thread stopped; retry after 1 s$/),
     });
     await turn(); // the restart's timer, set when the thread exited
-    expect(await settled(thread.ingestText(body()))).toEqual({ value: { outcome: 'accepted', runs: 3 } });
+    expect(await settled(thread, body())).toEqual({ value: { outcome: 'accepted', runs: 3 } });
     expect(spawned).toBe(2);
   });
 
   it('runs retention passes on the thread', async () => {
     thread = startIngestThread({ spawn: realThread });
-    await thread.ingestText(body());
+    expect(await settled(thread, body())).toMatchObject({ value: { outcome: 'accepted' } });
     expect(await thread.retention.runOnce()).toEqual({ minutesRolledUp: 0, batchIdsPruned: 0 });
   });
 
   it('refuses bodies pending at close and after it with UNAVAILABLE', async () => {
     thread = startIngestThread({ spawn: realThread });
-    const pending = settled(thread.ingestText(body()));
+    const pending = settled(thread, body());
     await thread.close();
     expect(await pending).toMatchObject({ code: 'UNAVAILABLE' });
-    expect(await settled(thread.ingestText(body()))).toMatchObject({
+    expect(await settled(thread, body())).toMatchObject({
       code: 'UNAVAILABLE',
       message: expect.stringMatching(/shutting down/),
     });

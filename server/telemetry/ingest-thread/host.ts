@@ -1,6 +1,6 @@
 import { ErrorCode, FerryError } from '$shared';
 import type { Worker } from 'node:worker_threads';
-import type { Ingested, TextIngest } from '../ingest-text.ts';
+import type { Ingested, Receiver, TextIngest } from '../ingest-text.ts';
 import type { Retention, RetentionPass } from '../retention.ts';
 import type { FromThread, ToThread, WireResult } from './protocol.ts';
 
@@ -20,15 +20,10 @@ export interface IngestThreadOptions {
   restartDelayMs?: number;
 }
 
-interface Waiting<T = Ingested> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
 const unavailable = (why: string) =>
   new FerryError(ErrorCode.UNAVAILABLE, `telemetry: the ingest thread ${why}; retry after 1 s`);
 
-function settle(waiting: Waiting, result: WireResult): void {
+function settle(waiting: Receiver<Ingested>, result: WireResult): void {
   if ('outcome' in result) waiting.resolve(result);
   else if ('error' in result) waiting.reject(new FerryError(result.error.code, result.error.message));
   // Logged with its stack on the thread.
@@ -54,11 +49,11 @@ export function startIngestThread(options: IngestThreadOptions): IngestThread {
   let retentionStopped = false;
   // The next group: bodies waiting for the thread to finish the group it holds.
   let texts: string[] = [];
-  let waiting: Waiting[] = [];
+  let waiting: Receiver<Ingested>[] = [];
   let flushScheduled = false;
   let nextId = 0;
-  const inFlight = new Map<number, Waiting[]>();
-  const passes = new Map<number, Waiting<RetentionPass>>();
+  const inFlight = new Map<number, Receiver<Ingested>[]>();
+  const passes = new Map<number, Receiver<RetentionPass>>();
 
   const ingestGroups = () => inFlight.size;
   const failInFlight = (error: FerryError) => {
@@ -77,7 +72,8 @@ export function startIngestThread(options: IngestThreadOptions): IngestThread {
     if (message.type === 'ingested') {
       const group = inFlight.get(message.group);
       inFlight.delete(message.group);
-      if (group) message.results.forEach((result, index) => settle(group[index] as Waiting, result));
+      if (group)
+        message.results.forEach((result, index) => settle(group[index] as Receiver<Ingested>, result));
       // What came in while the thread worked goes now, as one group.
       if (texts.length > 0 && !flushScheduled) flush();
     } else {
@@ -138,18 +134,16 @@ export function startIngestThread(options: IngestThreadOptions): IngestThread {
   // Started now rather than on the first body: the thread runs the retention timer.
   thread();
   return {
-    ingestText(text) {
-      return new Promise<Ingested>((resolve, reject) => {
-        // One group at a time, as the store's group commit does: a group goes when the thread has
-        // answered the last one, or at the end of this turn when it holds none. Fewer, larger
-        // messages: each costs both threads a wake-up and ~10 µs of CPU here.
-        if (!flushScheduled && ingestGroups() === 0) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-        texts.push(text);
-        waiting.push({ resolve, reject });
-      });
+    ingestText(text, receiver) {
+      // One group at a time, as the store's group commit does: a group goes when the thread has
+      // answered the last one, or at the end of this turn when it holds none. Fewer, larger
+      // messages: each costs both threads a wake-up and ~10 µs of CPU here.
+      if (!flushScheduled && ingestGroups() === 0) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+      texts.push(text);
+      waiting.push(receiver);
     },
     retention: {
       runOnce() {

@@ -41,14 +41,14 @@ export function serveIngestThread(port: MessagePort, data: IngestThreadData): vo
       if (--left === 0) send({ type: 'ingested', group, results });
     };
     texts.forEach((text, index) => {
-      pipeline.ingestText(text).then(
-        (ingested) => settle(index, ingested),
-        (error: unknown) => {
+      pipeline.ingestText(text, {
+        resolve: (ingested) => settle(index, ingested),
+        reject: (error: unknown) => {
           const refusal = refusalOf(error);
           if ('internal' in refusal) console.error('ferry: telemetry ingest failed', error);
           settle(index, refusal);
         },
-      );
+      });
     });
   };
 
