@@ -1,18 +1,13 @@
 import { ErrorCode, FerryError, TelemetryBatch, describeIssue } from '$shared';
 import { isTelemetryBatch } from '$shared/schemas/telemetry-batch-check.ts';
 import type { TelemetryIngest } from './ingest.ts';
+import type { Receiver } from './receiver.ts';
 import type { IngestOutcome } from './store.ts';
 
 /** What became of one ingested body: its outcome, and the runs the batch counted. */
 export interface Ingested {
   outcome: IngestOutcome;
   runs: number;
-}
-
-/** Where a result goes without a promise: exactly one of the two is called, once. */
-export interface Receiver<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -55,9 +50,10 @@ export function createTextIngest(ingest: TelemetryIngest): TextIngest {
       } catch (error) {
         return receiver.reject(error);
       }
-      ingest
-        .ingest(batch)
-        .then((outcome) => receiver.resolve({ outcome, runs: batch.runs }), receiver.reject);
+      ingest.ingest(batch, {
+        resolve: (outcome) => receiver.resolve({ outcome, runs: batch.runs }),
+        reject: receiver.reject,
+      });
     },
   };
 }

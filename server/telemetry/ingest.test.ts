@@ -1,3 +1,4 @@
+import type { TelemetryBatch } from '$shared';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemActor } from '../services/deps.ts';
@@ -6,6 +7,7 @@ import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
 import { minuteOf, telemetryBatch, tinyReference } from '../testing/telemetry-batch.ts';
 import { publishTinyWithReference, tinyManifest } from '../testing/tiny-bundle.ts';
 import { createTelemetryIngest } from './ingest.ts';
+import type { IngestOutcome } from './store.ts';
 
 let deps: TempDeps;
 const NOW = new Date('2026-12-01T12:00:30.000Z');
@@ -26,8 +28,14 @@ beforeEach(async () => {
 });
 afterEach(() => deps.dispose());
 
-const ingest = () =>
-  createTelemetryIngest({ db: deps.db, blobs: deps.blobs, store: deps.telemetry }, () => NOW);
+/** The service under test, with what it hands its receiver as a promise. */
+function ingest() {
+  const service = createTelemetryIngest({ db: deps.db, blobs: deps.blobs, store: deps.telemetry }, () => NOW);
+  return {
+    ingest: (batch: TelemetryBatch) =>
+      new Promise<IngestOutcome>((resolve, reject) => service.ingest(batch, { resolve, reject })),
+  };
+}
 const at = (minute: string) => ({ windowStart: minute, windowEnd: minute });
 
 describe('createTelemetryIngest', () => {

@@ -2,6 +2,7 @@ import { ErrorCode, FerryError, type TelemetryBatch } from '$shared';
 import type { FerryDb } from '../db/open.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { aggregateOf } from './aggregate.ts';
+import type { Receiver } from './receiver.ts';
 import type { IngestOutcome, TelemetryStore } from './store.ts';
 import { createVersionShapes, type VersionShape } from './version-shape.ts';
 
@@ -15,11 +16,12 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export interface TelemetryIngest {
   /**
    * Checks `batch` (already schema-valid) against its version and merges it into the minute bucket
-   * its `windowStart` falls in (the whole window counts in its first minute). Throws
-   * MODEL_NOT_FOUND / BUNDLE_NOT_FOUND (404) for an unknown model or version and INVALID_INPUT
-   * (400) naming the field that does not fit the version; stores nothing then.
+   * its `windowStart` falls in (the whole window counts in its first minute), handing `receiver`
+   * the outcome after the commit. Refuses with MODEL_NOT_FOUND / BUNDLE_NOT_FOUND (404) for an
+   * unknown model or version and INVALID_INPUT (400) naming the field that does not fit the
+   * version, and stores nothing then. Never throws.
    */
-  ingest(batch: TelemetryBatch): Promise<IngestOutcome>;
+  ingest(batch: TelemetryBatch, receiver: Receiver<IngestOutcome>): void;
 }
 
 function invalid(message: string): FerryError {
@@ -60,8 +62,8 @@ export function createTelemetryIngest(
   now: () => Date = () => new Date(),
 ): TelemetryIngest {
   const shapes = createVersionShapes(deps);
-  /** Checks `batch` against `shape` (throwing as {@link TelemetryIngest.ingest} says) and stores it. */
-  const ingestInto = (batch: TelemetryBatch, shape: VersionShape): Promise<IngestOutcome> => {
+  /** Checks `batch` against `shape` (throwing what {@link TelemetryIngest.ingest} refuses) and stores it. */
+  const ingestInto = (batch: TelemetryBatch, shape: VersionShape, receiver: Receiver<IngestOutcome>) => {
     checkShape(batch, shape);
     const receivedAt = now();
     if (Date.parse(batch.windowStart) > receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
@@ -69,25 +71,30 @@ export function createTelemetryIngest(
         `windowStart: ${batch.windowStart} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server's clock`,
       );
     }
-    return deps.store.ingest({
-      batchId: batch.batchId,
-      versionId: shape.versionId,
-      minute: batch.windowStart,
-      aggregate: aggregateOf(batch),
-      receivedAt,
-    });
+    deps.store.ingestThen(
+      {
+        batchId: batch.batchId,
+        versionId: shape.versionId,
+        minute: batch.windowStart,
+        aggregate: aggregateOf(batch),
+        receivedAt,
+      },
+      receiver,
+    );
   };
   return {
-    ingest(batch) {
+    ingest(batch, receiver) {
+      const into = (shape: VersionShape) => {
+        try {
+          ingestInto(batch, shape, receiver);
+        } catch (error) {
+          receiver.reject(error);
+        }
+      };
       // A version already read costs no wait: every batch but a version's first takes this way.
       const shape = shapes.cached(batch.model, batch.version);
-      if (shape === undefined)
-        return shapes.shape(batch.model, batch.version).then((found) => ingestInto(batch, found));
-      try {
-        return ingestInto(batch, shape);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      if (shape === undefined) shapes.shape(batch.model, batch.version).then(into, receiver.reject);
+      else into(shape);
     },
   };
 }

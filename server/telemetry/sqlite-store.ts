@@ -8,8 +8,10 @@ import { telemetryBatches, telemetryBuckets } from '../db/schema.ts';
 import { mergeAggregates } from './aggregate.ts';
 import { checkMergeable, copyAggregate, mergeCheckedInto } from './merge-in-place.ts';
 import type { TelemetryDurability } from './settings.ts';
+import type { Receiver } from './receiver.ts';
 import type {
   BucketGranularity,
+  IngestInput,
   IngestOutcome,
   TelemetryAggregate,
   TelemetryBucket,
@@ -109,11 +111,9 @@ function rollUpVersion(db: FerryDb, versionId: number, before: string): number {
   );
 }
 
-type IngestInput = Parameters<TelemetryStore['ingest']>[0];
 interface Pending {
   input: IngestInput;
-  resolve(outcome: IngestOutcome): void;
-  reject(error: unknown): void;
+  receiver: Receiver<IngestOutcome>;
 }
 
 /** Past this many cached minute buckets the cache starts over (minutes move on; old ones go cold). */
@@ -294,7 +294,7 @@ function createGroupCommit(db: FerryDb, durability: TelemetryDurability) {
     } catch (error) {
       // Rolled back: cached aggregates merged into in place hold counts the table does not.
       for (const id of buckets.keys()) cache.delete(id);
-      for (const item of group) item.reject(error);
+      for (const item of group) item.receiver.reject(error);
       return;
     }
     // Committed: the cache now holds what the table holds.
@@ -302,15 +302,14 @@ function createGroupCommit(db: FerryDb, durability: TelemetryDurability) {
     for (const bucket of buckets.values()) if (bucket.aggregate) cache.set(bucket.id, bucket.aggregate);
     group.forEach((item, i) => {
       const outcome = outcomes[i] as IngestOutcome | { error: unknown };
-      if (typeof outcome === 'string') item.resolve(outcome);
-      else item.reject(outcome.error);
+      if (typeof outcome === 'string') item.receiver.resolve(outcome);
+      else item.receiver.reject(outcome.error);
     });
   };
-  return (input: IngestInput) =>
-    new Promise<IngestOutcome>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ input, resolve, reject });
-    });
+  return (input: IngestInput, receiver: Receiver<IngestOutcome>): void => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push({ input, receiver });
+  };
 }
 
 /**
@@ -324,9 +323,10 @@ export function createSqliteTelemetryStore(
   db: FerryDb,
   options: { durability?: TelemetryDurability } = {},
 ): TelemetryStore {
-  const ingest = createGroupCommit(db, options.durability ?? 'full');
+  const ingestThen = createGroupCommit(db, options.durability ?? 'full');
   return {
-    ingest,
+    ingest: (input) => new Promise((resolve, reject) => ingestThen(input, { resolve, reject })),
+    ingestThen,
 
     async buckets({ versionId, from, to }) {
       const rows = queries(db).range.all({ versionId, from: iso(from), to: iso(to) });

@@ -95,6 +95,23 @@ export function describeTelemetryStore(name: string, makeStore: () => Promise<St
       expect((await all(v2)).map((b) => b.aggregate.runs)).toEqual([4]);
     });
 
+    it("hands ingestThen's receiver the outcome or the refusal that ingest gives", async () => {
+      const input = (n: number, edit?: Parameters<typeof telemetryBatch>[1]) => ({
+        batchId: id(n),
+        versionId: v1,
+        minute: minute(0),
+        aggregate: aggregate(3, edit),
+        receivedAt: at(0),
+      });
+      const received = (batch: ReturnType<typeof input>) =>
+        new Promise<unknown>((resolve) => store.ingestThen(batch, { resolve, reject: resolve }));
+      expect(await received(input(1))).toBe('accepted');
+      expect(await received(input(1))).toBe('duplicate');
+      const misfit = input(2, (b) => void (b.features[0] = { name: 'a', counts: [1, 2] }));
+      expect(await received(misfit)).toMatchObject({ message: expect.stringMatching(/features\.a\.counts/) });
+      expect((await all()).map((b) => [b.aggregate.runs, b.aggregate.batches])).toEqual([[3, 1]]);
+    });
+
     it('keeps nothing of an ingest that fails: neither the bucket change nor the batch id', async () => {
       await ingest(1, 5);
       const before = await all();

@@ -1,6 +1,7 @@
 import { ErrorCode, FerryError } from '$shared';
 import type { Worker } from 'node:worker_threads';
-import type { Ingested, Receiver, TextIngest } from '../ingest-text.ts';
+import type { Ingested, TextIngest } from '../ingest-text.ts';
+import type { Receiver } from '../receiver.ts';
 import type { Retention, RetentionPass } from '../retention.ts';
 import type { FromThread, ToThread, WireResult } from './protocol.ts';
 
