@@ -50,9 +50,15 @@ export function createTextIngest(ingest: TelemetryIngest): TextIngest {
       } catch (error) {
         return receiver.reject(error);
       }
+      // Methods, not arrows: where function names are kept (the ingest thread's bundle), each arrow
+      // in a property costs a defineProperty per batch.
       ingest.ingest(batch, {
-        resolve: (outcome) => receiver.resolve({ outcome, runs: batch.runs }),
-        reject: receiver.reject,
+        resolve(outcome) {
+          receiver.resolve({ outcome, runs: batch.runs });
+        },
+        reject(error) {
+          receiver.reject(error);
+        },
       });
     },
   };

@@ -82,19 +82,23 @@ export function createTelemetryIngest(
       receiver,
     );
   };
+  /** {@link ingestInto}, its throw handed to `receiver`. */
+  const ingestChecked = (batch: TelemetryBatch, shape: VersionShape, receiver: Receiver<IngestOutcome>) => {
+    try {
+      ingestInto(batch, shape, receiver);
+    } catch (error) {
+      receiver.reject(error);
+    }
+  };
   return {
     ingest(batch, receiver) {
-      const into = (shape: VersionShape) => {
-        try {
-          ingestInto(batch, shape, receiver);
-        } catch (error) {
-          receiver.reject(error);
-        }
-      };
       // A version already read costs no wait: every batch but a version's first takes this way.
       const shape = shapes.cached(batch.model, batch.version);
-      if (shape === undefined) shapes.shape(batch.model, batch.version).then(into, receiver.reject);
-      else into(shape);
+      if (shape !== undefined) return ingestChecked(batch, shape, receiver);
+      shapes.shape(batch.model, batch.version).then(
+        (found) => ingestChecked(batch, found, receiver),
+        (error: unknown) => receiver.reject(error),
+      );
     },
   };
 }

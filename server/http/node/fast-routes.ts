@@ -39,6 +39,13 @@ function methodNotAllowed(view: RequestView, allow: string): Answer {
   return answer;
 }
 
+/** A response being sent, with the request it answers. */
+interface Sending {
+  view: RequestView;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
 /** What every native route of one server shares: the server, and its header lists (header-list.ts). */
 interface Lane {
   ferry: Ferry;
@@ -71,27 +78,35 @@ function replyingRoute(
   return {
     pattern,
     writesBaseline: true,
+    // No named closure per request: the server bundle keeps function names (esbuild's keepNames),
+    // which costs a defineProperty for each one made.
     native(req, res, match) {
       const view = viewOfNode(req);
       const call = { view, req, res };
-      const failed = (error: unknown) => fail(res, `${view.method} ${view.pathname}`, error);
-      const reply = (answer: Answer) => {
-        try {
-          finish(lane, call, answer)?.catch(failed);
-        } catch (error) {
-          failed(error);
-        }
-      };
       try {
         const early = earlyAnswer(lane, view, allow);
-        if (early !== null) return reply(early);
+        if (early !== null) return send(lane, call, early);
         // The front door's context is the socket's peer address, which `req` has too.
-        serve({ view, match, req, context: { peerAddress: req.socket.remoteAddress ?? '' } }, reply);
+        const context = { peerAddress: req.socket.remoteAddress ?? '' };
+        serve({ view, match, req, context }, (answer) => send(lane, call, answer));
       } catch (error) {
-        reply(errorAnswer(error, `${view.method} ${view.pathname}`));
+        send(lane, call, errorAnswer(error, `${view.method} ${view.pathname}`));
       }
     },
   };
+}
+
+/** Sends `answer` ({@link finish}); a failure to is the front door's (`fail`), as a handler's rejection is. */
+function send(lane: Lane, call: Sending, answer: Answer): void {
+  try {
+    finish(lane, call, answer)?.catch((error: unknown) => sendFailed(call, error));
+  } catch (error) {
+    sendFailed(call, error);
+  }
+}
+
+function sendFailed(call: Sending, error: unknown): void {
+  fail(call.res, `${call.view.method} ${call.view.pathname}`, error);
 }
 
 /** {@link replyingRoute} for a core that returns its answer; only one that must wait (opening a blob) pays for a promise. */
@@ -106,11 +121,7 @@ function route(lane: Lane, spec: { pattern: RegExp; allow: readonly string[] }, 
 }
 
 /** Sends `answer` with the baseline, isolation and CORS headers; HEAD gets no body. */
-function finish(
-  lane: Lane,
-  call: { view: RequestView; req: IncomingMessage; res: ServerResponse },
-  answer: Answer,
-): void | Promise<void> {
+function finish(lane: Lane, call: Sending, answer: Answer): void | Promise<void> {
   const { view, req, res } = call;
   const fixed = lane.headerLists(view.pathname, view.header('origin'));
   // Node sends no body for HEAD; a body source is not even opened.

@@ -41,9 +41,13 @@ export function serveIngestThread(port: MessagePort, data: IngestThreadData): vo
       if (--left === 0) send({ type: 'ingested', group, results });
     };
     texts.forEach((text, index) => {
+      // Methods, not arrows: this thread's bundle keeps function names, and each named arrow costs a
+      // defineProperty per body.
       pipeline.ingestText(text, {
-        resolve: (ingested) => settle(index, ingested),
-        reject: (error: unknown) => {
+        resolve(ingested) {
+          settle(index, ingested);
+        },
+        reject(error) {
           const refusal = refusalOf(error);
           if ('internal' in refusal) console.error('ferry: telemetry ingest failed', error);
           settle(index, refusal);
