@@ -65,8 +65,9 @@ async function compileFile(deps: CompileDeps, file: PublishedFile): Promise<Comp
  * `files` with a compiled form (shared/schemas/manifest.ts, CompiledForm) added to each ONNX file
  * that onnxruntime could optimise and whose compiled form gives the file's outputs on fixed test
  * inputs. Its bytes are put in the blob store; the caller's publish transaction makes them
- * servable with the version and records them for later versions ({@link recordCompiledForms}). A file that cannot be compiled is published as it
- * is, with a warning: a compiled form only makes loading faster, it is never required.
+ * servable with the version and records them for later versions ({@link recordCompiledForms}).
+ * A file that cannot be compiled is published as it is, with a warning: a compiled form only makes
+ * loading faster, it is never required.
  */
 export async function compileOnnxFiles(
   deps: CompileDeps,

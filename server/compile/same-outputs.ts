@@ -85,8 +85,7 @@ function differs(a: unknown, b: unknown): boolean {
     if (!Number.isFinite(a) || !Number.isFinite(b)) return a !== b;
     return Math.abs(a - b) > ABS + REL * Math.abs(a);
   }
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a !== b;
-  return a !== b;
+  return a !== b; // bigints, booleans and strings agree only when equal
 }
 
 /** Why `got` is not `want` (the first difference), or undefined when they agree. */
