@@ -12,6 +12,7 @@ import { deliveredFiles, deliverySettings } from './loader/delivered-files.ts';
 import { requestRef, type ModelRequest } from './loader/manifest.ts';
 import { createSharedDownloads } from './loader/shared-downloads.ts';
 import { currentThreads, type OrtRuntime } from './runtime/ort-runtime.ts';
+import { engineHint } from './runtime/engine-hint.ts';
 import { bootedProbe } from './runtime/ort-boot.ts';
 import { openProbeMemo, type ProbeMemo } from './runtime/webgpu-memo.ts';
 import { holdLifeLock } from './life-lock.ts';
@@ -234,6 +235,7 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       }
       Object.assign(slot, { engines: createEngineSlot(engine), info, state: 'ready' });
       telemetry?.loaded(id, info, environment(loaded));
+      void engineHint(configured().config.cache).remember(info.runtime === 'transformers');
       if (controller && resolved?.document) {
         const unfollow = controller.follow(request, (event) => {
           slot.switching = slot.switching.then(() => applyControl(id, slot, event));

@@ -1,5 +1,7 @@
 import type { BackendPreference } from '../types.ts';
-import { loadOrtRuntime } from './ort-runtime.ts';
+import { engineHint } from './engine-hint.ts';
+import { loadOrtRuntime, type Ort } from './ort-runtime.ts';
+import { loadTransformers } from './transformers-env.ts';
 import { openProbeMemo, type ProbeMemo } from './webgpu-memo.ts';
 
 /**
@@ -46,7 +48,15 @@ export function bootRuntime(boot: RuntimeBoot): void {
   if (booted || !valid(boot)) return;
   const probe = openProbeMemo(boot.cache);
   booted = { boot, probe };
+  // The engine this device's last load ran on (a hint, see engine-hint.ts), read while
+  // onnxruntime's script loads: transformers.js is then imported as plain transformers.js imports
+  // it, first, instead of once a load read the model's cache record.
+  const textEngine = engineHint(boot.cache).textEngine();
+  const beforeWarmUp = async (ort: Ort) => {
+    if (await textEngine) await loadTransformers({ ort });
+  };
   loadOrtRuntime({
+    beforeWarmUp,
     preference: boot.backend,
     ...(boot.numThreads === undefined ? {} : { numThreads: boot.numThreads }),
     ...(boot.assetsUrl === undefined ? {} : { assetsUrl: boot.assetsUrl }),

@@ -33,6 +33,13 @@ export interface OrtRuntimeOptions {
   probe?: () => Promise<AdapterProbe>;
   /** See {@link OrtRuntime.webGpuFailed}: e.g. forget a remembered probe. */
   webGpuFailed?: () => void;
+  /**
+   * Work to finish before the WASM backend starts (its failure is ignored), such as importing
+   * transformers.js. Once its `.wasm` compiled, the backend's start holds the worker's thread for
+   * one long synchronous stretch: traced on warm debian-sections reloads, a transformers.js import
+   * requested before it could wait behind it for 100–900 ms, then build its pipeline only after.
+   */
+  beforeWarmUp?: (ort: Ort) => Promise<unknown>;
 }
 
 const WASM_FILE: Record<OrtBuild, string> = {
@@ -99,7 +106,8 @@ export function loadOrtRuntime(options: OrtRuntimeOptions): Promise<OrtRuntime> 
     ort.env.logLevel = 'error';
     // Not awaited here, so that transformers.js is imported while the WASM compiles; sessions
     // wait for it (OrtRuntime.warmedUp).
-    const warmedUp = warmUpWasm(ort);
+    const before = options.beforeWarmUp?.(ort).catch(() => undefined);
+    const warmedUp = before ? before.then(() => warmUpWasm(ort)) : warmUpWasm(ort);
     return {
       ort,
       build,

@@ -41,7 +41,7 @@ const onArrayBuffer = (bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> =>
  * with our wasm paths), loads files only from {@link registerBundle}, never from the Hub, and
  * keeps no cache of its own (Ferry's verified cache is the only one).
  */
-export function loadTransformers(runtime: OrtRuntime): Promise<Transformers> {
+export function loadTransformers(runtime: Pick<OrtRuntime, 'ort'>): Promise<Transformers> {
   loading ??= (async () => {
     (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = runtime.ort;
     const tf = await import('@huggingface/transformers');

@@ -1,5 +1,5 @@
-import { openDB } from 'idb';
 import type { AdapterProbe } from './backend.ts';
+import { openDeviceDb } from './device-db.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
 
 /** A WebGPU probe as this device remembers it. */
@@ -80,27 +80,20 @@ export function createMemoryProbeStore(): ProbeMemoStore {
 const KEY = 'webgpu-probe';
 
 /**
- * The probe in its own IndexedDB database (`ferry-device`), apart from the model cache and the
- * control state, so clearing either never leaves a stale probe behind or the other way round.
- * Falls back to memory when IndexedDB is refused (private modes).
+ * The probe in the device database (device-db.ts). Falls back to memory when IndexedDB is
+ * refused (private modes).
  */
 export async function openProbeStore(kind: 'indexeddb' | 'memory'): Promise<ProbeMemoStore> {
-  if (kind === 'memory') return createMemoryProbeStore();
-  try {
-    const db = await openDB('ferry-device', 1, {
-      upgrade: (database) => void database.createObjectStore('memo'),
-    });
-    return {
-      get: async () => (await db.get('memo', KEY).catch(() => undefined)) as RememberedProbe | undefined,
-      async put(value) {
-        await (value === undefined ? db.delete('memo', KEY) : db.put('memo', value, KEY)).catch(
-          () => undefined, // only a cost: the next worker probes again
-        );
-      },
-    };
-  } catch {
-    return createMemoryProbeStore();
-  }
+  const db = kind === 'memory' ? undefined : await openDeviceDb();
+  if (!db) return createMemoryProbeStore();
+  return {
+    get: async () => (await db.get('memo', KEY).catch(() => undefined)) as RememberedProbe | undefined,
+    async put(value) {
+      await (value === undefined ? db.delete('memo', KEY) : db.put('memo', value, KEY)).catch(
+        () => undefined, // only a cost: the next worker probes again
+      );
+    },
+  };
 }
 
 /**
