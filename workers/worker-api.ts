@@ -233,20 +233,29 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
         await engine.dispose();
         throw new FerryError(ErrorCode.MODEL_DISPOSED, `${request.name}: disposed while loading`);
       }
-      Object.assign(slot, { engines: createEngineSlot(engine), info, state: 'ready' });
+      const engines = createEngineSlot(engine);
+      Object.assign(slot, { engines, info, state: 'ready' });
       telemetry?.loaded(id, info, environment(loaded));
       void engineHint(configured().config.cache).remember(info.runtime === 'transformers');
       if (controller && resolved?.document) {
-        const unfollow = controller.follow(request, (event) => {
-          slot.switching = slot.switching.then(() => applyControl(id, slot, event));
-        });
-        slot.release = () => {
-          unfollow();
-          releaseListener();
+        const follow = () => {
+          if (slot.state === 'disposed') return;
+          const unfollow = controller.follow(request, (event) => {
+            slot.switching = slot.switching.then(() => applyControl(id, slot, event));
+          });
+          slot.release = () => {
+            unfollow();
+            releaseListener();
+          };
+          // Nothing was asked of the network: check for news now, in the background (the feed
+          // also sends the current document when it connects; an older or equal one is ignored).
+          if (warm) void revalidate(slot, controller, context);
         };
-        // Nothing was asked of the network: check for news now, in the background (the feed
-        // also sends the current document when it connects; an older or equal one is ignored).
-        if (warm) void revalidate(slot, controller, context);
+        // A warm load asked the network nothing: the feed, the control route and the manifest
+        // are asked once its first run answered, so that their requests and checks do not share
+        // the worker's thread with that run (see afterFirstAnswer).
+        if (warm) afterFirstAnswer(engines, follow);
+        else follow();
       }
       return info;
     } catch (error) {
@@ -474,6 +483,28 @@ export function createWorkerApi(deps: { fetch?: typeof fetch } = {}) {
       };
     },
   };
+}
+
+/**
+ * How long a warm load's background checks wait for a first run before they start anyway: news
+ * (a rollback, a block) reaches a page that runs nothing this much later at most.
+ */
+const FIRST_RUN_WAIT_MS = 500;
+
+/**
+ * Calls `work` in a task of its own after the first run on `engines` answered, or after
+ * {@link FIRST_RUN_WAIT_MS} without a run, whichever comes first; once either way.
+ */
+function afterFirstAnswer(engines: EngineSlot, work: () => void): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const start = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    work();
+  };
+  timer = setTimeout(start, FIRST_RUN_WAIT_MS);
+  engines.afterFirstRun(() => void setTimeout(start, 0));
 }
 
 /** What run() resolves with: the engine's result without what stays in the worker (its inputs, tokens). */

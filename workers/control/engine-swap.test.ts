@@ -75,4 +75,22 @@ describe('createEngineSlot', () => {
     expect(a.isDisposed()).toBe(true);
     expect(b.isDisposed()).toBe(false);
   });
+
+  it('calls the after-first-run callback once, as the next run is released, not before', async () => {
+    const a = engine('a');
+    const slot = createEngineSlot(a.value);
+    let calls = 0;
+    slot.afterFirstRun(() => calls++);
+    const first = slot.use((e) => e.run('x'));
+    await Promise.resolve();
+    expect(calls).toBe(0);
+    a.finishAll();
+    await first;
+    expect(calls).toBe(1);
+    const second = slot.use((e) => e.run('x'));
+    await Promise.resolve();
+    a.finishAll();
+    await second;
+    expect(calls).toBe(1);
+  });
 });

@@ -18,6 +18,12 @@ export interface EngineSlot {
   replace(next: Engine): Promise<void>;
   /** Disposes the current engine (after its runs) and any retired one still draining. */
   dispose(): Promise<void>;
+  /**
+   * Calls `callback` once, when a run is next released (the run path releases before it posts
+   * the answer, so work that the callback queues as a task follows that answer). A later call
+   * replaces a callback not called yet.
+   */
+  afterFirstRun(callback: () => void): void;
 }
 
 /** Holds `engine` and counts the runs on each engine it ever held. */
@@ -25,8 +31,14 @@ export function createEngineSlot(engine: Engine): EngineSlot {
   let current = engine;
   const inFlight = new Map<Engine, number>();
   const drained = new Map<Engine, () => void>();
+  let firstRun: (() => void) | undefined;
 
   const release = (used: Engine) => {
+    if (firstRun) {
+      const callback = firstRun;
+      firstRun = undefined;
+      callback();
+    }
     const left = (inFlight.get(used) ?? 1) - 1;
     if (left > 0) return void inFlight.set(used, left);
     inFlight.delete(used);
@@ -65,5 +77,8 @@ export function createEngineSlot(engine: Engine): EngineSlot {
       return old === next ? Promise.resolve() : retire(old);
     },
     dispose: () => retire(current),
+    afterFirstRun(callback) {
+      firstRun = callback;
+    },
   };
 }
