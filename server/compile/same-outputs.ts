@@ -116,15 +116,37 @@ function compareOutputs(
  */
 export async function whyNotTheSame(original: Uint8Array, compiled: Uint8Array): Promise<string | undefined> {
   const ort = await import('onnxruntime-node');
-  const options = { graphOptimizationLevel: 'disabled' as const, ...ortSessionLogOptions(ort) };
-  const sessions: InferenceSession[] = [];
+  let want: InferenceSession;
   try {
-    const want = await ort.InferenceSession.create(original, options);
-    sessions.push(want);
-    const got = await ort.InferenceSession.create(compiled, options).catch((error: unknown) => {
+    want = await ort.InferenceSession.create(original, {
+      graphOptimizationLevel: 'disabled',
+      ...ortSessionLogOptions(ort),
+    });
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  try {
+    return await whyNotTheSameAs(want, compiled);
+  } finally {
+    await want.release();
+  }
+}
+
+/**
+ * {@link whyNotTheSame} for an original already loaded as written (`want`, which the caller
+ * releases): a publish loads each original once, to check its signature and to compare with.
+ */
+export async function whyNotTheSameAs(
+  want: InferenceSession,
+  compiled: Uint8Array,
+): Promise<string | undefined> {
+  const ort = await import('onnxruntime-node');
+  const options = { graphOptimizationLevel: 'disabled' as const, ...ortSessionLogOptions(ort) };
+  let got: InferenceSession | undefined;
+  try {
+    got = await ort.InferenceSession.create(compiled, options).catch((error: unknown) => {
       throw new Error(`onnxruntime cannot load it: ${plainOrtReason(String(error))}`);
     });
-    sessions.push(got);
     for (const symbolic of SYMBOLIC_SIZES) {
       const feeds = feedsFor(ort, want, symbolic);
       if (typeof feeds === 'string') return `no test inputs: ${feeds}`;
@@ -143,6 +165,6 @@ export async function whyNotTheSame(original: Uint8Array, compiled: Uint8Array):
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   } finally {
-    for (const session of sessions) await session.release();
+    await got?.release();
   }
 }

@@ -1,4 +1,6 @@
 import { ErrorCode, FerryError, type Signature, type TensorSpec } from '$shared';
+import type * as Ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { OrtLogLevel } from '../config.ts';
 import { readOnnxGraph } from './onnx-graph.ts';
 
@@ -43,7 +45,7 @@ const SEVERITY: Record<OrtLogLevel, 0 | 1 | 2 | 3 | 4> = {
 // onnxruntime-node's native logger writes straight to the process's stderr (ANSI-coloured, from
 // C++; the Node binding offers no callback to route it), so it cannot pass through Ferry's log.
 // Ferry keeps it at `fatal` by default and says what it reported in its own words instead: a
-// refusal in the ONNX_INVALID error, an old opset as a warning line (warnOldOpset).
+// refusal in the ONNX_INVALID error, an old opset as a warning line (oldOpsetWarning).
 let nativeLogLevel: OrtLogLevel = 'fatal';
 
 /** Sets how much of onnxruntime's native log reaches stderr (FERRY_ORT_LOG_LEVEL; for debugging). */
@@ -55,15 +57,13 @@ export function setOrtLogLevel(level: OrtLogLevel): void {
 const OLDEST_GUARANTEED_OPSET = 7;
 
 /**
- * Logs, in Ferry's words and without colours, what onnxruntime's native warning said about a model
- * stamped with an opset below 7: it runs, but onnxruntime does not guarantee it.
+ * What onnxruntime's native warning says about a model stamped with an opset below 7, in Ferry's
+ * words and without colours (it runs, but onnxruntime does not guarantee it); undefined otherwise.
  */
-function warnOldOpset(bytes: Uint8Array, file: string): void {
+export function oldOpsetWarning(bytes: Uint8Array, file: string): string | undefined {
   const opset = readOnnxGraph(bytes).opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  if (!opset || opset.version >= OLDEST_GUARANTEED_OPSET) return;
-  console.warn(
-    `ferry: warning: ${file}: opset ${opset.version} of ai.onnx; onnxruntime only guarantees opset ${OLDEST_GUARANTEED_OPSET} and later (it loads, but consider converting the model to a newer opset)`,
-  );
+  if (!opset || opset.version >= OLDEST_GUARANTEED_OPSET) return undefined;
+  return `ferry: warning: ${file}: opset ${opset.version} of ai.onnx; onnxruntime only guarantees opset ${OLDEST_GUARANTEED_OPSET} and later (it loads, but consider converting the model to a newer opset)`;
 }
 
 /**
@@ -86,24 +86,42 @@ export function plainOrtReason(message: string): string {
 }
 
 /**
- * Loads an ONNX model with onnxruntime-node (the CPU build) and returns its real graph signature.
- * Throws `ONNX_INVALID` naming `file`: "not a loadable ONNX model" when the bytes do not parse as one,
+ * Loads an ONNX model with onnxruntime-node (the CPU build), as written (no graph optimisation):
+ * the session the signature is read from and the compiled form is compared with. Throws
+ * `ONNX_INVALID` naming `file`: "not a loadable ONNX model" when the bytes do not parse as one,
  * else that onnxruntime cannot load this valid graph and why, in its words minus native detail.
  */
-export async function readGraphSignature(bytes: Uint8Array, file: string): Promise<GraphSignature> {
-  const ort = await import('onnxruntime-node');
-  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+export async function loadOnnxAsWritten(
+  ort: typeof Ort,
+  bytes: Uint8Array,
+  file: string,
+): Promise<InferenceSession> {
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    return await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'disabled',
       ...ortSessionLogOptions(ort),
     });
   } catch (error) {
     throw unloadable(bytes, file, error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The real graph signature of a loaded model. */
+export function signatureOf(session: InferenceSession): GraphSignature {
+  return { inputs: [...session.inputMetadata], outputs: [...session.outputMetadata] };
+}
+
+/**
+ * {@link loadOnnxAsWritten}, then the model's real graph signature; an opset below 7 is logged as
+ * a warning ({@link oldOpsetWarning}). Throws as {@link loadOnnxAsWritten} does.
+ */
+export async function readGraphSignature(bytes: Uint8Array, file: string): Promise<GraphSignature> {
+  const ort = await import('onnxruntime-node');
+  const session = await loadOnnxAsWritten(ort, bytes, file);
   try {
-    warnOldOpset(bytes, file);
-    return { inputs: [...session.inputMetadata], outputs: [...session.outputMetadata] };
+    const warning = oldOpsetWarning(bytes, file);
+    if (warning !== undefined) console.warn(warning);
+    return signatureOf(session);
   } finally {
     await session.release();
   }
