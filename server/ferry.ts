@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ensureIngestWorkerBundle } from './build/server-bundle.js';
+import { ensureIngestWorkerBundle, ensureModelWorkBundle } from './build/server-bundle.js';
 import type { FerryConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { startWalCheckpointer } from './db/wal-checkpointer.ts';
@@ -11,6 +11,8 @@ import { createFailpoints } from './failpoints.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { systemActor } from './services/deps.ts';
 import { createFerryMetrics, type FerryMetrics } from './metrics/ferry-metrics.ts';
+import { createModelWorkThread } from './model-work/model-work-thread.ts';
+import type { ModelWorkData } from './model-work/protocol.ts';
 import type { ControlReader } from './rollouts/control-store.ts';
 import { backfillControl, startResigner, type Resigner } from './rollouts/resigner.ts';
 import { createSqliteControlStore } from './rollouts/sqlite-control-store.ts';
@@ -89,6 +91,12 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
   const keys = ensureKeyPair(path.join(config.dataDir, 'keys'));
   const signer = createSigner(keys);
   const events = createInProcessBus();
+  // Started on the first publish (the examples', below), stopped when idle.
+  const modelWorkEntry = await ensureModelWorkBundle(config.rootDir);
+  const modelWorkData: ModelWorkData = { ortLogLevel: config.ortLogLevel };
+  const modelWork = createModelWorkThread({
+    spawn: () => new Worker(modelWorkEntry, { workerData: modelWorkData }),
+  });
   const deps: ServiceDeps = {
     db: database.db,
     blobs,
@@ -99,6 +107,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     controlLifetimeMs: config.control.lifetimeMs,
     events,
     compileModels: config.compileModels,
+    modelWork,
   };
   const admin = ensureBootstrapToken(database.db, systemActor);
   const orphanBlobsRemoved = await sweepOrphanBlobs(deps, ORPHAN_GRACE_MS);
@@ -151,6 +160,7 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     close: () => {
       retention.stop();
       void ingest.close();
+      void modelWork.close();
       resigner.stop();
       void checkpointer.stop();
       database.close();

@@ -7,22 +7,29 @@ import path from 'node:path';
 const DIR = 'dist';
 const ENTRY = path.join('server', 'main.ts');
 const BUNDLE = 'ferry-server.js';
-// The telemetry ingest thread's entry (server/telemetry/ingest-thread/), bundled beside the server:
-// a worker thread runs a file of its own, and its modules must not need tsx's loader either.
+// The worker threads' entries, bundled beside the server: a worker thread runs a file of its own,
+// and its modules must not need tsx's loader either. The telemetry ingest thread
+// (server/telemetry/ingest-thread/) and the publish's onnxruntime thread (server/model-work/).
 const WORKER_ENTRY = path.join('server', 'telemetry', 'ingest-thread', 'worker.ts');
 const WORKER_BUNDLE = 'ferry-ingest-worker.js';
+const MODEL_WORK_ENTRY = path.join('server', 'model-work', 'worker.ts');
+const MODEL_WORK_BUNDLE = 'ferry-model-work.js';
 const STAMP = 'ferry-server.inputs.json';
 
 /**
- * The entry points to bundle, named as their bundles are (without `.js`); the worker's only where
- * the repository has it (server-bundle.test.ts bundles a tiny repository without one).
+ * The entry points to bundle, named as their bundles are (without `.js`); the workers' only where
+ * the repository has them (server-bundle.test.ts bundles a tiny repository without them).
  * @param {string} root
  * @returns {{ in: string, out: string }[]}
  */
 function entriesOf(root) {
   const entries = [{ in: ENTRY, out: path.basename(BUNDLE, '.js') }];
-  if (existsSync(path.join(root, WORKER_ENTRY)))
-    entries.push({ in: WORKER_ENTRY, out: path.basename(WORKER_BUNDLE, '.js') });
+  for (const [entry, bundle] of [
+    [WORKER_ENTRY, WORKER_BUNDLE],
+    [MODEL_WORK_ENTRY, MODEL_WORK_BUNDLE],
+  ]) {
+    if (existsSync(path.join(root, entry))) entries.push({ in: entry, out: path.basename(bundle, '.js') });
+  }
   return entries;
 }
 
@@ -62,8 +69,9 @@ function changedSince(root, stamp) {
 
 /**
  * Bundles server/main.ts and the server, shared and build code it imports into one ES module
- * (packages stay external), and the telemetry ingest thread's entry into another (see
- * {@link ensureIngestWorkerBundle}), unless the bundles are fresh, and returns the server's path. The server then
+ * (packages stay external), and each worker thread's entry into another (see
+ * {@link ensureIngestWorkerBundle}, {@link ensureModelWorkBundle}), unless the bundles are fresh,
+ * and returns the server's path. The server then
  * starts in about a second instead of compiling ~150 modules through tsx's loader on every start,
  * and serves requests without that loader's hooks in its way. Written to a temporary name and
  * renamed, so that servers starting side by side never import half a file.
@@ -119,4 +127,15 @@ export async function ensureServerBundle(root) {
 export async function ensureIngestWorkerBundle(root) {
   const bundle = await ensureServerBundle(root);
   return path.join(path.dirname(bundle), WORKER_BUNDLE);
+}
+
+/**
+ * {@link ensureServerBundle}, returning the model-work thread's bundle (server/model-work/worker.ts,
+ * built with the server's): what the server runs a publish's onnxruntime work on.
+ * @param {string} root the repository root
+ * @returns {Promise<string>} the worker bundle's absolute path
+ */
+export async function ensureModelWorkBundle(root) {
+  const bundle = await ensureServerBundle(root);
+  return path.join(path.dirname(bundle), MODEL_WORK_BUNDLE);
 }

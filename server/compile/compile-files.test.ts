@@ -4,7 +4,9 @@ import type { Tensor } from 'onnxruntime-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ONNXRUNTIME_VERSION, sha256Hex, type PublishedFile } from '$shared';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
-import { compileOnnxFiles } from './compile-files.ts';
+import { examineOnnxFiles } from '../model-work/examine-files.ts';
+import { parseBundleManifest } from '../services/publish-validate.ts';
+import { addCompiledForms } from './compile-files.ts';
 import { compileOnnx } from './compile-onnx.ts';
 import { whyNotTheSame } from './same-outputs.ts';
 
@@ -24,6 +26,13 @@ afterEach(() => {
 
 async function upload(file: string, bundlePath: string, role: PublishedFile['role']): Promise<PublishedFile> {
   return { ...(await deps.upload(file, bundlePath)), role };
+}
+
+/** `files` checked against digits' signature, then with their compiled forms, as a publish does. */
+async function compileOnnxFiles(withDeps: TempDeps, files: readonly PublishedFile[]) {
+  const raw: unknown = JSON.parse(readFileSync(path.join(root, 'models', 'digits', 'ferry.json'), 'utf8'));
+  const manifest = parseBundleManifest(raw, 'manifest.');
+  return addCompiledForms(withDeps, files, await examineOnnxFiles(withDeps, manifest, { files }));
 }
 
 /** The outputs of `model` on `feeds` in onnxruntime-node with no graph optimisation of its own. */
@@ -80,16 +89,13 @@ describe('compileOnnxFiles', () => {
     expect(await compileOnnxFiles({ ...deps, compileModels: false }, files)).toEqual(files);
   });
 
-  it('publishes the file alone, with a warning naming it, when onnxruntime cannot compile it', async () => {
+  it('publishes the file alone, logging the thread’s warning line, when it made no compiled form', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const samples = path.join(root, 'models', 'digits', 'samples.json');
-    const notOnnx = [{ ...(await deps.upload(samples, 'x.onnx')), role: 'onnx' as const }];
-    expect(await compileOnnxFiles(deps, notOnnx)).toEqual(notOnnx);
-    expect(warn).toHaveBeenCalledWith(
-      expect.stringMatching(
-        /^ferry: warning: x\.onnx: no compiled form \(onnxruntime could not optimise it: /,
-      ),
-    );
+    const files = [await upload(DIGITS, 'model.onnx', 'onnx')];
+    const notCompiled = 'ferry: warning: model.onnx: no compiled form (it would not load)';
+    const found = new Map([['model.onnx', { notCompiled }]]);
+    expect(await addCompiledForms(deps, files, found)).toEqual(files);
+    expect(warn).toHaveBeenCalledWith(notCompiled);
   });
 });
 

@@ -2,11 +2,9 @@ import { ONNXRUNTIME_VERSION, type CompiledForm, type PublishedFile } from '$sha
 import { and, eq } from 'drizzle-orm';
 import { blobs, compiledForms } from '../db/schema.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { plainOrtReason } from '../services/onnx-check.ts';
-import { compileOnnx } from './compile-onnx.ts';
-import { whyNotTheSame } from './same-outputs.ts';
+import type { OnnxFindings } from '../model-work/examine-onnx.ts';
 
-/** What {@link compileOnnxFiles} needs of the server. */
+/** What {@link addCompiledForms} needs of the server. */
 export type CompileDeps = Pick<ServiceDeps, 'db' | 'blobs' | 'maxFileBytes' | 'compileModels'>;
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
@@ -22,7 +20,7 @@ const formOf = (stored: { sha256: string; size: number }): CompiledForm => ({
 });
 
 /** The compiled form an earlier publish made of the same file, when its blob is still stored. */
-async function madeBefore(deps: CompileDeps, file: PublishedFile): Promise<CompiledForm | undefined> {
+export async function madeBefore(deps: CompileDeps, file: PublishedFile): Promise<CompiledForm | undefined> {
   const known = deps.db
     .select({ sha256: compiledForms.sha256, size: compiledForms.size })
     .from(compiledForms)
@@ -36,46 +34,42 @@ async function madeBefore(deps: CompileDeps, file: PublishedFile): Promise<Compi
 
 /**
  * The compiled form of one ONNX file: the one made before for the same bytes (so devices that
- * cached it keep it across versions), else a new one stored as a blob; undefined (with the reason
- * logged) when it cannot stand in for the file.
+ * cached it keep it across versions), else the one the model-work thread made (`findings`), stored
+ * as a blob; undefined (with the thread's reason logged) when it cannot stand in for the file.
  */
-async function compileFile(deps: CompileDeps, file: PublishedFile): Promise<CompiledForm | undefined> {
+async function compiledFormOf(
+  deps: CompileDeps,
+  file: PublishedFile,
+  findings: OnnxFindings | undefined,
+): Promise<CompiledForm | undefined> {
   const before = await madeBefore(deps, file);
   if (before) return before;
-  const original = await deps.blobs.readAll(file.sha256);
-  let compiled: Uint8Array;
-  try {
-    compiled = await compileOnnx(original);
-  } catch (error) {
-    console.warn(
-      `ferry: warning: ${file.path}: no compiled form (onnxruntime could not optimise it: ${plainOrtReason(String(error))})`,
-    );
-    return undefined;
-  }
-  const reason = await whyNotTheSame(original, compiled);
-  if (reason !== undefined) {
-    console.warn(`ferry: warning: ${file.path}: no compiled form (${reason}); devices load the file itself`);
-    return undefined;
-  }
+  if (findings?.notCompiled !== undefined) console.warn(findings.notCompiled);
+  if (!findings?.compiled) return undefined;
   // An optimised graph can be a little larger than the file (kernels' prepacked constants).
-  return formOf(await deps.blobs.put(once(compiled), { maxBytes: 2 * deps.maxFileBytes }));
+  return formOf(await deps.blobs.put(once(findings.compiled), { maxBytes: 2 * deps.maxFileBytes }));
 }
 
 /**
  * `files` with a compiled form (shared/schemas/manifest.ts, CompiledForm) added to each ONNX file
  * that onnxruntime could optimise and whose compiled form gives the file's outputs on fixed test
- * inputs. Its bytes are put in the blob store; the caller's publish transaction makes them
- * servable with the version and records them for later versions ({@link recordCompiledForms}).
- * A file that cannot be compiled is published as it is, with a warning: a compiled form only makes
- * loading faster, it is never required.
+ * inputs: made on the model-work thread while the file was checked (`found`, by path; see
+ * examineOnnxFiles in server/model-work/examine-files.ts). Its bytes are put in the blob store; the
+ * caller's publish transaction makes them servable with the version and records them for later
+ * versions ({@link recordCompiledForms}). A file that cannot be compiled is published as it is,
+ * with a warning: a compiled form only makes loading faster, it is never required.
  */
-export async function compileOnnxFiles(
+export async function addCompiledForms(
   deps: CompileDeps,
   files: readonly PublishedFile[],
+  found: ReadonlyMap<string, OnnxFindings>,
 ): Promise<PublishedFile[]> {
   const result: PublishedFile[] = [];
   for (const file of files) {
-    const compiled = deps.compileModels && file.role === 'onnx' ? await compileFile(deps, file) : undefined;
+    const compiled =
+      deps.compileModels && file.role === 'onnx'
+        ? await compiledFormOf(deps, file, found.get(file.path))
+        : undefined;
     result.push(compiled ? { ...file, compiled } : file);
   }
   return result;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AnyEnvelope, ModelName, PublishInput, SemVer, VersionStatus } from '$shared';
-import { publishVersion } from '../services/publish.ts';
+import { publishVersionFor } from '../services/publish.ts';
 import { getEnvelope } from '../services/registry.ts';
 import { setVersionStatus } from '../services/status.ts';
 import { adminProcedure, publicProcedure, publishProcedure, router } from './trpc.ts';
@@ -17,7 +17,9 @@ export const versionsRouter = router({
   /** Publishes a bundle whose files were uploaded through PUT /api/v1/uploads/{sha256}. */
   publish: publishProcedure
     .input(PublishInput)
-    .mutation(({ ctx, input }) => publishVersion(ctx.ferry.deps, input, ctx.actor)),
+    .mutation(({ ctx, input, signal }) =>
+      publishVersionFor(ctx.ferry.deps, input, { actor: ctx.actor, signal }),
+    ),
   /** Deprecates, yanks or restores a version; re-signs its manifest with a new metadataVersion. */
   setStatus: adminProcedure
     .input(z.object({ name: ModelName, version: SemVer, status: VersionStatus }))

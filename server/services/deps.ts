@@ -2,6 +2,7 @@ import type { TokenScope } from '$shared';
 import type { FerryDb } from '../db/open.ts';
 import type { ControlBus } from '../events/bus.ts';
 import type { Failpoints } from '../failpoints.ts';
+import type { ModelWork } from '../model-work/model-work.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { TelemetryStore } from '../telemetry/store.ts';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   events: ControlBus;
   /** Whether publishing makes compiled forms of ONNX files (FERRY_COMPILE_MODELS; server/compile/). */
   compileModels: boolean;
+  /** Where a publish's onnxruntime work runs: a thread of its own in the server (server/model-work/). */
+  modelWork: ModelWork;
 }
 
 /** Who is acting: a token's holder, or the server itself. */

@@ -12,7 +12,6 @@ import {
 import { isTokenMeasure } from '$shared/features/text-features.ts';
 import type { ServiceDeps } from './deps.ts';
 import { checkImageInput } from './image-input-check.ts';
-import { checkSignature, readGraphSignature } from './onnx-check.ts';
 
 /**
  * Parses a bundle manifest. Throws `MANIFEST_INVALID` with `prefix` followed by the field at fault
@@ -146,20 +145,6 @@ export async function resolveFiles(
     resolved.push({ ...file, sha256: upload.sha256, size: upload.size });
   }
   return resolved;
-}
-
-/** Loads every `onnx` file and checks its real graph against the declared signature. */
-export async function checkOnnxFiles(
-  deps: ServiceDeps,
-  manifest: BundleManifest,
-  files: readonly PublishedFile[],
-): Promise<void> {
-  for (const file of files) {
-    if (file.role !== 'onnx') continue;
-    const bytes = await deps.blobs.readAll(file.sha256);
-    const graph = await readGraphSignature(bytes, file.path);
-    checkSignature(manifest.signature, graph, file.path);
-  }
 }
 
 /**

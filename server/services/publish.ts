@@ -7,15 +7,11 @@ import { signToBody } from '../signing/signer.ts';
 import { recordAudit } from './audit.ts';
 import type { Actor, ServiceDeps } from './deps.ts';
 import { nextMetadataVersion } from './metadata-counter.ts';
-import {
-  checkOnnxFiles,
-  checkReferenceFiles,
-  parseBundleManifest,
-  resolveFiles,
-} from './publish-validate.ts';
+import { checkReferenceFiles, parseBundleManifest, resolveFiles } from './publish-validate.ts';
 import { registryQueries } from './registry-queries.ts';
 import { writeTransaction } from '../db/write-transaction.ts';
-import { compileOnnxFiles, recordCompiledForms } from '../compile/compile-files.ts';
+import { addCompiledForms, recordCompiledForms } from '../compile/compile-files.ts';
+import { examineOnnxFiles } from '../model-work/examine-files.ts';
 
 /** Whether `name@version` is already in the registry (`db` may be a transaction). */
 export function isPublished(db: FerryQueryable, name: string, version: string): boolean {
@@ -32,22 +28,36 @@ function exists(name: string, version: string): FerryError {
  * Publishes a version whose files were uploaded before. Everything is validated first (schema,
  * uploaded blobs, sizes, ONNX graphs against the declared signature, reference profiles, version
  * not yet taken), and each ONNX file's compiled form made (server/compile/; a blob the manifest
- * names beside the file);
+ * names beside the file), onnxruntime's part on the model-work thread (server/model-work/);
  * then one SQLite transaction writes the model, version, files, blob references, audit entry, the
  * signed manifest and the model's re-signed control document (its stable version may follow the
  * new one). A crash at any point leaves the version fully there or absent.
  */
-export async function publishVersion(
+export function publishVersion(
   deps: ServiceDeps,
   input: PublishInputRaw,
   actor: Actor,
 ): Promise<PublishResult> {
+  return publishVersionFor(deps, input, { actor });
+}
+
+/**
+ * {@link publishVersion} for a request that may go away: once `signal` aborts, its onnxruntime
+ * work still queued for the model-work thread is dropped and the publish rejects with the
+ * signal's reason, having written nothing.
+ */
+export async function publishVersionFor(
+  deps: ServiceDeps,
+  input: PublishInputRaw,
+  request: { actor: Actor; signal?: AbortSignal | undefined },
+): Promise<PublishResult> {
+  const { actor, signal } = request;
   const manifest = parseBundleManifest(input.manifest, 'manifest.');
   if (isPublished(deps.db, manifest.name, manifest.version)) throw exists(manifest.name, manifest.version);
   const resolved = await resolveFiles(deps, manifest, input.files);
-  await checkOnnxFiles(deps, manifest, resolved);
+  const found = await examineOnnxFiles(deps, manifest, { files: resolved, signal });
   await checkReferenceFiles(deps, manifest, resolved);
-  const files = await compileOnnxFiles(deps, resolved);
+  const files = await addCompiledForms(deps, resolved, found);
   const size = files.reduce((sum, file) => sum + file.size, 0);
   const publishedAt = new Date().toISOString();
 

@@ -5,6 +5,7 @@ import type { UploadedFile } from '$shared';
 import { openDatabase } from '../db/open.ts';
 import { createInProcessBus } from '../events/in-process-bus.ts';
 import { createFailpoints } from '../failpoints.ts';
+import { createInProcessModelWork } from '../model-work/model-work.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { ensureKeyPair } from '../signing/key-pair.ts';
 import { createSigner } from '../signing/signer.ts';
@@ -42,6 +43,8 @@ export function createTempDeps(
     controlLifetimeMs: options.controlLifetimeMs ?? 7 * 24 * 3600_000,
     events: createInProcessBus(),
     compileModels: options.compileModels ?? true,
+    // Unit tests publish on their own thread; the model-work thread has tests of its own.
+    modelWork: createInProcessModelWork(),
     async upload(file, bundlePath) {
       const { sha256, size } = await blobs.put(createReadStream(file), { maxBytes: maxFileBytes });
       return { path: bundlePath, sha256, size };
