@@ -9,13 +9,15 @@ import type { RunAnswer } from './worker-api.ts';
 interface Sent {
   layout?: OutputShape[];
   labels?: string[];
+  /** The model's packed scores, refilled by each reply (posting clones them). */
+  pairs?: number[];
 }
 
 /**
  * The worker's end of the run protocol (client/run-channel.ts): answers that hand each run's
  * reply to `post` with the buffers to move, its outputs and scores packed against what the page
  * last received for the model. One object for every run: runThen hands each request back to it,
- * so a run makes no closure.
+ * so a run makes no closure. Each model's scores are packed into one array, refilled per reply.
  */
 export function createRunAnswers(
   post: (reply: RunReply, transfer: Transferable[]) => void,
@@ -23,26 +25,22 @@ export function createRunAnswers(
   const sent = new Map<string, Sent>();
   return {
     reply({ ferryRun, model }, { outputs, scores, boxes }, latencyMs) {
-      const last = sent.get(model);
+      let last = sent.get(model);
       const packed = packOutputs(outputs, last?.layout);
       const message: RunReply = { ferryRan: ferryRun, data: packed.data, latencyMs };
-      const transfer = transferablesOf(outputs);
       if (packed.layout) message.layout = packed.layout;
-      const packedScores = scores && packScores(scores, last?.labels);
+      const packedScores = scores && packScores(scores, last?.labels, last?.pairs);
       if (packedScores) {
         message.scores = packedScores.pairs;
-        transfer.push(packedScores.pairs.buffer as ArrayBuffer);
         if (packedScores.labels) message.labels = packedScores.labels;
       }
       if (boxes) message.boxes = boxes;
-      post(message, transfer);
+      post(message, transferablesOf(outputs));
+      if (!last) sent.set(model, (last = {}));
+      if (packedScores) last.pairs = packedScores.pairs;
       // Only once posted: a reply that could not be sent must not count as having sent its layout or labels.
-      if (packed.layout || packedScores?.labels) {
-        const now = last ?? {};
-        if (packed.layout) now.layout = packed.layout;
-        if (packedScores?.labels) now.labels = packedScores.labels;
-        sent.set(model, now);
-      }
+      if (packed.layout) last.layout = packed.layout;
+      if (packedScores?.labels) last.labels = packedScores.labels;
     },
     fail({ ferryRun }, error) {
       post({ ferryRan: ferryRun, error: serializeFerryError(error) }, []);

@@ -24,9 +24,11 @@ export function startWorker(): void {
   registerFerryErrorTransfer();
   // Registered before comlink's listener, so a run request never reaches comlink.
   self.addEventListener('message', (event: MessageEvent<unknown>) => {
-    if (!isRunRequest(event.data)) return;
+    // Read once: each read of `data` is a call into the browser.
+    const { data } = event;
+    if (!isRunRequest(data)) return;
     event.stopImmediatePropagation();
-    answer(event.data);
+    answer(data);
   });
   expose(api);
 }

@@ -28,7 +28,7 @@ export type RunReply =
       data: TensorOutput['data'][];
       layout?: OutputShape[];
       latencyMs: number;
-      scores?: Float64Array;
+      scores?: number[];
       labels?: string[];
       boxes?: TextBox[];
       error?: undefined;

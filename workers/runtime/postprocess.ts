@@ -5,6 +5,9 @@ import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
+// One comparator for every call, not a closure made per run().
+const byScoreDescending = (a: Score, b: Score) => b.score - a.score;
+
 /**
  * Label scores for the first item of the batch, as the manifest's `postprocessing` says
  * (softmax, sigmoid or probabilities as given), labelled from `labels` (else `labelsFallback`,
@@ -39,7 +42,7 @@ export function scoresFrom(
   for (let i = 0; i < values.length; i++) {
     scores[i] = { label: labels?.[i] ?? String(i), index: i, score: values[i] as number };
   }
-  scores.sort((a, b) => b.score - a.score);
+  scores.sort(byScoreDescending);
   return post.topK ? scores.slice(0, post.topK) : scores;
 }
 

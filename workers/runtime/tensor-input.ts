@@ -50,10 +50,16 @@ function compile(spec: TensorSpec): CompiledSpec {
   return { spec, classes: ARRAY_TYPES.filter(([, types]) => types.includes(spec.type)).map(([C]) => C) };
 }
 
+/** Whether `data` is an instance of one of `classes` (a loop: this runs for every input of every run()). */
+function isInstanceOfAny(data: unknown, classes: readonly (new (n: number) => TensorArray)[]): boolean {
+  for (const C of classes) if (data instanceof C) return true;
+  return false;
+}
+
 function typedData(input: TensorInput, { spec, classes }: CompiledSpec): TensorArray | string[] {
   if (Array.isArray(input.data)) return convertPlain(input.data, spec);
   const data = input.data as TensorArray;
-  if ((input.type !== undefined && input.type !== spec.type) || !classes.some((C) => data instanceof C)) {
+  if ((input.type !== undefined && input.type !== spec.type) || !isInstanceOfAny(data, classes)) {
     throw invalidInput(spec.name, `the model takes ${spec.type}, got ${data.constructor.name}`);
   }
   return data;

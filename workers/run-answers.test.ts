@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, FerryError } from '$shared/errors.ts';
+import type { RunReply, RunRequest } from './client/run-channel.ts';
+import { createRunAnswers } from './run-answers.ts';
+import type { EngineResult } from './runtime/engine.ts';
+
+const request = (ferryRun: number, model = 'digits'): RunRequest => ({ ferryRun, model, input: {} });
+
+/** A digits-like result: ten logits, scored highest first. */
+function result(top: number): EngineResult {
+  const logits = new Float32Array(10).fill(0.5);
+  logits[top] = 9;
+  const scores = [{ label: `digit ${top}`, index: top, score: 0.9 }];
+  for (let i = 0; i < 10; i++) if (i !== top) scores.push({ label: `digit ${i}`, index: i, score: 0.01 });
+  return { outputs: { logits: { type: 'float32', dims: [1, 10], data: logits } }, scores };
+}
+
+/** Answers whose posts are cloned as postMessage clones them (transferred buffers detached), or throw once when told. */
+function posted() {
+  const replies: { reply: RunReply; transfer: Transferable[] }[] = [];
+  let throwNext = false;
+  const answers = createRunAnswers((reply, transfer) => {
+    if (throwNext) {
+      throwNext = false;
+      throw new DOMException('could not be cloned', 'DataCloneError');
+    }
+    replies.push({ reply: structuredClone(reply, { transfer }), transfer });
+  });
+  return { answers, replies, failNextPost: () => (throwNext = true) };
+}
+
+const scoresOf = (reply: RunReply) => ('scores' in reply ? Array.from(reply.scores ?? []) : []);
+
+describe('createRunAnswers', () => {
+  it("posts each run's scores as they were when posted, and moves only the outputs' buffers", () => {
+    const { answers, replies } = posted();
+    const first = result(3);
+    const second = result(7);
+    answers.reply(request(1), first, 0.2);
+    answers.reply(request(2), second, 0.3);
+    expect(scoresOf(replies[0]!.reply).slice(0, 2), 'not overwritten by the next reply').toEqual([3, 0.9]);
+    expect(scoresOf(replies[1]!.reply).slice(0, 2)).toEqual([7, 0.9]);
+    expect(replies[1]!.transfer).toEqual([second.outputs.logits!.data.buffer]);
+    expect((second.outputs.logits!.data as Float32Array).byteLength, 'the output moved to the page').toBe(0);
+  });
+
+  it('sends the layout and labels with the first reply for a model and not again while unchanged', () => {
+    const { answers, replies } = posted();
+    answers.reply(request(1), result(1), 0.2);
+    answers.reply(request(2), result(2), 0.2);
+    answers.reply(request(3, 'other'), result(2), 0.2);
+    const [first, second, other] = replies.map(
+      (r) => r.reply as RunReply & { layout?: unknown; labels?: unknown },
+    );
+    expect(first!.layout).toEqual([{ name: 'logits', type: 'float32', dims: [1, 10] }]);
+    expect(first!.labels).toHaveLength(10);
+    expect(second!.layout).toBeUndefined();
+    expect(second!.labels).toBeUndefined();
+    expect(other!.layout, 'another model has its own').toBeDefined();
+    expect(other!.labels).toHaveLength(10);
+  });
+
+  it('sends the layout and labels again after a reply that could not be posted', () => {
+    const { answers, replies, failNextPost } = posted();
+    failNextPost();
+    expect(() => answers.reply(request(1), result(1), 0.2)).toThrow('could not be cloned');
+    answers.reply(request(2), result(2), 0.2);
+    const [reply] = replies.map((r) => r.reply as RunReply & { layout?: unknown; labels?: unknown });
+    expect(reply!.ferryRan).toBe(2);
+    expect(reply!.layout).toBeDefined();
+    expect(reply!.labels).toHaveLength(10);
+    expect(scoresOf(reply!).slice(0, 2)).toEqual([2, 0.9]);
+  });
+
+  it('answers a failed run with its FerryError, moving nothing', () => {
+    const { answers, replies } = posted();
+    answers.fail(request(4), new FerryError(ErrorCode.INVALID_INPUT, 'pixels: missing input'));
+    expect(replies).toEqual([
+      { reply: { ferryRan: 4, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }, transfer: [] },
+    ]);
+  });
+});
