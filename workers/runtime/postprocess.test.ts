@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedManifest } from '$shared/schemas/manifest.ts';
 import { softmax } from '$shared/stats/softmax.ts';
-import { scoresFrom } from './postprocess.ts';
+import { scoresFrom, sortByScore } from './postprocess.ts';
 
 const manifest = (post: PublishedManifest['postprocessing'], labels?: string[]) =>
   ({
@@ -46,5 +46,21 @@ describe('scoresFrom', () => {
 
   it('gives no scores for other postprocessing', () => {
     expect(scoresFrom(manifest({ kind: 'none' }), logits)).toBeUndefined();
+  });
+});
+
+describe('sortByScore', () => {
+  it('orders scores as the stable Array.prototype.sort does, ties in their order, short lists and long', () => {
+    for (const length of [0, 1, 2, 10, 32, 33, 200]) {
+      // Few distinct values, so that ties are common.
+      const scores = Array.from({ length }, (_, index) => ({
+        label: String(index),
+        index,
+        score: ((index * 7919) % 13) / 13,
+      }));
+      const expected = [...scores].sort((a, b) => b.score - a.score);
+      sortByScore(scores);
+      expect(scores, `${length} scores`).toEqual(expected);
+    }
   });
 });

@@ -5,8 +5,28 @@ import { scaleBoxes, textBoxes } from '$shared/vision/text-boxes.ts';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
-// One comparator for every call, not a closure made per run().
 const byScoreDescending = (a: Score, b: Score) => b.score - a.score;
+
+// Up to this many scores are sorted by insertion: Array.prototype.sort took ~1.4 µs of the ~1.8
+// µs that scoring digits' ten logits cost per run() (V8, measured in Node), insertion ~0.2.
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Sorts `scores` highest first, in place; equal scores keep their order (as the stable
+ * Array.prototype.sort does).
+ */
+export function sortByScore(scores: Score[]): void {
+  if (scores.length > INSERTION_SORT_MAX) {
+    scores.sort(byScoreDescending);
+    return;
+  }
+  for (let i = 1; i < scores.length; i++) {
+    const score = scores[i] as Score;
+    let j = i;
+    for (; j > 0 && (scores[j - 1] as Score).score < score.score; j--) scores[j] = scores[j - 1] as Score;
+    scores[j] = score;
+  }
+}
 
 /**
  * Label scores for the first item of the batch, as the manifest's `postprocessing` says
@@ -42,7 +62,7 @@ export function scoresFrom(
   for (let i = 0; i < values.length; i++) {
     scores[i] = { label: labels?.[i] ?? String(i), index: i, score: values[i] as number };
   }
-  scores.sort(byScoreDescending);
+  sortByScore(scores);
   return post.topK ? scores.slice(0, post.topK) : scores;
 }
 
