@@ -66,7 +66,12 @@ export interface Ferry {
   /** Renews control documents before they expire. */
   resigner: Resigner;
   startup: StartupReport;
-  close(): void;
+  /**
+   * Stops timers and threads and closes the database; resolves once the model-work thread has
+   * stopped, after the onnxruntime call it may be in returns (exiting the process while a thread
+   * is inside onnxruntime aborts it).
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -160,10 +165,11 @@ export async function createFerry(config: FerryConfig): Promise<Ferry> {
     close: () => {
       retention.stop();
       void ingest.close();
-      void modelWork.close();
+      const stopped = modelWork.close();
       resigner.stop();
       void checkpointer.stop();
       database.close();
+      return stopped;
     },
   };
 }

@@ -72,8 +72,7 @@ server.listen(config.port, config.host, () => {
 function shutdown(signal: string) {
   process.stderr.write(`ferry: ${signal}, shutting down\n`);
   server.close(() => {
-    ferry.close();
-    process.exit(0);
+    void ferry.close().then(() => process.exit(0));
   });
   server.closeAllConnections();
 }

@@ -37,6 +37,16 @@ const realThread = () => {
   spawned++;
   return new Worker(entry, { workerData: { ortLogLevel: 'fatal' } satisfies ModelWorkData });
 };
+/** Real threads, each one's exit awaitable in `exits` (in the order they were started). */
+function watchedThreads() {
+  const exits: Promise<unknown>[] = [];
+  const spawn = () => {
+    const worker = realThread();
+    exits.push(once(worker, 'exit'));
+    return worker;
+  };
+  return { spawn, exits };
+}
 /** A thread that dies on its first job, as one would if onnxruntime's binding threw past its caller. */
 const dyingThread = () => {
   spawned++;
@@ -154,15 +164,8 @@ describe('the model-work thread', () => {
   });
 
   it('stops when idle and starts again for the next job', async () => {
-    const exits: Promise<unknown>[] = [];
-    const threaded = onThread({
-      spawn: () => {
-        const worker = realThread();
-        exits.push(once(worker, 'exit'));
-        return worker;
-      },
-      idleMs: 1,
-    });
+    const { spawn, exits } = watchedThreads();
+    const threaded = onThread({ spawn, idleMs: 1 });
     const input = await example('digits');
     await publishVersion(threaded, input, systemActor);
     await exits[0];
@@ -173,6 +176,28 @@ describe('the model-work thread', () => {
     );
     expect(exits).toHaveLength(2);
   });
+
+  it('closes while onnxruntime compiles without aborting the process: the job is refused with UNAVAILABLE, the thread stops after', async () => {
+    const detector = await example('paddleocr-det');
+    const bytes = await deps.blobs.readAll(detector.files[0]?.sha256 ?? '');
+    // onnxruntime's own calls cannot be observed from here: close at a few points of the job
+    // (loading, compiling, comparing); one inside an onnxruntime call used to abort the process.
+    for (const afterMs of [150, 400, 700]) {
+      const { spawn, exits } = watchedThreads();
+      const closing = createModelWorkThread({ spawn });
+      const job = closing.examine({
+        file: 'model.onnx',
+        bytes: new Uint8Array(bytes),
+        signature: detector.manifest.signature,
+        compile: true,
+      });
+      const refused = refusal(job);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      await closing.close();
+      expect((await refused).code).toBe(ErrorCode.UNAVAILABLE);
+      await Promise.all(exits);
+    }
+  }, 60_000);
 
   it('refuses work after close with UNAVAILABLE', async () => {
     const threaded = onThread({ spawn: realThread });

@@ -140,12 +140,20 @@ export function createModelWorkThread(options: ModelWorkThreadOptions): ModelWor
     close() {
       closed = true;
       if (idleTimer) clearTimeout(idleTimer);
+      const busy = running !== null;
       const lost = [...(running && !running.aborted ? [running.pending] : []), ...queue.splice(0)];
       running = null;
       for (const pending of lost) settle(pending, { error: shuttingDown() });
       const stopping = worker;
       worker = null;
-      return stopping ? stopping.terminate().then(() => undefined) : Promise.resolve();
+      if (!stopping) return Promise.resolve();
+      if (!busy) return stopping.terminate().then(() => undefined);
+      // Terminating a thread inside an onnxruntime call aborts the whole process (the binding
+      // throws while the thread is torn down): one mid-job is stopped once it has answered.
+      return new Promise<void>((resolve) => {
+        stopping.once('exit', () => resolve());
+        stopping.once('message', () => void stopping.terminate());
+      });
     },
   };
 }

@@ -14,7 +14,10 @@ export interface ModelWork {
    * signal's reason. `job.bytes` may be transferred: the caller must not use them afterwards.
    */
   examine(job: OnnxJob, signal?: AbortSignal): Promise<OnnxFindings>;
-  /** Refuses what is queued or running (UNAVAILABLE) and stops the thread. Idempotent. */
+  /**
+   * Refuses what is queued or running (UNAVAILABLE) and stops the thread; resolves once it has
+   * stopped, which for a thread inside onnxruntime is when that call returns. Idempotent.
+   */
   close(): Promise<void>;
 }
 

@@ -100,7 +100,7 @@ describe('publishing on the model-work thread', () => {
     // signing) and well below the control's, which holds the loop for a load of the model or more.
     expect(inProcess, measured).toBeGreaterThan(load / 2);
     expect(Math.min(...onThread), measured).toBeLessThan(load / 2);
-  });
+  }, 60_000);
 
   it('creates no onnxruntime session on the event loop', async () => {
     const ort = await import('onnxruntime-node');
@@ -110,5 +110,5 @@ describe('publishing on the model-work thread', () => {
     // The control: in-process, the same publish makes its four sessions here.
     await worstStall(registry('event loop'), 'paddleocr-det');
     expect(create).toHaveBeenCalled();
-  });
+  }, 60_000);
 });
