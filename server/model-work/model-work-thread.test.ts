@@ -6,7 +6,7 @@ import { ErrorCode, isFerryError, verifyManifest, type BundleManifest, type Uplo
 import { ensureModelWorkBundle } from '../build/server-bundle.js';
 import { systemActor } from '../services/deps.ts';
 import { readLocalBundle, storeLocalFiles } from '../services/local-bundle.ts';
-import { isPublished, publishVersion } from '../services/publish.ts';
+import { isPublished, publishVersion, publishVersionFor } from '../services/publish.ts';
 import { getEnvelope } from '../services/registry.ts';
 import { whyNotTheSame } from '../compile/same-outputs.ts';
 import { createTempDeps, type TempDeps } from '../testing/temp-deps.ts';
@@ -84,7 +84,8 @@ async function refusal(promise: Promise<unknown>) {
   return outcome;
 }
 
-describe('the model-work thread', () => {
+// Each test publishes real models on a 2-core machine shared with other work: seconds, not milliseconds.
+describe('the model-work thread', { timeout: 30_000 }, () => {
   it('publishes with a compiled form made on the thread, as in-process, that gives the original’s outputs', async () => {
     const input = await example('digits');
     const { version } = await publishVersion(onThread({ spawn: realThread }), input, systemActor);
@@ -161,6 +162,38 @@ describe('the model-work thread', () => {
     expect((await ahead).compiled?.byteLength).toBeGreaterThan(0);
     expect((await threaded.modelWork.examine(await job())).compiled?.byteLength).toBeGreaterThan(0);
     expect(spawned).toBe(1);
+  });
+
+  it('a publish whose request aborts while it waits for the thread writes nothing; the one ahead publishes', async () => {
+    const thread = onThread({ spawn: realThread }).modelWork;
+    // Says when each publish has handed its job over (its reads and queries come first).
+    const handedOver: (() => void)[] = [];
+    const handOver = () => new Promise<void>((resolve) => handedOver.push(resolve));
+    const threaded: TempDeps = {
+      ...deps,
+      modelWork: {
+        examine: (job, signal) => {
+          const answer = thread.examine(job, signal);
+          handedOver.shift()?.();
+          return answer;
+        },
+        close: () => thread.close(),
+      },
+    };
+    const detector = await example('paddleocr-det');
+    const digits = await example('digits');
+    let next = handOver();
+    const ahead = publishVersion(threaded, detector, systemActor);
+    await next;
+    next = handOver();
+    const cancel = new AbortController();
+    const behind = publishVersionFor(threaded, digits, { actor: systemActor, signal: cancel.signal });
+    await next;
+    cancel.abort(new Error('the client went away'));
+    await expect(behind).rejects.toThrow('the client went away');
+    await ahead;
+    expect(isPublished(deps.db, 'paddleocr-det', detector.manifest.version)).toBe(true);
+    expect(isPublished(deps.db, 'digits', digits.manifest.version)).toBe(false);
   });
 
   it('stops when idle and starts again for the next job', async () => {
