@@ -40,7 +40,7 @@ describe('createRunAnswers', () => {
     answers.reply(request(2), second, 0.3);
     expect(scoresOf(replies[0]!.reply).slice(0, 2), 'not overwritten by the next reply').toEqual([3, 0.9]);
     expect(scoresOf(replies[1]!.reply).slice(0, 2)).toEqual([7, 0.9]);
-    expect(replies[1]!.transfer).toEqual([second.outputs.logits!.data.buffer]);
+    expect(replies[1]!.transfer).toEqual([(second.outputs.logits!.data as Float32Array).buffer]);
     expect((second.outputs.logits!.data as Float32Array).byteLength, 'the output moved to the page').toBe(0);
   });
 
