@@ -47,9 +47,11 @@ export interface FerryClientOptions {
   /**
    * For tests only. `loseWebGpuAdapter`: after the worker's WebGPU probe, `requestAdapter()` returns
    * null (as after a GPU crash), so onnxruntime-web's WebGPU session creation fails for real and
-   * the fallback to WASM runs.
+   * the fallback to WASM runs. `runSlot: false`: every run() goes by postMessage, never through
+   * the shared-memory slot a cross-origin isolated page uses for a run that fits (see
+   * workers/README.md), to compare the two paths.
    */
-  testHooks?: { loseWebGpuAdapter?: boolean };
+  testHooks?: { loseWebGpuAdapter?: boolean; runSlot?: boolean };
   /**
    * Aggregated, anonymous telemetry per model version (on by default; see the README for what is
    * collected and what never is). `false`: none at all, not even a queue, until
@@ -168,22 +170,27 @@ export function createFerryClient(options: FerryClientOptions): FerryClient {
     return worker;
   };
   // Each worker, the first and any started after a crash, gets the same settings.
-  const connection = connect(createWorker, async (api, lifeLock) => {
-    const init = api.init({
-      lifeLock,
-      serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
-      publicKey: options.publicKey,
-      ...(options.keyid ? { keyid: options.keyid } : {}),
-      ...runtime,
-      cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
-      ...(options.compiledModels === undefined ? {} : { compiledModels: options.compiledModels }),
-      testHooks: options.testHooks ?? {},
-      telemetry,
-      ...(options.control === undefined ? {} : { control: options.control }),
-    });
-    // Posted right behind init, ahead of any run: see Connection.call.
-    await Promise.all([init, telemetryPaused && api.pauseTelemetry(true)]);
-  });
+  const connection = connect(
+    createWorker,
+    async (api, lifeLock) => {
+      const init = api.init({
+        lifeLock,
+        serverUrl: new URL(options.serverUrl, globalThis.location?.href).href,
+        publicKey: options.publicKey,
+        ...(options.keyid ? { keyid: options.keyid } : {}),
+        ...runtime,
+        cacheBudgetBytes: options.cacheBudgetBytes ?? DEFAULT_BUDGET,
+        ...(options.compiledModels === undefined ? {} : { compiledModels: options.compiledModels }),
+        testHooks: options.testHooks ?? {},
+        telemetry,
+        ...(options.control === undefined ? {} : { control: options.control }),
+      });
+      // Posted right behind init, ahead of any run: see Connection.call.
+      await Promise.all([init, telemetryPaused && api.pauseTelemetry(true)]);
+    },
+    // A bad testHooks.runSlot is refused by init (worker-config.ts) before any run.
+    options.testHooks?.runSlot === false ? { slot: false } : {},
+  );
   const initialized = connection.call(async () => undefined);
   const persisted = options.persist ? requestPersistence() : Promise.resolve(null);
   const models: FerryModel[] = [];

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import type { RunReply, RunRequest } from './client/run-channel.ts';
+import { packScores } from './client/packed-scores.ts';
+import { readAnswer, runSlotOf, SlotState, STATE } from './client/run-slot.ts';
 import { createRunAnswers } from './run-answers.ts';
 import type { EngineResult } from './runtime/engine.ts';
 
@@ -78,5 +80,33 @@ describe('createRunAnswers', () => {
     expect(replies).toEqual([
       { reply: { ferryRan: 4, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }, transfer: [] },
     ]);
+  });
+
+  it('answers a slot run in the slot only when the page had every layout and labels sent for the model', () => {
+    const { answers, replies } = posted();
+    const slot = runSlotOf();
+    const slotted = (ferryRun: number, known: number): RunRequest => ({ ...request(ferryRun), slot, known });
+    const stateAfter = (ferryRun: number, known: number, outcome: EngineResult | FerryError) => {
+      if (outcome instanceof FerryError) answers.fail(slotted(ferryRun, known), outcome);
+      else answers.reply(slotted(ferryRun, known), outcome, 0.25);
+      return slot.words[STATE];
+    };
+    expect(stateAfter(1, 0, result(1)), 'the first reply brings the layout and labels').toBe(
+      SlotState.POSTED,
+    );
+    expect(stateAfter(2, 0, result(2)), 'the page had not received them when it wrote the request').toBe(
+      SlotState.POSTED,
+    );
+    expect(stateAfter(3, 1, result(3))).toBe(SlotState.ANSWERED);
+    expect(readAnswer(slot, 1)).toEqual({
+      data: [result(3).outputs.logits!.data],
+      latencyMs: 0.25,
+      scores: packScores(result(3).scores!, undefined).pairs,
+    });
+    const withBoxes = { ...result(4), boxes: [{ x: 0, y: 0, width: 1, height: 1, score: 1 }] };
+    expect(stateAfter(4, 1, withBoxes), 'boxes go by postMessage').toBe(SlotState.POSTED);
+    const refused = new FerryError(ErrorCode.INVALID_INPUT, 'pixels: missing input');
+    expect(stateAfter(5, 1, refused), 'errors go by postMessage').toBe(SlotState.POSTED);
+    expect(replies.map(({ reply }) => reply.ferryRan)).toEqual([1, 2, 4, 5]);
   });
 });

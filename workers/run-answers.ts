@@ -2,8 +2,10 @@ import { serializeFerryError } from '$shared/errors.ts';
 import { packOutputs, type OutputShape } from './client/packed-outputs.ts';
 import { packScores } from './client/packed-scores.ts';
 import type { RunReply, RunRequest } from './client/run-channel.ts';
+import { SlotState, writeAnswer } from './client/run-slot.ts';
 import { transferablesOf } from './client/transferables.ts';
 import type { RunAnswer } from './worker-api.ts';
+import { releaseRunSlot } from './serve-run-slot.ts';
 
 /** What the page last received for a model on this channel (client/run-channel.ts). */
 interface Sent {
@@ -11,6 +13,8 @@ interface Sent {
   labels?: string[];
   /** The model's packed scores, refilled by each reply (posting clones them). */
   pairs?: number[];
+  /** How many replies carried a new layout or labels (the page counts what it received: RunRequest.known). */
+  updates: number;
 }
 
 /**
@@ -18,32 +22,57 @@ interface Sent {
  * reply to `post` with the buffers to move, its outputs and scores packed against what the page
  * last received for the model. One object for every run: runThen hands each request back to it,
  * so a run makes no closure. Each model's scores are packed into one array, refilled per reply.
+ *
+ * A request read from the run slot (serve-run-slot.ts) is answered in the slot when the page had
+ * received every layout and labels update sent for the model before it wrote the request, the
+ * reply brings none, has no boxes, and fits; otherwise (errors too) it is posted as any run's
+ * reply, and the slot told so. Either way the slot is released once, after the reply is sent.
  */
 export function createRunAnswers(
   post: (reply: RunReply, transfer: Transferable[]) => void,
 ): RunAnswer<RunRequest> {
   const sent = new Map<string, Sent>();
   return {
-    reply({ ferryRun, model }, { outputs, scores, boxes }, latencyMs) {
+    reply(request, { outputs, scores, boxes }, latencyMs) {
+      const { ferryRun, model, slot } = request;
       let last = sent.get(model);
       const packed = packOutputs(outputs, last?.layout);
+      const packedScores = scores && packScores(scores, last?.labels, last?.pairs);
+      if (
+        slot &&
+        last &&
+        request.known === last.updates &&
+        !packed.layout &&
+        !packedScores?.labels &&
+        !boxes &&
+        writeAnswer(slot, {
+          data: packed.data,
+          latencyMs,
+          ...(packedScores ? { scores: packedScores.pairs } : {}),
+        })
+      ) {
+        if (packedScores) last.pairs = packedScores.pairs;
+        return releaseRunSlot(slot, SlotState.ANSWERED);
+      }
       const message: RunReply = { ferryRan: ferryRun, data: packed.data, latencyMs };
       if (packed.layout) message.layout = packed.layout;
-      const packedScores = scores && packScores(scores, last?.labels, last?.pairs);
       if (packedScores) {
         message.scores = packedScores.pairs;
         if (packedScores.labels) message.labels = packedScores.labels;
       }
       if (boxes) message.boxes = boxes;
       post(message, transferablesOf(outputs));
-      if (!last) sent.set(model, (last = {}));
+      if (!last) sent.set(model, (last = { updates: 0 }));
       if (packedScores) last.pairs = packedScores.pairs;
       // Only once posted: a reply that could not be sent must not count as having sent its layout or labels.
       if (packed.layout) last.layout = packed.layout;
       if (packedScores?.labels) last.labels = packedScores.labels;
+      if (packed.layout || packedScores?.labels) last.updates++;
+      if (slot) releaseRunSlot(slot, SlotState.POSTED);
     },
-    fail({ ferryRun }, error) {
+    fail({ ferryRun, slot }, error) {
       post({ ferryRan: ferryRun, error: serializeFerryError(error) }, []);
+      if (slot) releaseRunSlot(slot, SlotState.POSTED);
     },
   };
 }

@@ -23,7 +23,7 @@ const threadsMessage = 'must be a positive integer';
 const assetsUrlMessage = 'must be an absolute URL of the folder holding the .wasm files';
 
 /** Test-only switches, documented on the client option that sets them. */
-const TestHooks = z.object({ loseWebGpuAdapter: z.boolean().optional() });
+const TestHooks = z.object({ loseWebGpuAdapter: z.boolean().optional(), runSlot: z.boolean().optional() });
 export type TestHooks = z.infer<typeof TestHooks>;
 
 const attributeValue = z.union([z.string().max(256), z.number(), z.boolean()], {

@@ -1,9 +1,11 @@
 /// <reference lib="webworker" />
 import './zod-jitless.ts';
 import { expose } from 'comlink';
-import { isRunRequest, type RunRequest } from './client/run-channel.ts';
+import { isRunRequest, isRunSlotMessage, type RunRequest } from './client/run-channel.ts';
+import { runSlotOf } from './client/run-slot.ts';
 import { registerFerryErrorTransfer } from './errors-transfer.ts';
 import { createRunAnswers } from './run-answers.ts';
+import { serveRunSlot } from './serve-run-slot.ts';
 import { createWorkerApi } from './worker-api.ts';
 
 const api = createWorkerApi();
@@ -26,9 +28,14 @@ export function startWorker(): void {
   self.addEventListener('message', (event: MessageEvent<unknown>) => {
     // Read once: each read of `data` is a call into the browser.
     const { data } = event;
-    if (!isRunRequest(data)) return;
+    if (isRunRequest(data)) {
+      event.stopImmediatePropagation();
+      return answer(data);
+    }
+    if (!isRunSlotMessage(data)) return;
     event.stopImmediatePropagation();
-    answer(data);
+    // The page's shared run slot (client/run-slot.ts), sent once, before its first slot run.
+    serveRunSlot(runSlotOf(data.ferryRunSlot), answer);
   });
   expose(api);
 }

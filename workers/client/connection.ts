@@ -2,7 +2,7 @@ import { wrap, type Remote } from 'comlink';
 import { ErrorCode, FerryError } from '$shared/errors.ts';
 import { lifeLockName, watchLifeLock } from '../life-lock.ts';
 import type { WorkerApi } from '../worker.ts';
-import { createRunChannel, type RunChannel } from './run-channel.ts';
+import { createRunChannel, type RunChannel, type RunChannelOptions } from './run-channel.ts';
 
 /** Configures a new worker; `lifeLock` names the Web Lock it must hold for its life (life-lock.ts). */
 export type InitWorker = (api: Remote<WorkerApi>, lifeLock: string) => Promise<void>;
@@ -45,9 +45,9 @@ interface Incarnation {
  * resolves means the script never ran (wrong URL, blocked by COEP/CORP, a syntax error): every
  * pending and later call rejects with BACKEND_UNAVAILABLE. A worker that ends later, however it
  * ends, releases its life lock: pending calls reject with WORKER_CRASHED and the next call starts
- * a new worker.
+ * a new worker. `runs` configures each worker's run channel (run-channel.ts).
  */
-export function connect(create: () => Worker, init: InitWorker): Connection {
+export function connect(create: () => Worker, init: InitWorker, runs: RunChannelOptions = {}): Connection {
   let state: Connection['state'] = 'running';
   let current: Incarnation | undefined;
   let broken: FerryError | undefined;
@@ -56,7 +56,7 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
   function start(): Incarnation {
     const worker = create();
     // The run channel listens first, so comlink's listener never sees a run reply.
-    const runs = createRunChannel(worker);
+    const channel = createRunChannel(worker, runs);
     const api = wrap<WorkerApi>(worker);
     let fail: (error: FerryError) => void = () => undefined;
     const dead = new Promise<never>((_, reject) => (fail = reject));
@@ -64,7 +64,7 @@ export function connect(create: () => Worker, init: InitWorker): Connection {
     const incarnation: Incarnation = {
       worker,
       api,
-      runs,
+      runs: channel,
       generation: ++generation,
       initialized: dead,
       started: false,

@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FerryError, serializeFerryError } from '$shared/errors.ts';
+import { createRunAnswers } from '../run-answers.ts';
+import type { EngineResult } from '../runtime/engine.ts';
+import { serveRunSlot } from '../serve-run-slot.ts';
 import { packScores } from './packed-scores.ts';
-import { createRunChannel, isRunRequest, type RunReply } from './run-channel.ts';
+import {
+  createRunChannel,
+  isRunRequest,
+  isRunSlotMessage,
+  type RunReply,
+  type RunRequest,
+} from './run-channel.ts';
+import { runSlotOf } from './run-slot.ts';
 
 const channels: MessageChannel[] = [];
 afterEach(() => channels.splice(0).forEach(({ port1, port2 }) => (port1.close(), port2.close())));
@@ -120,6 +130,116 @@ describe('createRunChannel', () => {
 
   it('rejects pending and later calls with the error fail() is given (the worker died)', async () => {
     const runs = connected(() => undefined);
+    const pending = runs.run('m', input(), []);
+    const crashed = new FerryError(ErrorCode.WORKER_CRASHED, 'worker: gone');
+    runs.fail(crashed);
+    await expect(pending).rejects.toBe(crashed);
+    await expect(runs.run('m', input(), [])).rejects.toBe(crashed);
+  });
+});
+
+/**
+ * A slot-sharing run channel over a real MessageChannel and a real SharedArrayBuffer, the worker
+ * end being the worker's own (serve-run-slot.ts, run-answers.ts) around `engine`: it answers each
+ * run, posted or slotted, once `gate` lets it (at once by default).
+ */
+function sharing(engine: (data: Float32Array) => EngineResult | FerryError, options = { slot: true }) {
+  const channel = new MessageChannel();
+  channels.push(channel);
+  const { port1: page, port2: worker } = channel;
+  const posted: number[] = [];
+  let gate: Promise<void> = Promise.resolve();
+  const answers = createRunAnswers((reply, transfer) => worker.postMessage(reply, transfer));
+  const answer = (request: RunRequest) => {
+    const data = (request.input as unknown as { pixels: { data: Float32Array } }).pixels.data;
+    void gate.then(() => {
+      const outcome = engine(data);
+      if (outcome instanceof FerryError) answers.fail(request, outcome);
+      else answers.reply(request, outcome, 0.5);
+    });
+  };
+  worker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (isRunSlotMessage(event.data)) return serveRunSlot(runSlotOf(event.data.ferryRunSlot), answer);
+    if (!isRunRequest(event.data)) return;
+    posted.push(event.data.ferryRun);
+    answer(event.data);
+  });
+  worker.start();
+  page.start();
+  const runs = createRunChannel(page as unknown as Worker, options);
+  return { runs, posted, hold: (until: Promise<void>) => (gate = until) };
+}
+
+/** A digits-like result: the input's first value as logits[0], scored with labels. */
+const digitsLike = (data: Float32Array): EngineResult => ({
+  outputs: { logits: { type: 'float32', dims: [1, 2], data: new Float32Array([data[0]!, 1]) } },
+  scores: [
+    { label: 'one', index: 1, score: 0.75 },
+    { label: 'zero', index: 0, score: 0.25 },
+  ],
+});
+
+describe('createRunChannel sharing a slot with the worker', () => {
+  it('runs through the slot with the results posted runs have, detaching inputs unless told not to', async () => {
+    const { runs, posted } = sharing(digitsLike);
+    const first = input();
+    const a = await runs.run('m', first, [first.pixels.data.buffer]);
+    const kept = input();
+    const b = await runs.run('m', kept, []);
+    expect(runs.slotRuns, 'both through the slot').toBe(2);
+    expect(posted, 'no run request posted').toEqual([]);
+    expect(first.pixels.data.byteLength, 'transferred: detached, as when posted').toBe(0);
+    expect(Array.from(kept.pixels.data), 'not transferred: kept').toEqual([1, 2, 3]);
+    const expected = {
+      outputs: { logits: { type: 'float32', dims: [1, 2], data: new Float32Array([1, 1]) } },
+      scores: [
+        { label: 'one', index: 1, score: 0.75 },
+        { label: 'zero', index: 0, score: 0.25 },
+      ],
+      latencyMs: 0.5,
+    };
+    expect(a, 'the first answer brought the layout and labels by postMessage').toEqual(expected);
+    expect(b, 'the second, answered in the slot').toEqual(expected);
+    const { runs: posting, posted: all } = sharing(digitsLike, { slot: false });
+    expect(await posting.run('m', input(), [])).toEqual(expected);
+    expect(await posting.run('m', input(), [])).toEqual(expected);
+    expect([posting.slotRuns, all.length], 'slot: false posts every run').toEqual([0, 2]);
+  });
+
+  it('posts a run called while the slot is busy, and settles both', async () => {
+    const { runs, posted, hold } = sharing(digitsLike);
+    await runs.run('m', input(), []);
+    let release = () => undefined as void;
+    hold(new Promise<void>((resolve) => (release = resolve)));
+    const busy = runs.run('m', { pixels: { data: new Float32Array([5]), dims: [1] } }, []);
+    const overlapping = runs.run('m', { pixels: { data: new Float32Array([6]), dims: [1] } }, []);
+    release();
+    const [x, y] = await Promise.all([busy, overlapping]);
+    expect([x.outputs.logits!.data[0], y.outputs.logits!.data[0]]).toEqual([5, 6]);
+    expect([runs.slotRuns, posted.length]).toEqual([2, 1]);
+    expect((await runs.run('m', input(), [])).outputs.logits!.data[0], 'the slot is free again').toBe(1);
+    expect(runs.slotRuns).toBe(3);
+  });
+
+  it("rejects a slot run with the worker's FerryError, and the slot serves the next run", async () => {
+    const refused = new FerryError(ErrorCode.INVALID_INPUT, 'pixels: too large', {
+      details: { field: 'pixels' },
+    });
+    const { runs } = sharing((data) => (data[0] === 9 ? refused : digitsLike(data)));
+    await runs.run('m', input(), []);
+    await expect(
+      runs.run('m', { pixels: { data: new Float32Array([9]), dims: [1] } }, []),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'pixels' },
+    });
+    expect((await runs.run('m', input(), [])).outputs.logits!.data[0]).toBe(1);
+    expect(runs.slotRuns).toBe(3);
+  });
+
+  it('rejects a slot run pending when the channel fails (the worker died), and every later one', async () => {
+    const { runs, hold } = sharing(digitsLike);
+    hold(new Promise<void>(() => undefined));
     const pending = runs.run('m', input(), []);
     const crashed = new FerryError(ErrorCode.WORKER_CRASHED, 'worker: gone');
     runs.fail(crashed);
