@@ -144,6 +144,8 @@ type Mutation = { at: number; fieldOnly: boolean; op: Op; minutes: number; value
 function mutate(batch: Json, m: Mutation): Json {
   const copy = structuredClone(batch) as Json;
   if (m.op === 'window') {
+    // An earlier mutation may have replaced the whole batch with a scalar, null or an array.
+    if (typeof copy !== 'object' || copy === null || Array.isArray(copy)) return copy;
     const window = copy as { windowStart?: unknown; windowEnd?: unknown };
     if (typeof window.windowStart === 'string' && Number.isFinite(Date.parse(window.windowStart)))
       window.windowEnd = minute(Date.parse(window.windowStart) / 60_000 + m.minutes);
