@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('control delivery', () => {
-  it('assigns several browser profiles on a 50% rollout by their own buckets, and moves each back on `ferry rollout rollback`', async () => {
+  it('assigns several browser profiles on a 50% rollout by their own buckets, keeps them across a reload, and moves each back on `ferry rollout rollback`', async () => {
     await op('start', { candidate: '1.2.0', percent: 50 });
     const { rollout: started } = await currentDocument();
     devices = await launchProfiles(2);
@@ -90,6 +90,20 @@ describe('control delivery', () => {
       });
     }
     expect(ids.size).toBe(profiles.length); // each profile has its own random id
+
+    // Sticky across reloads: the id stays in the profile's IndexedDB, so its bucket and version do too.
+    for (const [i, profile] of profiles.entries()) {
+      const id = await profile.page.deviceId();
+      await profile.page.goto(stack.site.url);
+      await profile.page.open('client', stack.clientOptions());
+      const reloaded = await profile.page.load('digits', { client: 'client', name: 'digits' });
+      expect(await profile.page.deviceId()).toBe(id);
+      expect(reloaded).toMatchObject({
+        ok: true,
+        version: loads[i]!.version,
+        assignment: { reason: loads[i]!.assignment!.reason },
+      });
+    }
 
     // Everyone on the candidate, then everyone back: each profile emits versionChanged.
     await op('setPercentage', { percent: 100 });
