@@ -49,7 +49,8 @@ describe('run slot layout', () => {
 
   it('fits a request up to the slot size, and refuses one byte more', () => {
     const slot = runSlotOf();
-    const header = 32 + 20 + 4 + 8 * 2 + 4; // body start, tensor header, name "x", model "digits#0", one dim
+    // Body start, model "digits#0", tensor header, name "x", one dim, then 8-aligned data.
+    const header = 32 + 8 * 2 + 20 + 4 + 4 + 4;
     const fits = { x: { data: new Uint8Array(SLOT_BYTES - header), dims: [1] } };
     expect(writeRequest(slot, request(fits))).toBe(true);
     expect((readRequest(slot).input as Record<string, TensorInput>).x!.data).toHaveLength(
