@@ -109,4 +109,25 @@ describe('createRunAnswers', () => {
     expect(stateAfter(5, 1, refused), 'errors go by postMessage').toBe(SlotState.POSTED);
     expect(replies.map(({ reply }) => reply.ferryRan)).toEqual([1, 2, 4, 5]);
   });
+
+  it('marks a slot run POSTED before posting its reply, and only once when the reply cannot be posted', () => {
+    const { answers, replies, failNextPost } = posted();
+    const slot = runSlotOf();
+    const states: number[] = [];
+    const observed = createRunAnswers((reply) => {
+      states.push(slot.words[STATE]!);
+      replies.push({ reply, transfer: [] });
+    });
+    observed.reply({ ...request(1), slot, known: 0 }, result(1), 0.2);
+    expect(states, 'already POSTED when the page could receive the reply').toEqual([SlotState.POSTED]);
+    const run: RunRequest = { ...request(2), slot, known: 0 };
+    slot.words[STATE] = SlotState.REQUESTED;
+    failNextPost();
+    expect(() => answers.reply(run, result(2), 0.2)).toThrow('could not be cloned');
+    expect(slot.words[STATE]).toBe(SlotState.POSTED);
+    slot.words[STATE] = SlotState.REQUESTED; // the page freed the slot and wrote its next run
+    answers.fail(run, new FerryError(ErrorCode.INTERNAL, 'run: the result could not be cloned'));
+    expect(slot.words[STATE], 'the next run in the slot is left alone').toBe(SlotState.REQUESTED);
+    expect(replies.at(-1)!.reply).toMatchObject({ ferryRan: 2, error: { code: 'INTERNAL' } });
+  });
 });

@@ -17,6 +17,12 @@ interface Sent {
   updates: number;
 }
 
+/** Marks `request`'s slot POSTED (its answer comes by postMessage) and lets go of it. */
+function postedFromSlot(request: RunRequest): void {
+  releaseRunSlot(request.slot as NonNullable<RunRequest['slot']>, SlotState.POSTED);
+  request.slot = undefined;
+}
+
 /**
  * The worker's end of the run protocol (client/run-channel.ts): answers that hand each run's
  * reply to `post` with the buffers to move, its outputs and scores packed against what the page
@@ -26,7 +32,9 @@ interface Sent {
  * A request read from the run slot (serve-run-slot.ts) is answered in the slot when the page had
  * received every layout and labels update sent for the model before it wrote the request, the
  * reply brings none, has no boxes, and fits; otherwise (errors too) it is posted as any run's
- * reply, and the slot told so. Either way the slot is released once, after the reply is sent.
+ * reply, and the slot marked POSTED first: the page frees the slot when that reply arrives, so
+ * the mark must be there by then (client/run-channel.ts). The slot is released once per run:
+ * a reply that then cannot be posted fails by postMessage alone.
  */
 export function createRunAnswers(
   post: (reply: RunReply, transfer: Transferable[]) => void,
@@ -61,6 +69,7 @@ export function createRunAnswers(
         if (packedScores.labels) message.labels = packedScores.labels;
       }
       if (boxes) message.boxes = boxes;
+      if (slot) postedFromSlot(request);
       post(message, transferablesOf(outputs));
       if (!last) sent.set(model, (last = { updates: 0 }));
       if (packedScores) last.pairs = packedScores.pairs;
@@ -68,11 +77,10 @@ export function createRunAnswers(
       if (packed.layout) last.layout = packed.layout;
       if (packedScores?.labels) last.labels = packedScores.labels;
       if (packed.layout || packedScores?.labels) last.updates++;
-      if (slot) releaseRunSlot(slot, SlotState.POSTED);
     },
-    fail({ ferryRun, slot }, error) {
-      post({ ferryRan: ferryRun, error: serializeFerryError(error) }, []);
-      if (slot) releaseRunSlot(slot, SlotState.POSTED);
+    fail(request, error) {
+      if (request.slot) postedFromSlot(request);
+      post({ ferryRan: request.ferryRun, error: serializeFerryError(error) }, []);
     },
   };
 }

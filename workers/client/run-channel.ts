@@ -183,8 +183,9 @@ export function createRunChannel(worker: Worker, options: RunChannelOptions = {}
     const reply = event.data as RunReply | null;
     if (typeof reply !== 'object' || reply === null || typeof reply.ferryRan !== 'number') return;
     event.stopImmediatePropagation();
-    // The reply to the slot's run: once the worker marked it POSTED (it does so right after
-    // posting), the slot is free, whichever task the page's wake-up comes in.
+    // The reply to the slot's run: the worker marked it POSTED before posting it (run-answers.ts),
+    // so the slot is free now, whichever task the page's wake-up comes in (browsers do not order
+    // it against messages). The next run finds the slot free.
     if (reply.ferryRan === slotCall && Atomics.load((slot as RunSlot).words, STATE) === SlotState.POSTED)
       freeSlot();
     const call = pending.get(reply.ferryRan);
