@@ -81,6 +81,8 @@ interface MainThread {
  * summed time (the engine's tally in status(), read before and after).
  */
 const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
+  // Multi-threaded WASM and run()'s shared-memory slot (workers/README.md) both need it.
+  if (!globalThis.crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated');
   const { createFerryClient } = await import('/sdk/client.js');
   const client = createFerryClient({ ...options,
     worker: () => new Worker('/sdk/worker.js', { type: 'module', name: 'ferry' }) });
