@@ -8,4 +8,15 @@ describe('mediaTypeOf', () => {
     expect(mediaTypeOf(null)).toBe('');
     expect(mediaTypeOf(undefined)).toBe('');
   });
+
+  it('answers each header for itself when headers alternate (the last one is remembered)', () => {
+    const headers = ['text/plain', 'Application/JSON; charset=utf-8', 'text/plain', null, 'text/plain'];
+    expect(headers.map(mediaTypeOf)).toEqual([
+      'text/plain',
+      'application/json',
+      'text/plain',
+      '',
+      'text/plain',
+    ]);
+  });
 });
