@@ -7,9 +7,13 @@ import { mean, median, row, type BenchResult, type BenchRow } from './report.ts'
 
 const ITERATIONS = 30;
 // FERRY_BENCH_THREADS=n: the client's numThreads, to compare settings (unset: Ferry's default, what the results show).
+// FERRY_BENCH_RUN_SLOT=0: every run() posted (testHooks.runSlot false), to compare with the shared slot.
 const benchOptions = (stack: Stack) => {
   const threads = process.env.FERRY_BENCH_THREADS;
-  return stack.clientOptions(threads ? { numThreads: Number(threads) } : {});
+  return stack.clientOptions({
+    ...(threads ? { numThreads: Number(threads) } : {}),
+    ...(process.env.FERRY_BENCH_RUN_SLOT === '0' ? { testHooks: { runSlot: false } } : {}),
+  });
 };
 // digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
 // calls each of run(), the bare echo and session.run, taking turns; main-thread time from
