@@ -75,9 +75,11 @@ export function isRunSlotMessage(data: unknown): data is RunSlotMessage {
 /** The page's end of the run protocol on one worker. */
 export interface RunChannel {
   /**
-   * Posts `input` to model `model` with `transfer`'s buffers moved, not copied; resolves with
-   * the result, rejects with the worker's FerryError (or the error {@link RunChannel.fail} was
-   * given). Throws synchronously what postMessage throws (an input that cannot be cloned).
+   * Sends `input` to model `model`: through the shared slot when it can (bytes copied in,
+   * `transfer`'s buffers detached after), else posted with `transfer`'s buffers moved, not
+   * copied. Resolves with the result, rejects with the worker's FerryError (or the error
+   * {@link RunChannel.fail} was given). Throws synchronously what postMessage throws (an input
+   * that cannot be cloned).
    */
   run(model: string, input: RunInput, transfer: Transferable[]): Promise<RunResult>;
   /** The worker is gone: rejects every pending call, and every later one, with `error`. */
