@@ -123,10 +123,14 @@ describe('run() through the shared slot of a cross-origin isolated page', () => 
     const before = await sent('slot');
     const overlapping = await call<PlainRun[]>('overlapping', 'slot', SEEDS);
     expect(overlapping).toEqual(await runEach('post', SEEDS));
-    expect(await sent('slot'), 'the first call took the slot, the five others were posted').toEqual({
-      runs: before.runs + 5,
-      slots: 1,
-    });
+    // The first call takes the slot; the others are posted while it is busy. How many find it
+    // busy depends on the scheduler (a page thread descheduled between a call's notify and its
+    // waitAsync finds the answer there at once, and frees the slot for the next call):
+    // run-channel.test.ts pins which calls are posted.
+    const after = await sent('slot');
+    expect(after.slots).toBe(1);
+    expect(after.runs - before.runs).toBeGreaterThanOrEqual(1);
+    expect(after.runs - before.runs).toBeLessThanOrEqual(5);
   });
 
   it('rejects a bad input with the error a posted run gets, and the slot serves the next run', async () => {
