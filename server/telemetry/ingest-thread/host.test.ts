@@ -48,7 +48,9 @@ const settled = (ingest: TextIngest, text: string) =>
   );
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-describe('startIngestThread', () => {
+// Real threads committing thousands of batches to SQLite: a CI host under CPU steal took over 5 s
+// for the 2,000-batch test (vitest's default), which finishes in about 1 s on a quiet one.
+describe('startIngestThread', { timeout: 30_000 }, () => {
   it('gives the same outcomes and refusals as the in-process pipeline, and stores what it accepts', async () => {
     thread = startIngestThread({ spawn: realThread });
     const inProcess = createTextIngest(
