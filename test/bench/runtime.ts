@@ -17,8 +17,8 @@ const benchOptions = (stack: Stack) => {
 };
 // digits' boundary, after WARMUP_CALLS of each side: round trips from BLOCKS blocks of BLOCK_CALLS
 // calls each of run(), the bare echo and session.run, taking turns; main-thread time from
-// BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run(), the echo and the waiting echo, in
-// alternating order. A round's own page.evaluate and metric reads cost the page ~0.6 ms of
+// BOUNDARY_ROUNDS rounds of ROUND_CALLS calls each of run(), the echo, the waiting echo and the
+// shared-memory pings, in alternating order. A round's own page.evaluate and metric reads cost the page ~0.6 ms of
 // ThreadTime, which 100 calls a round spread as ~6 µs on each call; 300 spread it as ~2.
 const BLOCKS = 100;
 const BLOCK_CALLS = 10;
@@ -74,15 +74,17 @@ interface MainThread {
 
 /**
  * Runs in the page (as source: tsx would wrap a compiled function's inner names in a helper the
- * page lacks). Installs `window.boundary` with four loops of `n` calls on digits' shapes: `runs`
+ * page lacks). Installs `window.boundary` with six loops of `n` calls on digits' shapes: `runs`
  * (Ferry's run(), its own client and worker), `echo` (a bare module worker from a Blob, so it has
  * the page's origin and isolation, answering a transferred Float32Array(64) with a
  * Float32Array(10), which the page reads as run()'s caller reads its result), `slowEcho` (the same
- * echo answering after a busy wait, see below) and `inference` (session.run in a hot loop inside
- * Ferry's worker). `runs`, `echo` and `slowEcho` return each call's round trip, from the call to
- * its answer (`slowEcho`'s less its worker's wait); `interleaved` takes all four in turns of a few
- * calls each, and gives the session.run calls that its run() calls made in the worker, and their
- * summed time (the engine's tally in status(), read before and after).
+ * echo answering after a busy wait, see below), `inference` (session.run in a hot loop inside
+ * Ferry's worker), and `floor` and `slowFloor` (a bare shared-memory ping, instant or answering
+ * after the same wait as `slowEcho`: main-thread rows only). `runs`, `echo` and `slowEcho` return
+ * each call's round trip, from the call to its answer (`slowEcho`'s less its worker's wait);
+ * `interleaved` takes the first four in turns of a few calls each, and gives the session.run
+ * calls that its run() calls made in the worker, and their summed time (the engine's tally in
+ * status(), read before and after).
  */
 const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
   // Multi-threaded WASM and run()'s shared-memory slot (workers/README.md) both need it.
@@ -117,6 +119,36 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
     const input = new Float32Array(inLength).fill(4);
     slowWorker.postMessage({ input, delay }, [input.buffer]);
   });
+  // The floor: a bare shared-memory ping of the same shapes. The page writes the input into a
+  // SharedArrayBuffer, bumps the request word, Atomics.notify, and awaits Atomics.waitAsync on the
+  // answer word; the worker, blocked in Atomics.wait, writes outLength floats, bumps the answer
+  // word and notifies; the page copies them out as run()'s caller gets its result. What any
+  // shared-memory design costs the page here. waitMs(): how long the worker busy-waits first.
+  const ping = (waitMs) => {
+    const buffer = new SharedArrayBuffer(4 * (16 + inLength));
+    const words = new Int32Array(buffer);
+    const floats = new Float32Array(buffer);
+    const pingSource = 'self.onmessage = (e) => { const words = new Int32Array(e.data);' +
+      ' const floats = new Float32Array(e.data); let seen = 0;' +
+      ' for (;;) { Atomics.wait(words, 1, seen); seen = Atomics.load(words, 1);' +
+      ' const start = performance.now(); while (performance.now() - start < floats[2]) {}' +
+      ' for (let i = 0; i < ' + outLength + '; i++) floats[16 + i] = floats[16];' +
+      ' Atomics.store(words, 0, seen); Atomics.notify(words, 0); } };';
+    new Worker(URL.createObjectURL(new Blob([pingSource], { type: 'text/javascript' })), { type: 'module' })
+      .postMessage(buffer);
+    let sequence = 0;
+    return async () => {
+      floats[2] = waitMs();
+      floats.set(new Float32Array(inLength).fill(4), 16);
+      Atomics.store(words, 1, ++sequence);
+      Atomics.notify(words, 1);
+      const waited = Atomics.waitAsync(words, 0, sequence - 1);
+      if (waited.async) await waited.value;
+      const output = new Float32Array(outLength);
+      output.set(floats.subarray(16, 16 + outLength));
+      return output;
+    };
+  };
   const run = () => model.run({ pixels: { data: new Float32Array(inLength).fill(4), dims } });
   const timed = (call) => async (n) => {
     const roundTrip = [];
@@ -130,6 +162,9 @@ const BOUNDARY_IN_PAGE = `async ([options, inLength, outLength, dims]) => {
   const boundary = {
     runs: timed(run),
     echo: timed(echo),
+    floor: timed(ping(() => 0)),
+    // Set before its first call: slowEcho's first call fixes the wait.
+    slowFloor: timed(ping(() => delay)),
     inference: (n) => model.measure({ pixels: { data: new Float32Array(inLength).fill(4), dims } }, n),
     // Round trips less the worker's wait; the first call fixes the wait (after run()'s warm-up).
     slowEcho: async (n) => {
@@ -175,9 +210,13 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   await page.evaluate(
     `(${BOUNDARY_IN_PAGE})(${JSON.stringify([benchOptions(stack), 64, 10, [1, 1, 8, 8]])})`,
   );
-  const main = { runs: { task: 0, cpu: 0 }, echo: { task: 0, cpu: 0 }, slowEcho: { task: 0, cpu: 0 } };
+  const mainSides = ['runs', 'echo', 'slowEcho', 'floor', 'slowFloor'] as const;
+  const main = Object.fromEntries(mainSides.map((side) => [side, { task: 0, cpu: 0 }])) as Record<
+    (typeof mainSides)[number],
+    MainThread
+  >;
   await page.evaluate(`window.boundary.runs(${TIER_UP_CALLS}).then((times) => times.length)`);
-  for (const side of ['runs', 'echo', 'slowEcho', 'inference'] as const)
+  for (const side of ['runs', 'echo', 'slowEcho', 'inference', 'floor', 'slowFloor'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
   const { times, inCall, delay } = (await page.evaluate(
     `window.boundary.interleaved(${BLOCKS}, ${BLOCK_CALLS})`,
@@ -189,7 +228,6 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   if (inCall.runs !== times.runs.length) {
     throw new Error(`session.run tally: ${inCall.runs} runs for ${times.runs.length} run() calls`);
   }
-  const mainSides = ['runs', 'echo', 'slowEcho'] as const;
   for (let round = 0; round < BOUNDARY_ROUNDS; round++) {
     for (const side of round % 2 === 0 ? mainSides : [...mainSides].reverse()) {
       const spent = await mainThreadMs(stack, page, () =>
@@ -202,6 +240,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   const calls = BOUNDARY_ROUNDS * ROUND_CALLS;
   const label = 'digits (8×8 CNN)';
   const waiting = `the echo answering after a ${(delay * 1000).toFixed(0)} µs busy wait`;
+  const waitingPing = `shared-memory ping answering after the same wait`;
   return [
     row(`${label}: time run() adds over the session.run of the same calls vs a bare postMessage echo`, {
       unit: 'ms (mean)',
@@ -247,6 +286,30 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
       unit: 'ms per call',
       ferry: main.runs.task / calls,
       baseline: main.slowEcho.task / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread CPU time per run() vs per bare shared-memory ping (Chrome's ThreadTime)`, {
+      unit: 'ms per call',
+      ferry: main.runs.cpu / calls,
+      baseline: main.floor.cpu / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread task time per run() vs per bare shared-memory ping (Chrome's TaskDuration)`, {
+      unit: 'ms per call',
+      ferry: main.runs.task / calls,
+      baseline: main.floor.task / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread CPU time per run() vs per ${waitingPing} (Chrome's ThreadTime)`, {
+      unit: 'ms per call',
+      ferry: main.runs.cpu / calls,
+      baseline: main.slowFloor.cpu / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread task time per run() vs per ${waitingPing} (Chrome's TaskDuration)`, {
+      unit: 'ms per call',
+      ferry: main.runs.task / calls,
+      baseline: main.slowFloor.task / calls,
       better: 'lower',
     }),
     row(`${label}: run() round trip vs session.run in the worker (hot loop)`, {
@@ -458,11 +521,15 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `back against 0.15 ms (the renderer's per-thread CPU times, /proc), on the core the page and the ` +
         `answering worker shared, the echoes included (FERRY_BENCH_THREADS=n sets the client's numThreads to ` +
         `compare). Main-thread time per call is ` +
-        `measured the same way for run(), the echo and the waiting echo (whose page sleeps as long as during a ` +
+        `measured the same way for run(), the echo, the waiting echo (whose page sleeps as long as during a ` +
         `run(), so its rows show what waking the page costs any worker that answers as late as session.run; a ` +
         `busy wait touches little memory, and a fake Ferry worker that walked 4 MB while it waited cost the page ` +
-        `~3 µs more per call than one that spun), ` +
-        `over ${BOUNDARY_ROUNDS} rounds of ${ROUND_CALLS} calls each, in alternating order, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
+        `~3 µs more per call than one that spun), a bare shared-memory ping and the same ping answering after the ` +
+        `waiting echo's wait (what any shared-memory design costs the page here: the page writes 64 floats into a ` +
+        `SharedArrayBuffer, Atomics.notify, and awaits Atomics.waitAsync; a module worker from a Blob, blocked in ` +
+        `Atomics.wait, writes 10 floats and notifies; the page copies them out; run() goes the same way through its ` +
+        `shared slot, its worker waiting with Atomics.waitAsync so that it keeps serving messages), ` +
+        `over ${BOUNDARY_ROUNDS} rounds of ${ROUND_CALLS} calls each of every side, in alternating order, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +
         `answer and the SDK's handling to the caller's loop, the next request, garbage collection and the ` +
         `benchmark's own page.evaluate and metric reads per round, ~0.6 ms of ThreadTime here, ~2 µs a call, but no ` +
