@@ -9,7 +9,7 @@ import { startFerryServer } from '../support/ferry-server.ts';
 import { bundleVariant, removeTempDir } from '../support/bundles.ts';
 import { cpuTimeOf, type CpuTime } from '../support/process-cpu.ts';
 import { publishOverHttp } from '../support/registry-http.ts';
-import { alternateLoads } from './alternate-load.ts';
+import { alternateLoads, loadRounds, summarizeRounds, type Rounds } from './alternate-load.ts';
 import { startChildServer } from './child-server.ts';
 import { latencyRows, row, type BenchResult } from './report.ts';
 
@@ -17,6 +17,10 @@ const settings = {
   connections: 32,
   seconds: 8,
   rounds: 4,
+  // Each side's load on each fresh server process before its measured rounds (V8 compiling the hot paths).
+  warmupSeconds: 2,
+  // The goal's rows: the seconds and rounds spread over this many fresh pairs of server processes.
+  processes: 4,
   // The ingest thread's rows: fewer rounds, since they stand beside the goal's.
   threadRounds: 2,
   features: 30,
@@ -78,7 +82,11 @@ export async function ingestBenchmark(): Promise<BenchResult> {
     const plain = await startChildServer('ingest-baseline.ts');
     try {
       const baseline = { url: `${plain.url}/ingest`, pid: plain.pid };
-      const ours = await ferryLoad(dir, { durability: 'normal', baseline });
+      const ours = await ferryLoad(dir, {
+        durability: 'normal',
+        baseline: 'fresh',
+        processes: settings.processes,
+      });
       const synced = await ferryLoad(dir, { durability: 'full', baseline });
       const threaded = await ferryLoad(dir, {
         durability: 'normal',
@@ -89,7 +97,7 @@ export async function ingestBenchmark(): Promise<BenchResult> {
       const auto = whereIngestRuns(loadTelemetrySettings({}).ingestThread);
       return {
         name: 'Telemetry ingest under concurrent batches',
-        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side after a 1 s warm-up, in ${settings.rounds} alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). Ferry runs with the default FERRY_TELEMETRY_INGEST_THREAD=auto, which on this machine (${cores} cores) ${auto}; it answers after the batch is checked against its version and committed to SQLite, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the durability-full rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it, and the ingest-thread rows FERRY_TELEMETRY_INGEST_THREAD=on (the event loop reads the body and hands it to a thread of its own, which parses, checks and commits it: auto's choice from ${INGEST_THREAD_MIN_CORES} cores up) in ${settings.threadRounds} rounds against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered: all its threads (Ferry's WAL checkpointer, and the ingest thread where it runs, included), and its main thread alone, where HTTP and the event loop run (with the ingest thread, the difference is mostly its parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
+        description: `${settings.connections} concurrent clients POST a ${freshBody().length}-byte batch (${settings.features} features of ${settings.binsPerFeature} bins, 3 labels, ${settings.runsPerBatch} runs) with a fresh batch id each, ${settings.seconds} s per side in alternating rounds of Ferry and the baseline (autocannon, same machine; alternating so that other load on the machine falls on both sides alike). The goal's rows (the first five) spread those seconds over ${settings.processes} fresh pairs of server processes, a Ferry server and a baseline started one pair after the other, each pair warmed up for ${settings.warmupSeconds} s a side and then measured in 2 alternating rounds: two Ferry processes of the same code and setup differed by up to ~14 µs of main-thread CPU per batch here (Node's process.nextTick took 0.4, 2.2 or 6.3 µs per batch depending on how V8 happened to optimise it in each process, in a perf profile), so one process is one draw of that, not the server's cost. The other rows run one Ferry server each, beside one baseline process, in ${settings.rounds} rounds after a ${settings.warmupSeconds} s warm-up. Ferry runs with the default FERRY_TELEMETRY_INGEST_THREAD=auto, which on this machine (${cores} cores) ${auto}; it answers after the batch is checked against its version and committed to SQLite, with the default FERRY_TELEMETRY_DURABILITY=normal (WAL commit, no disk sync: survives a server crash, not a power loss); the durability-full rows measure FERRY_TELEMETRY_DURABILITY=full (a WAL sync per group commit) against the baseline measured alongside it, and the ingest-thread rows FERRY_TELEMETRY_INGEST_THREAD=on (the event loop reads the body and hands it to a thread of its own, which parses, checks and commits it: auto's choice from ${INGEST_THREAD_MIN_CORES} cores up) in ${settings.threadRounds} rounds against the baseline measured alongside it. The rate limit is off. The CPU rows divide each server process's CPU time (user + system, from /proc) over the measured rounds of the default-durability load by the batches it answered (summed over the pairs): all its threads (Ferry's WAL checkpointer, and the ingest thread where it runs, included), and its main thread alone, where HTTP and the event loop run (with the ingest thread, the difference is mostly its parsing, checking and commits); each side is idle during the other's rounds, and unlike the throughput rows these change little when other work shares the machine.`,
         baseline: 'a bare node:http endpoint that reads the body, parses the JSON and answers 204',
         settings,
         rows: [
@@ -154,7 +162,7 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   }
 }
 
-/** CPU µs per batch between two readings of one process that answered `batches`. */
+/** CPU µs per batch between two readings (of one process, or sums over several) for `batches`. */
 function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
   return {
     process: ((after.process - before.process) * 1e6) / batches,
@@ -163,44 +171,88 @@ function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
 }
 
 /**
- * Ferry's ingest under load with `durability`, on a server of its own, alternating with the
- * baseline, and the CPU time each server process used per batch over the measured rounds.
+ * Ferry's ingest under load with `durability`, alternating with the baseline, and the CPU time
+ * each server process used per batch over the measured rounds. The rounds are spread over
+ * `processes` Ferry servers started one after the other (with a fresh baseline each when
+ * `baseline` is `'fresh'`): two processes of the same code and setup differed by up to ~14 µs of
+ * main-thread CPU per batch here (how V8 happened to optimise Node's own hot paths in each), so
+ * one process is one draw of that, not the server's cost.
  */
-async function ferryLoad(
+async function ferryLoad(dir: string, options: LoadOptions & { rounds?: number; processes?: number }) {
+  const processes = options.processes ?? 1;
+  const rounds = Math.max(2, (options.rounds ?? settings.rounds) / processes);
+  const runs: Rounds = { ferry: [], baseline: [] };
+  const zero = (): CpuTime => ({ process: 0, mainThread: 0 });
+  const spent = { ferry: zero(), baseline: zero() };
+  let urls = { ferry: '', baseline: '' };
+  for (let i = 0; i < processes; i++) {
+    const pair = await ferryProcessLoad(dir, options, {
+      rounds,
+      seconds: settings.seconds / processes,
+      into: runs,
+    });
+    urls = pair.urls;
+    for (const side of ['ferry', 'baseline'] as const) {
+      spent[side].process += pair.spent[side].process;
+      spent[side].mainThread += pair.spent[side].mainThread;
+    }
+  }
+  const loads = summarizeRounds(runs, postOptions, { urls, seconds: settings.seconds });
+  const cpu = {
+    ferry: perBatch(zero(), spent.ferry, loads.ferry.total),
+    baseline: perBatch(zero(), spent.baseline, loads.baseline.total),
+  };
+  return { ...loads, cpu };
+}
+
+/** A baseline server: one already running, or `'fresh'`, a new one beside each Ferry process. */
+type BaselineServer = { url: string; pid: number } | 'fresh';
+
+interface LoadOptions {
+  durability: 'normal' | 'full';
+  baseline: BaselineServer;
+  ingestThread?: 'auto' | 'on';
+}
+
+/**
+ * One Ferry server (and a fresh baseline if asked) under `plan`'s rounds after a warm-up, its
+ * rounds added to `plan.into`; the CPU seconds each process used over them.
+ */
+async function ferryProcessLoad(
   dir: string,
-  options: {
-    durability: 'normal' | 'full';
-    baseline: { url: string; pid: number };
-    ingestThread?: 'auto' | 'on';
-    rounds?: number;
-  },
+  options: LoadOptions,
+  plan: { rounds: number; seconds: number; into: Rounds },
 ) {
-  const ingestThread = options.ingestThread ?? 'auto';
+  const plain = options.baseline === 'fresh' ? await startChildServer('ingest-baseline.ts') : null;
+  const baseline = plain
+    ? { url: `${plain.url}/ingest`, pid: plain.pid }
+    : (options.baseline as { url: string; pid: number });
   // No rate limit here: every autocannon connection comes from the same loopback address.
   const ferry = await startFerryServer({
     env: {
       FERRY_TELEMETRY_RATE_PER_MINUTE: '0',
       FERRY_TELEMETRY_DURABILITY: options.durability,
-      FERRY_TELEMETRY_INGEST_THREAD: ingestThread,
+      FERRY_TELEMETRY_INGEST_THREAD: options.ingestThread ?? 'auto',
     },
   });
   try {
     const published = await publishOverHttp(ferry.url, ferry.adminToken, dir);
     if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
-    const urls = { ferry: `${ferry.url}/api/v1/telemetry`, baseline: options.baseline.url };
-    await alternateLoads(urls, postOptions, { rounds: 2, seconds: 1 });
-    const pids = { ferry: ferry.child.pid as number, baseline: options.baseline.pid };
+    const urls = { ferry: `${ferry.url}/api/v1/telemetry`, baseline: baseline.url };
+    await alternateLoads(urls, postOptions, { rounds: 2, seconds: settings.warmupSeconds });
+    const pids = { ferry: ferry.child.pid as number, baseline: baseline.pid };
     const before = { ferry: cpuTimeOf(pids.ferry), baseline: cpuTimeOf(pids.baseline) };
-    const loads = await alternateLoads(urls, postOptions, {
-      rounds: options.rounds ?? settings.rounds,
-      seconds: settings.seconds,
-    });
-    const cpu = {
-      ferry: perBatch(before.ferry, cpuTimeOf(pids.ferry), loads.ferry.total),
-      baseline: perBatch(before.baseline, cpuTimeOf(pids.baseline), loads.baseline.total),
+    await loadRounds(urls, postOptions, plan);
+    const used = (side: 'ferry' | 'baseline'): CpuTime => {
+      const after = cpuTimeOf(pids[side]);
+      return {
+        process: after.process - before[side].process,
+        mainThread: after.mainThread - before[side].mainThread,
+      };
     };
-    return { ...loads, cpu };
+    return { urls, spent: { ferry: used('ferry'), baseline: used('baseline') } };
   } finally {
     await ferry.stop();
+    plain?.stop();
   }
 }
