@@ -162,12 +162,15 @@ export async function ingestBenchmark(): Promise<BenchResult> {
   }
 }
 
-/** CPU µs per batch between two readings (of one process, or sums over several) for `batches`. */
-function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
-  return {
-    process: ((after.process - before.process) * 1e6) / batches,
-    mainThread: ((after.mainThread - before.mainThread) * 1e6) / batches,
-  };
+/** CPU µs per batch of `spent` (CPU seconds, summed over the processes of one side) for `batches`. */
+function perBatch(spent: CpuTime, batches: number): CpuTime {
+  return { process: (spent.process * 1e6) / batches, mainThread: (spent.mainThread * 1e6) / batches };
+}
+
+/** The CPU seconds process `pid` used since the reading `before`. */
+function cpuSince(pid: number, before: CpuTime): CpuTime {
+  const after = cpuTimeOf(pid);
+  return { process: after.process - before.process, mainThread: after.mainThread - before.mainThread };
 }
 
 /**
@@ -180,10 +183,10 @@ function perBatch(before: CpuTime, after: CpuTime, batches: number): CpuTime {
  */
 async function ferryLoad(dir: string, options: LoadOptions & { rounds?: number; processes?: number }) {
   const processes = options.processes ?? 1;
-  const rounds = Math.max(2, (options.rounds ?? settings.rounds) / processes);
+  // Whole rounds, at least one of each order, per process.
+  const rounds = Math.max(2, Math.ceil((options.rounds ?? settings.rounds) / processes));
   const runs: Rounds = { ferry: [], baseline: [] };
-  const zero = (): CpuTime => ({ process: 0, mainThread: 0 });
-  const spent = { ferry: zero(), baseline: zero() };
+  const spent = { ferry: { process: 0, mainThread: 0 }, baseline: { process: 0, mainThread: 0 } };
   let urls = { ferry: '', baseline: '' };
   for (let i = 0; i < processes; i++) {
     const pair = await ferryProcessLoad(dir, options, {
@@ -199,8 +202,8 @@ async function ferryLoad(dir: string, options: LoadOptions & { rounds?: number; 
   }
   const loads = summarizeRounds(runs, postOptions, { urls, seconds: settings.seconds });
   const cpu = {
-    ferry: perBatch(zero(), spent.ferry, loads.ferry.total),
-    baseline: perBatch(zero(), spent.baseline, loads.baseline.total),
+    ferry: perBatch(spent.ferry, loads.ferry.total),
+    baseline: perBatch(spent.baseline, loads.baseline.total),
   };
   return { ...loads, cpu };
 }
@@ -214,19 +217,31 @@ interface LoadOptions {
   ingestThread?: 'auto' | 'on';
 }
 
+/** One process pair's measured rounds, added to `into`. */
+type Plan = { rounds: number; seconds: number; into: Rounds };
+
 /**
  * One Ferry server (and a fresh baseline if asked) under `plan`'s rounds after a warm-up, its
  * rounds added to `plan.into`; the CPU seconds each process used over them.
  */
-async function ferryProcessLoad(
-  dir: string,
-  options: LoadOptions,
-  plan: { rounds: number; seconds: number; into: Rounds },
-) {
+async function ferryProcessLoad(dir: string, options: LoadOptions, plan: Plan) {
   const plain = options.baseline === 'fresh' ? await startChildServer('ingest-baseline.ts') : null;
   const baseline = plain
     ? { url: `${plain.url}/ingest`, pid: plain.pid }
     : (options.baseline as { url: string; pid: number });
+  try {
+    return await measureFerry(dir, options, { baseline, plan });
+  } finally {
+    plain?.stop();
+  }
+}
+
+/** {@link ferryProcessLoad}'s Ferry server, beside `baseline`. */
+async function measureFerry(
+  dir: string,
+  options: LoadOptions,
+  { baseline, plan }: { baseline: { url: string; pid: number }; plan: Plan },
+) {
   // No rate limit here: every autocannon connection comes from the same loopback address.
   const ferry = await startFerryServer({
     env: {
@@ -243,16 +258,12 @@ async function ferryProcessLoad(
     const pids = { ferry: ferry.child.pid as number, baseline: baseline.pid };
     const before = { ferry: cpuTimeOf(pids.ferry), baseline: cpuTimeOf(pids.baseline) };
     await loadRounds(urls, postOptions, plan);
-    const used = (side: 'ferry' | 'baseline'): CpuTime => {
-      const after = cpuTimeOf(pids[side]);
-      return {
-        process: after.process - before[side].process,
-        mainThread: after.mainThread - before[side].mainThread,
-      };
+    const spent = {
+      ferry: cpuSince(pids.ferry, before.ferry),
+      baseline: cpuSince(pids.baseline, before.baseline),
     };
-    return { urls, spent: { ferry: used('ferry'), baseline: used('baseline') } };
+    return { urls, spent };
   } finally {
     await ferry.stop();
-    plain?.stop();
   }
 }
