@@ -216,7 +216,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
     MainThread
   >;
   await page.evaluate(`window.boundary.runs(${TIER_UP_CALLS}).then((times) => times.length)`);
-  for (const side of ['runs', 'echo', 'slowEcho', 'inference', 'floor', 'slowFloor'] as const)
+  for (const side of [...mainSides, 'inference'] as const)
     await page.evaluate(`window.boundary.${side}(${WARMUP_CALLS})`);
   const { times, inCall, delay } = (await page.evaluate(
     `window.boundary.interleaved(${BLOCKS}, ${BLOCK_CALLS})`,
