@@ -22,10 +22,16 @@ function crossOriginIsolation(): Plugin {
 }
 
 /**
+ * Test files at a time. vitest's default on two cores is one, which left a core idle while a file
+ * waited on its server or browser; two keeps both busy (`npm test` measured in the README).
+ */
+const workers = 2;
+
+/**
  * A test project whose files start real server processes (test/support/ferry-server.ts): build/
  * (and the CLI package they run) is made fresh first, in the background while the unit project
- * runs (test/support/global-setup.ts, test/support/builds-ready.ts), and files run one at a time
- * so their servers do not compete for two cores.
+ * runs (test/support/global-setup.ts, test/support/builds-ready.ts). These projects form a second
+ * group after the unit project, so no file waits on a build while a unit file could run.
  */
 function serverProcessProject(name: 'integration' | 'robustness'): TestProjectInlineConfiguration {
   return {
@@ -39,7 +45,8 @@ function serverProcessProject(name: 'integration' | 'robustness'): TestProjectIn
       provide: { ferryBuilds: name === 'integration' ? ['web', 'cli'] : ['web'] },
       testTimeout: 120_000,
       hookTimeout: 300_000,
-      fileParallelism: false,
+      maxWorkers: workers,
+      sequence: { groupOrder: 1 },
     },
   };
 }
@@ -60,6 +67,7 @@ export default defineConfig({
           name: 'unit',
           include: ['{shared,server,workers,web}/**/*.test.ts', 'models/**/*.test.ts'],
           environment: 'node',
+          maxWorkers: workers,
           globalSetup: ['test/support/temp-root.ts'],
         },
       },
@@ -76,7 +84,8 @@ export default defineConfig({
           provide: { ferryBuilds: ['web', 'sdk'] },
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          maxWorkers: workers,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
