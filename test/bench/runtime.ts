@@ -241,6 +241,21 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
   const label = 'digits (8×8 CNN)';
   const waiting = `the echo answering after a ${(delay * 1000).toFixed(0)} µs busy wait`;
   const waitingPing = `shared-memory ping answering after the same wait`;
+  /** run()'s main-thread CPU and task time per call against those of `side`, called `name`. */
+  const mainThreadRows = (name: string, side: MainThread): BenchRow[] => [
+    row(`${label}: main-thread CPU time per run() vs per ${name} (Chrome's ThreadTime)`, {
+      unit: 'ms per call',
+      ferry: main.runs.cpu / calls,
+      baseline: side.cpu / calls,
+      better: 'lower',
+    }),
+    row(`${label}: main-thread task time per run() vs per ${name} (Chrome's TaskDuration)`, {
+      unit: 'ms per call',
+      ferry: main.runs.task / calls,
+      baseline: side.task / calls,
+      better: 'lower',
+    }),
+  ];
   return [
     row(`${label}: time run() adds over the session.run of the same calls vs a bare postMessage echo`, {
       unit: 'ms (mean)',
@@ -249,8 +264,7 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
       better: 'lower',
     }),
     row(
-      `${label}: time run() adds over the session.run of the same calls vs the echo answering after a ` +
-        `${(delay * 1000).toFixed(0)} µs busy wait (its wait taken off)`,
+      `${label}: time run() adds over the session.run of the same calls vs ${waiting} (its wait taken off)`,
       {
         unit: 'ms (mean)',
         ferry: mean(times.runs) - inCall.ms / inCall.runs,
@@ -264,54 +278,10 @@ async function boundary(stack: Stack): Promise<BenchRow[]> {
       baseline: median(times.echo),
       better: 'lower',
     }),
-    row(`${label}: main-thread CPU time per run() vs per bare echo (Chrome's ThreadTime)`, {
-      unit: 'ms per call',
-      ferry: main.runs.cpu / calls,
-      baseline: main.echo.cpu / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread task time per run() vs per bare echo (Chrome's TaskDuration)`, {
-      unit: 'ms per call',
-      ferry: main.runs.task / calls,
-      baseline: main.echo.task / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread CPU time per run() vs per call of ${waiting} (Chrome's ThreadTime)`, {
-      unit: 'ms per call',
-      ferry: main.runs.cpu / calls,
-      baseline: main.slowEcho.cpu / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread task time per run() vs per call of ${waiting} (Chrome's TaskDuration)`, {
-      unit: 'ms per call',
-      ferry: main.runs.task / calls,
-      baseline: main.slowEcho.task / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread CPU time per run() vs per bare shared-memory ping (Chrome's ThreadTime)`, {
-      unit: 'ms per call',
-      ferry: main.runs.cpu / calls,
-      baseline: main.floor.cpu / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread task time per run() vs per bare shared-memory ping (Chrome's TaskDuration)`, {
-      unit: 'ms per call',
-      ferry: main.runs.task / calls,
-      baseline: main.floor.task / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread CPU time per run() vs per ${waitingPing} (Chrome's ThreadTime)`, {
-      unit: 'ms per call',
-      ferry: main.runs.cpu / calls,
-      baseline: main.slowFloor.cpu / calls,
-      better: 'lower',
-    }),
-    row(`${label}: main-thread task time per run() vs per ${waitingPing} (Chrome's TaskDuration)`, {
-      unit: 'ms per call',
-      ferry: main.runs.task / calls,
-      baseline: main.slowFloor.task / calls,
-      better: 'lower',
-    }),
+    ...mainThreadRows('bare echo', main.echo),
+    ...mainThreadRows(`call of ${waiting}`, main.slowEcho),
+    ...mainThreadRows('bare shared-memory ping', main.floor),
+    ...mainThreadRows(waitingPing, main.slowFloor),
     row(`${label}: run() round trip vs session.run in the worker (hot loop)`, {
       unit: 'ms (median)',
       ferry: median(times.runs),
