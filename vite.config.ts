@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin, Connect } from 'vite';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
@@ -22,10 +23,16 @@ function crossOriginIsolation(): Plugin {
 }
 
 /**
- * Test files at a time. vitest's default on two cores is one, which left a core idle while a file
- * waited on its server or browser; two keeps both busy (`npm test` measured in the README).
+ * Unit files at a time: vitest's own default (one fewer than the cores), but at least two. On two
+ * cores the default is one, which left a core idle (`npm test` measured in the README).
  */
-const workers = 2;
+const unitWorkers = Math.max(2, availableParallelism() - 1);
+
+/**
+ * What the projects that start servers and browsers share: two files at a time (each with its own
+ * server on port 0, temp folder and Chromium), in a group that runs after the unit project.
+ */
+const serverGroup = { maxWorkers: 2, sequence: { groupOrder: 1 } };
 
 /**
  * A test project whose files start real server processes (test/support/ferry-server.ts): build/
@@ -45,8 +52,7 @@ function serverProcessProject(name: 'integration' | 'robustness'): TestProjectIn
       provide: { ferryBuilds: name === 'integration' ? ['web', 'cli'] : ['web'] },
       testTimeout: 120_000,
       hookTimeout: 300_000,
-      maxWorkers: workers,
-      sequence: { groupOrder: 1 },
+      ...serverGroup,
     },
   };
 }
@@ -67,7 +73,7 @@ export default defineConfig({
           name: 'unit',
           include: ['{shared,server,workers,web}/**/*.test.ts', 'models/**/*.test.ts'],
           environment: 'node',
-          maxWorkers: workers,
+          maxWorkers: unitWorkers,
           globalSetup: ['test/support/temp-root.ts'],
         },
       },
@@ -84,8 +90,7 @@ export default defineConfig({
           provide: { ferryBuilds: ['web', 'sdk'] },
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          maxWorkers: workers,
-          sequence: { groupOrder: 1 },
+          ...serverGroup,
         },
       },
     ],
