@@ -498,7 +498,7 @@ export async function runtimeBenchmark(): Promise<BenchResult> {
         `waiting echo's wait (what any shared-memory design costs the page here: the page writes 64 floats into a ` +
         `SharedArrayBuffer, Atomics.notify, and awaits Atomics.waitAsync; a module worker from a Blob, blocked in ` +
         `Atomics.wait, writes 10 floats and notifies; the page copies them out; run() goes the same way through its ` +
-        `shared slot, its worker waiting with Atomics.waitAsync so that it keeps serving messages), ` +
+        `shared slot, its worker waiting with Atomics.waitAsync so that it keeps serving messages, after polling the slot for up to 0.2 ms while calls come back to back), ` +
         `over ${BOUNDARY_ROUNDS} rounds of ${ROUND_CALLS} calls each of every side, in alternating order, divided by the calls: Chrome's ThreadTime, the CPU time the ` +
         `page's main thread used (the kernel's per-thread clock: everything the thread did, from dispatching the ` +
         `answer and the SDK's handling to the caller's loop, the next request, garbage collection and the ` +

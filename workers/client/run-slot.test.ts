@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorInput } from '../types.ts';
-import { readAnswer, readRequest, runSlotOf, SLOT_BYTES, writeAnswer, writeRequest } from './run-slot.ts';
+import {
+  readAnswer,
+  readRequest,
+  RELEASED,
+  runSlotOf,
+  SLOT_BYTES,
+  writeAnswer,
+  writeRequest,
+} from './run-slot.ts';
 
 const request = (input: unknown, model = 'digits#0') => ({ ferryRun: 7, model, known: 2, input }) as never;
 
@@ -50,7 +58,7 @@ describe('run slot layout', () => {
   it('fits a request up to the slot size, and refuses one byte more', () => {
     const slot = runSlotOf();
     // Body start, model "digits#0", tensor header, name "x", one dim, then 8-aligned data.
-    const header = 32 + 8 * 2 + 20 + 4 + 4 + 4;
+    const header = 40 + 8 * 2 + 20 + 4 + 4 + 4;
     const fits = { x: { data: new Uint8Array(SLOT_BYTES - header), dims: [1] } };
     expect(writeRequest(slot, request(fits))).toBe(true);
     expect((readRequest(slot).input as Record<string, TensorInput>).x!.data).toHaveLength(
@@ -78,5 +86,16 @@ describe('run slot layout', () => {
     const slot = runSlotOf();
     expect(writeAnswer(slot, { data: [['a', 'b']], latencyMs: 1 })).toBe(false);
     expect(writeAnswer(slot, { data: [new Float32Array(SLOT_BYTES / 4)], latencyMs: 1 })).toBe(false);
+  });
+
+  it("keeps the worker's release time through the requests and answers written after it", () => {
+    const slot = runSlotOf();
+    slot.floats[RELEASED] = 1234.5;
+    const pixels = { data: new Float32Array(64).fill(4), dims: [1, 1, 8, 8], type: 'float32' };
+    expect(writeRequest(slot, request({ pixels }, 'a-model-with-a-long-name#12'))).toBe(true);
+    expect(writeAnswer(slot, { data: [new Float32Array(10)], latencyMs: 3, scores: [1, 0.9, 0, 0.1] })).toBe(
+      true,
+    );
+    expect(slot.floats[RELEASED]).toBe(1234.5);
   });
 });
