@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobPath } from '../../server/storage/fs-blob-store.ts';
@@ -17,7 +17,9 @@ let calibrationSha: string;
 beforeAll(async () => {
   stack = await startStack();
   await stack.publish('test/fixtures/runtime/tiny-cnn');
-  await stack.h.open('c', stack.clientOptions());
+  // No rollout control: a client following `latest` would switch to 1.1.0 by itself as soon as it
+  // is published, and could fetch the genuine blob before the fixture below alters it.
+  await stack.h.open('c', stack.clientOptions({ control: false }));
   expect((await stack.h.load('c', 'tiny-cnn')).info?.version).toBe('1.0.0');
   await stack.publishVariant('test/fixtures/runtime/tiny-cnn', (m, dir) => {
     m.version = '1.1.0';
@@ -29,10 +31,13 @@ beforeAll(async () => {
     signed: { files: { path: string; sha256: string }[] };
   };
   calibrationSha = manifest.signed.files.find((f) => f.path === 'calibration.bin')?.sha256 ?? '';
-  // The fixture: the stored blob is altered on the server's disk (same length, one byte differs).
+  // The fixture: the stored blob is altered on the server's disk (same length, one byte differs),
+  // replaced whole by a rename as the blob store writes, so that no read sees a half-written file.
   const altered = Buffer.from(calibration);
   altered[100] = (altered[100] ?? 0) ^ 0xff;
-  writeFileSync(blobPath(stack.server.dataDir, calibrationSha), altered);
+  const stored = blobPath(stack.server.dataDir, calibrationSha);
+  writeFileSync(`${stored}.altered`, altered);
+  renameSync(`${stored}.altered`, stored);
 });
 afterAll(() => stack?.close());
 
