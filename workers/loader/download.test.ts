@@ -19,12 +19,16 @@ interface FakeServer {
 
 /**
  * A blob server honouring single byte ranges; `cutAfter[i]` ends request i's body early with an
- * error; `shiftRange[i]` serves request i from that many bytes past the offset asked for (saying so
- * in its Content-Range).
+ * error; `stallAfter[i]` stops sending request i's body after that many bytes, leaving it open,
+ * and `stallHeaders[i]` never answers request i (both end, as a browser's fetch does, when the
+ * request's signal aborts); `shiftRange[i]` serves request i from that many bytes past the offset
+ * asked for (saying so in its Content-Range).
  */
 function fakeServer(
   options: {
     cutAfter?: (number | undefined)[];
+    stallAfter?: (number | undefined)[];
+    stallHeaders?: boolean[];
     shiftRange?: (number | undefined)[];
     ignoreRange?: boolean;
     body?: Uint8Array;
@@ -39,13 +43,18 @@ function fakeServer(
     const asked = range && !options.ignoreRange ? Number(/bytes=(\d+)-/.exec(range)?.[1]) : 0;
     const start = asked + (options.shiftRange?.[index] ?? 0);
     const slice = body.subarray(start);
+    const aborted = (signal: AbortSignal | null | undefined) =>
+      new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    if (options.stallHeaders?.[index]) return aborted(init?.signal);
     const cut = options.cutAfter?.[index];
-    const sent = slice.subarray(0, cut ?? slice.length);
+    const stall = options.stallAfter?.[index];
+    const sent = slice.subarray(0, cut ?? stall ?? slice.length);
     let at = 0;
     // Pull-based, so that every chunk before the cut is delivered before the error.
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (at >= sent.length) {
+          if (stall !== undefined) return aborted(init?.signal).catch((reason) => controller.error(reason));
           if (cut === undefined) controller.close();
           else controller.error(new TypeError('network error'));
           return;
@@ -80,6 +89,24 @@ describe('downloadVerified', () => {
     expect(await download(server)).toEqual(content);
     expect(server.requests).toEqual([null, 'bytes=4000-', 'bytes=7000-']);
     expect(server.served()).toBe(file.size);
+  });
+
+  it('resumes a transfer that stops sending with the connection left open, once nothing came for the stall timeout', async () => {
+    const server = fakeServer({ stallAfter: [4000] });
+    expect(await download(server, { stallTimeoutMs: 50 })).toEqual(content);
+    expect(server.requests).toEqual([null, 'bytes=4000-']);
+    expect(server.served()).toBe(file.size);
+  });
+
+  it('retries a request that gets no answer at all, and gives up after its attempts with NETWORK_ERROR', async () => {
+    const answered = fakeServer({ stallHeaders: [true] });
+    expect(await download(answered, { stallTimeoutMs: 50 })).toEqual(content);
+    expect(answered.requests).toEqual([null, null]);
+    const silent = fakeServer({ stallHeaders: [true, true] });
+    await expect(download(silent, { stallTimeoutMs: 20, maxAttempts: 2 })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: expect.stringContaining('nothing received for 20 ms'),
+    });
   });
 
   it('starts over when a 206 answer starts elsewhere than the offset asked for', async () => {

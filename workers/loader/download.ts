@@ -17,7 +17,19 @@ export interface DownloadOptions {
   /** Attempts before giving up on network errors (each resumes where the last one stopped). */
   maxAttempts?: number;
   retryDelayMs?: number;
+  /**
+   * An attempt that receives nothing (neither the response nor a byte of its body) for this long
+   * is aborted and resumed like a dropped connection (default {@link STALL_TIMEOUT_MS}).
+   */
+  stallTimeoutMs?: number;
 }
+
+/**
+ * How long a download may receive nothing before its attempt is aborted: a connection that stays
+ * open and stops sending (a stalled network or proxy, a server that sent less than it declared)
+ * would otherwise hold the load, and every load that joined it, for good.
+ */
+export const STALL_TIMEOUT_MS = 30_000;
 
 interface Received {
   chunks: Uint8Array[];
@@ -36,7 +48,8 @@ const concat = (chunks: Uint8Array[], size: number) => {
 
 /**
  * Downloads one blob and returns its bytes only after their sha256 and size match the signed
- * manifest (`INTEGRITY_MISMATCH` naming the file otherwise). An interrupted transfer resumes with
+ * manifest (`INTEGRITY_MISMATCH` naming the file otherwise). An interrupted transfer, or one that
+ * receives nothing for `stallTimeoutMs`, resumes with
  * `Range: bytes=<received>-` (within this call, and across page loads through `partials`); a
  * server that answers 200 instead of 206, or a 206 from another offset, restarts it.
  * `cache: 'no-store'`: the verified bytes go to Ferry's own cache, so the HTTP cache would only
@@ -90,11 +103,40 @@ async function restart(received: Received, options: DownloadOptions): Promise<vo
   options.onBytes?.(0);
 }
 
+/**
+ * An abort signal that fires once `ms` pass without a call to `alive()` (counted from the guard's
+ * start), with a TypeError as its reason: the download retries it like any network error.
+ */
+function stallGuard(ms: number) {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new TypeError(`nothing received for ${ms} ms`)), ms);
+  };
+  alive();
+  return { signal: controller.signal, alive, stop: () => clearTimeout(timer) };
+}
+
 async function transfer(received: Received, options: DownloadOptions): Promise<void> {
+  const stall = stallGuard(options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
+  try {
+    await transferGuarded(received, options, stall);
+  } finally {
+    stall.stop();
+  }
+}
+
+async function transferGuarded(
+  received: Received,
+  options: DownloadOptions,
+  stall: ReturnType<typeof stallGuard>,
+): Promise<void> {
   const { file } = options;
   const headers: Record<string, string> = {};
   if (received.bytes > 0) headers.Range = `bytes=${received.bytes}-`;
-  const response = await options.fetch(options.url, { headers, cache: 'no-store' });
+  const response = await options.fetch(options.url, { headers, cache: 'no-store', signal: stall.signal });
+  stall.alive();
   if (response.status === 206) {
     const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
     if (Number(start) !== received.bytes) {
@@ -112,7 +154,7 @@ async function transfer(received: Received, options: DownloadOptions): Promise<v
   } else {
     throw httpError(response.status, file.path);
   }
-  await readBody(response, received, options);
+  await readBody(response, received, { ...options, alive: stall.alive });
 }
 
 function httpError(status: number, path: string): FerryError | TypeError {
@@ -125,7 +167,11 @@ function httpError(status: number, path: string): FerryError | TypeError {
   return new TypeError(`HTTP ${status}`);
 }
 
-async function readBody(response: Response, received: Received, options: DownloadOptions): Promise<void> {
+async function readBody(
+  response: Response,
+  received: Received,
+  options: DownloadOptions & { /** Called at each chunk (the stall guard). */ alive: () => void },
+): Promise<void> {
   const { file, partials, checkpointBytes = 4 * 1024 * 1024 } = options;
   const checkpoints = partials !== undefined && file.size >= 2 * checkpointBytes;
   let pending: Uint8Array[] = [];
@@ -135,6 +181,7 @@ async function readBody(response: Response, received: Received, options: Downloa
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return;
+    options.alive();
     received.chunks.push(value);
     received.bytes += value.byteLength;
     if (received.bytes > file.size) {
