@@ -42,6 +42,14 @@ describe('createFsBlobStore', () => {
     expect(Buffer.from(part).equals(bytes.subarray(range.start, range.end + 1))).toBe(true);
   });
 
+  it('fails a read whose file turns out shorter than the range asked for, rather than ending it short', async () => {
+    const put = await store.put(chunks('hello world'), { maxBytes: 100 });
+    // A damaged data dir: the stored file lost its tail after the size was recorded.
+    writeFileSync(blobPath(dataDir, put.sha256), 'hello');
+    const read = new Response(await store.read(put.sha256, { start: 0, end: 10 })).text();
+    await expect(read).rejects.toThrow('the file ended at byte 5, before 11');
+  });
+
   it('stores identical bytes once and reports the second put as not created', async () => {
     await store.put(chunks('same'), { maxBytes: 100 });
     const again = await store.put(chunks('sa', 'me'), { maxBytes: 100 });
