@@ -1,13 +1,14 @@
 /**
  * How long the worker polls the run slot for the page's next request after answering, before it
- * sleeps in `Atomics.waitAsync`, while the page sends requests back to back: sleeping between calls
- * makes the worker slower to take up the next one, and the page's main thread, which sleeps as long
- * as each call takes, pays for a longer sleep on waking (a bare shared-memory ping cost the page
- * more CPU per call the longer its worker took to answer). On the 2-core machine of the benchmarks (`npm run bench`, two runs
- * with and two without in one session), digits' run() cost the page's main thread 0.039 and
- * 0.045 ms of CPU per call with the poll against 0.052 and 0.055 without, and its median round
- * trip was 0.125 and 0.185 ms against 0.180 and 0.235; in three A/B pages (a client of each in one
- * page) the renderer's threads together used no more CPU per call with it.
+ * sleeps in `Atomics.waitAsync`, while the page sends requests back to back: sleeping between
+ * calls makes the worker slower to take up the next one, and the page's main thread, which sleeps
+ * as long as each call takes, pays for a longer sleep on waking (a bare shared-memory ping cost
+ * the page more CPU per call the longer its worker took to answer). On the 2-core machine of the
+ * benchmarks (`npm run bench`, two runs with and two without in one session), digits' run() cost
+ * the page's main thread 0.039 and 0.045 ms of CPU per call with the poll against 0.052 and 0.055
+ * without, and its median round trip was 0.125 and 0.185 ms against 0.180 and 0.235; in three A/B
+ * pages (a client of each in one page) the renderer's threads together used no more CPU per call
+ * with it.
  */
 export const RUN_SLOT_SPIN_MS = 0.2;
 

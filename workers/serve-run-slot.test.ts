@@ -68,7 +68,7 @@ describe('serveRunSlot', () => {
     expect(deadlines[0]).toBe(-1);
   });
 
-  it('never polls with a policy that says not to', async () => {
+  it('serves requests one after another with a policy that never polls, waking from waitAsync each time', async () => {
     const slot = runSlotOf();
     const served: number[] = [];
     serveRunSlot(

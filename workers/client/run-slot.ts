@@ -7,8 +7,9 @@ import type { RunInput, TensorArray, TensorInput, TensorOutput } from '../types.
  * slot costs it a copy of the input bytes, an `Atomics.notify` and one `Atomics.waitAsync`.
  *
  * Layout: an Int32 header (the state word first, what `Atomics` waits on), a Float64 for the
- * worker's latency and one for when it released the slot's last run, then the body: the request (model id, then each input tensor: name, type,
- * array kind, dims, bytes), overwritten in place by the answer (score pairs, then each output's
+ * worker's latency and one for when it released the slot's last run, then the body: the request
+ * (model id, then each input tensor: name, type, array kind, dims, bytes), overwritten in place
+ * by the answer (score pairs, then each output's
  * array kind and bytes). Strings are UTF-16 code units: the worker cannot `TextDecoder.decode`
  * a shared view, and names are short.
  */
@@ -37,10 +38,13 @@ const COUNT = 4;
 const SCORES = 5;
 /** The Float64 index of the latency. */
 const LATENCY = 3;
-/** The Float64 index of when the worker released the last run (its performance.now(); 0 before the first), which only the worker reads. */
+/**
+ * The Float64 index of when the worker released the last run (its performance.now(); 0 before
+ * the first), which only the worker reads.
+ */
 export const RELEASED = 4;
-// Bytes: the header words, LATENCY and RELEASED come first.
-const BODY = 40;
+/** The body's first byte: right after the last header field, RELEASED. */
+const BODY = (RELEASED + 1) * 8; // a Float64 is 8 bytes (a literal, so that the build folds it to 40)
 
 /** The slot's size when first made: digits' request is ~300 bytes, its answer ~200. */
 export const SLOT_BYTES = 64 * 1024;
