@@ -55,6 +55,7 @@ function controller(
     store?: ControlStateStore;
     fetch?: typeof fetch;
     pollIntervalMs?: number;
+    firstContactRetryMs?: readonly number[];
   } = {},
 ) {
   const store = extra.store ?? createMemoryStateStore();
@@ -70,6 +71,7 @@ function controller(
     fetch: extra.fetch ?? server.fetch,
     readFacts: async () => facts,
     ...(extra.now ? { now: extra.now } : {}),
+    ...(extra.firstContactRetryMs ? { firstContactRetryMs: extra.firstContactRetryMs } : {}),
   });
   onTestFinished(() => control.stop());
   return { control, store };
@@ -101,6 +103,51 @@ describe('createController', () => {
       version: null,
       reason: 'no-control',
     });
+  });
+
+  it('asks the control route again when a device with no document cannot reach it, before loading as no-control', async () => {
+    const server = controlServer();
+    await server.set(controlDocument('digits', { stable: '1.2.0' }, now));
+    let failures = 2;
+    const asked: string[] = [];
+    const flaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(String(input));
+      if (failures-- > 0) throw new TypeError('Failed to fetch');
+      return server.fetch(input, init);
+    }) as typeof fetch;
+    const { control } = controller(server, { now: () => now, fetch: flaky, firstContactRetryMs: [1, 1] });
+    expect((await control.resolve({ name: 'digits' })).assignment).toMatchObject({ reason: 'stable' });
+    expect(asked).toHaveLength(3);
+
+    // Unreachable for good: three attempts, then the model loads as it did before control.
+    failures = Infinity;
+    asked.length = 0;
+    const fresh = controller(server, { now: () => now, fetch: flaky, firstContactRetryMs: [1, 1] });
+    const unreached = await fresh.control.resolve({ name: 'digits' });
+    expect(unreached.assignment.reason).toBe('no-control');
+    expect(unreached.refused).toBeUndefined();
+    expect(asked).toHaveLength(3);
+
+    // With a last good document, one attempt: that document is used at once.
+    asked.length = 0;
+    expect((await control.resolve({ name: 'digits' })).assignment).toMatchObject({ reason: 'stable' });
+    expect(asked).toHaveLength(1);
+  });
+
+  it('does not ask again for a model the server has no control for (404) nor after a refusal', async () => {
+    const server = controlServer();
+    const other = await server.set(controlDocument('breast-cancer', {}, now));
+    const asked: string[] = [];
+    const counting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(String(input));
+      return server.fetch(input, init);
+    }) as typeof fetch;
+    const { control } = controller(server, { now: () => now, fetch: counting, firstContactRetryMs: [1, 1] });
+    expect((await control.resolve({ name: 'digits' })).assignment.reason).toBe('no-control');
+    expect(asked).toHaveLength(1);
+    server.replayNext(other);
+    expect((await control.resolve({ name: 'digits' })).refused).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect(asked).toHaveLength(2);
   });
 
   it('refuses a replayed older document with METADATA_STALE and keeps the last good assignment', async () => {

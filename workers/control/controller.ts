@@ -73,7 +73,20 @@ export interface ControllerOptions {
   readFacts?: (targeting: readonly TargetingCondition[]) => Promise<DeviceFacts>;
   /** The WebGPU probe the default facts reader uses (default: ask the browser). */
   probe?: () => Promise<AdapterProbe>;
+  /**
+   * The waits before asking the control route again when a model with no last good document
+   * cannot reach it (default {@link FIRST_CONTACT_RETRY_MS}); one attempt more than there are waits.
+   */
+  firstContactRetryMs?: readonly number[];
 }
+
+/**
+ * A device that never got a document for a model and cannot reach the control route loads it as
+ * if it had no control (`latest`), outside any staged rollout, so a passing failure (a dropped
+ * keep-alive connection, a 503 while the server restarts) is asked again twice first. A device
+ * with a last good document falls back to that at once instead.
+ */
+export const FIRST_CONTACT_RETRY_MS: readonly number[] = [250, 1_000];
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -83,6 +96,7 @@ export function createController(options: ControllerOptions): Controller {
   const { store, settings, key } = options;
   const now = options.now ?? (() => Date.now());
   const readFacts = options.readFacts ?? createFactsReader(settings, options.probe);
+  const firstContactRetryMs = options.firstContactRetryMs ?? FIRST_CONTACT_RETRY_MS;
   const current = new Map<string, ControlDocument>();
   const listeners = new Map<
     string,
@@ -147,11 +161,25 @@ export function createController(options: ControllerOptions): Controller {
     }
   }
 
+  /** The model's envelope from the control route, asked again on NETWORK_ERROR while it has no document. */
+  async function fetchEnvelopeOf(model: string): Promise<unknown> {
+    for (const wait of firstContactRetryMs) {
+      try {
+        return await fetchControl(options.fetch, options.serverUrl, model);
+      } catch (error) {
+        const unreachable = isFerryError(error) && error.code === ErrorCode.NETWORK_ERROR;
+        if (!unreachable || current.has(model) || (await lastGood(model))) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return fetchControl(options.fetch, options.serverUrl, model);
+  }
+
   async function resolve(request: ModelRequest): Promise<Resolved> {
     const model = request.name;
     let refused: FerryError | undefined;
     try {
-      const envelope = await fetchControl(options.fetch, options.serverUrl, model);
+      const envelope = await fetchEnvelopeOf(model);
       if (envelope === null) return { assignment: NO_CONTROL, document: null };
       const highestSeen = (await store.record(model))?.highestSeen;
       const document = await verifyControl(envelope, key, {
