@@ -108,62 +108,79 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     if (hold) await new Promise<void>((release) => hold(release));
     const tamper = take(tampers, path);
     const cutAfter = take(cuts, path);
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path,
-        // A tampered body must be a full one, not a 304.
-        headers: { ...req.headers, host: upstream.host, ...(tamper ? { 'if-none-match': '' } : {}) },
-      },
-      (upstreamRes) => {
-        const record = {
-          method: req.method ?? 'GET',
+    const idempotent = req.method === 'GET' || req.method === 'HEAD';
+    let responded = false;
+    const send = (resent: boolean) => {
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
           path,
-          status: upstreamRes.statusCode ?? 0,
-          range: req.headers.range ?? null,
-          bytes: 0,
-        };
-        if (tamper) {
-          const chunks: Buffer[] = [];
-          upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
-          upstreamRes.on('end', () => {
-            const body = Buffer.from(tamper(Buffer.concat(chunks).toString('utf8')));
-            const headers = { ...upstreamRes.headers, 'content-length': String(body.length) };
-            delete headers.etag;
-            res.writeHead(upstreamRes.statusCode ?? 502, headers).end(body);
-            requests.push({ ...record, bytes: body.length });
-          });
-          return;
-        }
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        const events = String(upstreamRes.headers['content-type']).startsWith('text/event-stream')
-          ? eventLineRewriter(() => eventRewrites.shift())
-          : null;
-        upstreamRes.on('data', (raw: Buffer) => {
-          const chunk = events ? events(raw) : raw;
-          if (cutAfter !== undefined && record.bytes + chunk.length > cutAfter) {
-            res.write(chunk.subarray(0, cutAfter - record.bytes));
-            record.bytes = cutAfter;
-            requests.push(record);
-            upstreamRes.destroy();
-            res.socket?.destroy();
+          // A tampered body must be a full one, not a 304.
+          headers: { ...req.headers, host: upstream.host, ...(tamper ? { 'if-none-match': '' } : {}) },
+        },
+        (upstreamRes) => {
+          responded = true;
+          const record = {
+            method: req.method ?? 'GET',
+            path,
+            status: upstreamRes.statusCode ?? 0,
+            range: req.headers.range ?? null,
+            bytes: 0,
+          };
+          if (tamper) {
+            const chunks: Buffer[] = [];
+            upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+            upstreamRes.on('end', () => {
+              const body = Buffer.from(tamper(Buffer.concat(chunks).toString('utf8')));
+              const headers = { ...upstreamRes.headers, 'content-length': String(body.length) };
+              delete headers.etag;
+              res.writeHead(upstreamRes.statusCode ?? 502, headers).end(body);
+              requests.push({ ...record, bytes: body.length });
+            });
             return;
           }
-          record.bytes += chunk.length;
-          res.write(chunk);
-        });
-        upstreamRes.on('end', () => {
-          requests.push(body.length > 0 ? { ...record, body: Buffer.concat(body).toString('utf8') } : record);
-          res.end();
-        });
-      },
-    );
-    forward.on('error', () => res.socket?.destroy());
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          const events = String(upstreamRes.headers['content-type']).startsWith('text/event-stream')
+            ? eventLineRewriter(() => eventRewrites.shift())
+            : null;
+          upstreamRes.on('data', (raw: Buffer) => {
+            const chunk = events ? events(raw) : raw;
+            if (cutAfter !== undefined && record.bytes + chunk.length > cutAfter) {
+              res.write(chunk.subarray(0, cutAfter - record.bytes));
+              record.bytes = cutAfter;
+              requests.push(record);
+              upstreamRes.destroy();
+              res.socket?.destroy();
+              return;
+            }
+            record.bytes += chunk.length;
+            res.write(chunk);
+          });
+          upstreamRes.on('end', () => {
+            requests.push(
+              body.length > 0 ? { ...record, body: Buffer.concat(body).toString('utf8') } : record,
+            );
+            res.end();
+          });
+        },
+      );
+      forward.on('error', (error: NodeJS.ErrnoException) => {
+        // The server closed a kept-alive connection just as the agent reused it (its idle timeout
+        // and ours raced, as on a loaded machine): sent again once, as browsers and reverse proxies
+        // do, following Node's documented `reusedSocket` pattern. Only before any answer, and only
+        // for GET and HEAD, which have no body to replay.
+        if (idempotent && !resent && !responded && forward.reusedSocket && error.code === 'ECONNRESET')
+          return send(true);
+        res.socket?.destroy();
+      });
+      if (idempotent) forward.end();
+      else req.pipe(forward);
+    };
     const body: Buffer[] = [];
     req.on('data', (chunk: Buffer) => body.push(chunk));
-    req.pipe(forward);
+    send(false);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
