@@ -48,6 +48,7 @@ const send = (url: string, method: string) =>
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
       },
     );
     outgoing.on('error', reject);
@@ -69,5 +70,18 @@ describe('startCountingProxy', () => {
     expect(await send(proxy.url, 'POST')).toEqual({ status: 200, body: 'ok' });
     await expect(send(proxy.url, 'POST')).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(upstream.dropped()).toBe(1);
+  });
+
+  it("cuts the browser's connection when the server's response ends short of its length", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '10' }).write('abc', () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closeUpstream = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    proxy = await startCountingProxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await expect(send(proxy.url, 'GET')).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
   });
 });

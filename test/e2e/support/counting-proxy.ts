@@ -164,6 +164,11 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
             );
             res.end();
           });
+          // The server's side ended short of its response (its connection was cut, or it failed
+          // mid-body): so does the browser's, at once, rather than a body left open for good.
+          upstreamRes.on('close', () => {
+            if (!upstreamRes.complete) res.socket?.destroy();
+          });
         },
       );
       forward.on('error', (error: NodeJS.ErrnoException) => {
