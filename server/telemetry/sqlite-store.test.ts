@@ -8,7 +8,7 @@ import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { telemetryBatch } from '../testing/telemetry-batch.ts';
 import { aggregateOf } from './aggregate.ts';
 import type { TelemetryDurability } from './settings.ts';
-import { createSqliteTelemetryStore } from './sqlite-store.ts';
+import { createSqliteTelemetryStore, withSynchronous } from './sqlite-store.ts';
 import { describeTelemetryStore } from './store-contract.ts';
 
 async function fixture(durability: TelemetryDurability) {
@@ -50,6 +50,28 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
       });
       expect(outcome).toBe('accepted');
       expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('commits at synchronous=NORMAL from the first group on, and restores FULL after each', async () => {
+    const { deps, dispose } = await fixture('normal');
+    try {
+      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      const synchronous = () => sqlite.pragma('synchronous', { simple: true });
+      const [NORMAL, FULL] = [1, 2];
+      for (let group = 0; group < 3; group++) {
+        expect(withSynchronous(deps.db, 'normal', synchronous)).toBe(NORMAL);
+        expect(synchronous()).toBe(FULL);
+      }
+      expect(() =>
+        withSynchronous(deps.db, 'normal', () => {
+          throw new Error('the commit failed');
+        }),
+      ).toThrow('the commit failed');
+      expect(synchronous()).toBe(FULL);
+      expect(withSynchronous(deps.db, 'full', synchronous)).toBe(FULL);
     } finally {
       dispose();
     }

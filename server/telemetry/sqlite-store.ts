@@ -242,16 +242,19 @@ function ingestGroup(
 /**
  * Runs `commit` with the connection's `synchronous` pragma at `durability`, then restores
  * FULL (server/db/open.ts), so that only telemetry commits are relaxed. Synchronous code on the
- * one connection: no other transaction can commit in between.
+ * one connection: no other transaction can commit in between. Each pragma is prepared anew:
+ * SQLite applies `synchronous = …` when the statement is compiled, and a prepared one run again
+ * applies it or not depending on the release (https://sqlite.org/pragma.html; in 3.53 its first
+ * run did nothing, so the first group committed at FULL). Exported for its test.
  */
-function withSynchronous<T>(db: FerryDb, durability: TelemetryDurability, commit: () => T): T {
+export function withSynchronous<T>(db: FerryDb, durability: TelemetryDurability, commit: () => T): T {
   if (durability === 'full') return commit();
-  const { relax, restore } = pragmas(rawConnectionOf(db));
-  relax.run();
+  const sqlite = rawConnectionOf(db);
+  sqlite.pragma('synchronous = NORMAL');
   try {
     return commit();
   } finally {
-    restore.run();
+    sqlite.pragma('synchronous = FULL');
   }
 }
 
@@ -259,12 +262,6 @@ function withSynchronous<T>(db: FerryDb, durability: TelemetryDurability, commit
 function rawConnectionOf(db: FerryDb): Database.Database {
   return (db as unknown as { $client: Database.Database }).$client;
 }
-
-// Prepared once on the raw connection: through drizzle each pragma was a one-time query per group.
-const pragmas = preparedPerHandle((sqlite: Database.Database) => ({
-  relax: sqlite.prepare('PRAGMA synchronous = NORMAL'),
-  restore: sqlite.prepare('PRAGMA synchronous = FULL'),
-}));
 
 /**
  * Group commit: ingests arriving in the same turn of the event loop share one IMMEDIATE
