@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemActor } from '../services/deps.ts';
 import { publishVersion } from '../services/publish.ts';
@@ -73,6 +74,42 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
       expect(synchronous()).toBe(FULL);
       expect(withSynchronous(deps.db, 'full', synchronous)).toBe(FULL);
     } finally {
+      dispose();
+    }
+  });
+
+  it('refuses a group with UNAVAILABLE when another connection keeps the write lock, recording none of it', async () => {
+    const { deps, store, versionIds, dispose } = await fixture('normal');
+    const other = new Database(path.join(deps.dataDir, 'ferry.db'));
+    try {
+      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      sqlite.pragma('busy_timeout = 20');
+      const input = (n: number) => ({
+        batchId: n.toString(16).padStart(32, '0'),
+        versionId: versionIds[0],
+        minute: '2026-12-01T10:00:00.000Z',
+        aggregate: aggregateOf(telemetryBatch({ runs: 2 })),
+        receivedAt: new Date('2026-12-01T10:00:30.000Z'),
+      });
+      other.prepare('BEGIN IMMEDIATE').run();
+      const refused = await Promise.allSettled([store.ingest(input(1)), store.ingest(input(2))]);
+      other.prepare('COMMIT').run();
+      for (const outcome of refused)
+        expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+
+      // Sent again, as clients do after the 503: each counted once.
+      expect(await Promise.all([store.ingest(input(1)), store.ingest(input(2))])).toEqual([
+        'accepted',
+        'accepted',
+      ]);
+      const buckets = await store.buckets({
+        versionId: versionIds[0],
+        from: new Date('2026-12-01T10:00:00.000Z'),
+        to: new Date('2026-12-01T11:00:00.000Z'),
+      });
+      expect(buckets.map((bucket) => bucket.aggregate.runs)).toEqual([4]);
+    } finally {
+      other.close();
       dispose();
     }
   });

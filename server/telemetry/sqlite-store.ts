@@ -264,6 +264,21 @@ function rawConnectionOf(db: FerryDb): Database.Database {
 }
 
 /**
+ * What the batches of a group whose commit failed are refused with. SQLITE_BUSY (another
+ * connection held the write lock past the busy timeout: registry writes back to back on the
+ * server's thread can starve the ingest thread's) is UNAVAILABLE, which the route answers with
+ * 503 and Retry-After, so clients send them again: nothing of the group was recorded. Any other
+ * failure stays what it is (an internal error).
+ */
+function groupRefusal(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return error;
+  return new FerryError(ErrorCode.UNAVAILABLE, 'telemetry: the database stayed busy; retry after 1 s', {
+    cause: error,
+  });
+}
+
+/**
  * Group commit: ingests arriving in the same turn of the event loop share one IMMEDIATE
  * transaction, so a burst costs one WAL sync and one read and write per bucket instead of one
  * per batch. better-sqlite3 commits synchronously, so the next group starts as soon as this one
@@ -291,7 +306,8 @@ function createGroupCommit(db: FerryDb, durability: TelemetryDurability) {
     } catch (error) {
       // Rolled back: cached aggregates merged into in place hold counts the table does not.
       for (const id of buckets.keys()) cache.delete(id);
-      for (const item of group) item.receiver.reject(error);
+      const refusal = groupRefusal(error);
+      for (const item of group) item.receiver.reject(refusal);
       return;
     }
     // Committed: the cache now holds what the table holds.
