@@ -106,7 +106,8 @@ export function createIngestRoute(deps: TelemetryHandlerDeps) {
     request.discard();
     const code = isFerryError(error) ? error.code : ErrorCode.INTERNAL;
     observer?.refused(code);
-    // The ingest thread is restarting or stopping (ingest-thread/host.ts): nothing was stored.
+    // The ingest thread is restarting or stopping (ingest-thread/host.ts), or the database stayed
+    // busy past its timeout (sqlite-store.ts): nothing was stored.
     if (code === ErrorCode.UNAVAILABLE) return unavailableAnswer((error as FerryError).message, 1);
     return errorAnswer(error, 'POST /api/v1/telemetry');
   };
