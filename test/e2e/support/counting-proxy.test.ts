@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage, type RequestListener } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
@@ -10,6 +10,17 @@ afterEach(async () => {
   closeUpstream?.();
 });
 
+/** An upstream server answering with `handler`, closed after the test; resolves with its URL. */
+async function upstream(handler: RequestListener): Promise<string> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closeUpstream = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /**
  * An upstream that drops, unanswered, the second request on any connection: what a server does
  * when its keep-alive timeout closes a connection just as the proxy's agent reuses it.
@@ -17,7 +28,7 @@ afterEach(async () => {
 async function droppingReusedConnections(): Promise<{ url: string; dropped: () => number }> {
   const served = new WeakMap<Socket, number>();
   let dropped = 0;
-  const server = createServer((req, res) => {
+  const url = await upstream((req, res) => {
     const count = (served.get(req.socket) ?? 0) + 1;
     served.set(req.socket, count);
     if (count > 1) {
@@ -27,12 +38,7 @@ async function droppingReusedConnections(): Promise<{ url: string; dropped: () =
     }
     req.resume().on('end', () => res.end('ok'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closeUpstream = () => {
-    server.closeAllConnections();
-    server.close();
-  };
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, dropped: () => dropped };
+  return { url, dropped: () => dropped };
 }
 
 /**
@@ -73,15 +79,10 @@ describe('startCountingProxy', () => {
   });
 
   it("cuts the browser's connection when the server's response ends short of its length", async () => {
-    const server = createServer((_req, res) => {
+    const url = await upstream((_req, res) => {
       res.writeHead(200, { 'content-length': '10' }).write('abc', () => res.socket?.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closeUpstream = () => {
-      server.closeAllConnections();
-      server.close();
-    };
-    proxy = await startCountingProxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    proxy = await startCountingProxy(url);
     await expect(send(proxy.url, 'GET')).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
   });
 });
