@@ -9,7 +9,7 @@ import { tinyManifest, uploadTiny } from '../testing/tiny-bundle.ts';
 import { telemetryBatch } from '../testing/telemetry-batch.ts';
 import { aggregateOf } from './aggregate.ts';
 import type { TelemetryDurability } from './settings.ts';
-import { createSqliteTelemetryStore, withSynchronous } from './sqlite-store.ts';
+import { createSqliteTelemetryStore, rawConnectionOf, withSynchronous } from './sqlite-store.ts';
 import { describeTelemetryStore } from './store-contract.ts';
 
 async function fixture(durability: TelemetryDurability) {
@@ -38,8 +38,7 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
   it('relaxes only its own commits: the connection is back to synchronous=FULL after an ingest', async () => {
     const { deps, store, versionIds, dispose } = await fixture('normal');
     try {
-      // drizzle's handle carries its connection as `$client`, which FerryDb's type leaves out.
-      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      const sqlite = rawConnectionOf(deps.db);
       const FULL = 2;
       expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
       const outcome = await store.ingest({
@@ -59,7 +58,7 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
   it('commits at synchronous=NORMAL from the first group on, and restores FULL after each', async () => {
     const { deps, dispose } = await fixture('normal');
     try {
-      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      const sqlite = rawConnectionOf(deps.db);
       const synchronous = () => sqlite.pragma('synchronous', { simple: true });
       const [NORMAL, FULL] = [1, 2];
       for (let group = 0; group < 3; group++) {
@@ -82,7 +81,7 @@ describe('createSqliteTelemetryStore with durability "normal"', () => {
     const { deps, store, versionIds, dispose } = await fixture('normal');
     const other = new Database(path.join(deps.dataDir, 'ferry.db'));
     try {
-      const sqlite = (deps.db as unknown as { $client: Database.Database }).$client;
+      const sqlite = rawConnectionOf(deps.db);
       sqlite.pragma('busy_timeout = 20');
       const input = (n: number) => ({
         batchId: n.toString(16).padStart(32, '0'),

@@ -258,8 +258,11 @@ export function withSynchronous<T>(db: FerryDb, durability: TelemetryDurability,
   }
 }
 
-/** The better-sqlite3 connection under `db` (drizzle's `$client`, which FerryDb's type leaves out). */
-function rawConnectionOf(db: FerryDb): Database.Database {
+/**
+ * The better-sqlite3 connection under `db` (drizzle's `$client`, which FerryDb's type leaves out).
+ * Exported for the tests, which read the connection's pragmas.
+ */
+export function rawConnectionOf(db: FerryDb): Database.Database {
   return (db as unknown as { $client: Database.Database }).$client;
 }
 
